@@ -1,0 +1,78 @@
+package org.pullmail.protocol;
+
+import java.net.URI;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * The "knock": one per (message, recipient domain), at most {@link Pmp#MAX_NOTIFICATION_BYTES}
+ * bytes of JSON. Each recipient carries its own capability token.
+ */
+public record Notification(String id, String from, List<Recipient> recipients, String subject, long size,
+        String digest, String fetchUrl, Instant sentAt, Instant expiresAt) {
+
+    /** A recipient in the notified domain and the capability that lets its domain fetch. */
+    public record Recipient(String address, String token) {
+    }
+
+    private static final Pattern ID = Pattern.compile("[A-Za-z0-9._~-]{1,128}");
+    /** 32 random bytes, base64url without padding. */
+    public static final Pattern TOKEN = Pattern.compile("[A-Za-z0-9_-]{43}");
+    private static final Pattern SHA256_FIELD = Pattern.compile("sha-256=:[A-Za-z0-9+/]{43}=:");
+
+    /** Checks every field's type and limit; the receiver runs this before anything else. */
+    public Notification validate() throws ProtocolException {
+        require(id != null && ID.matcher(id).matches(), "id must be 1 to 128 URL-safe characters");
+        require(Addresses.isValid(from), "from must be a mail address with a lowercase domain");
+        require(recipients != null && !recipients.isEmpty(), "recipients must not be empty");
+        require(recipients.size() <= Pmp.MAX_RECIPIENTS_PER_NOTIFICATION,
+                "at most " + Pmp.MAX_RECIPIENTS_PER_NOTIFICATION + " recipients per notification");
+        Set<String> domains = new HashSet<>();
+        Set<String> addresses = new HashSet<>();
+        for (Recipient r : recipients) {
+            require(r != null && Addresses.isValid(r.address()), "each recipient needs a valid address");
+            require(r.token() != null && TOKEN.matcher(r.token()).matches(),
+                    "each recipient needs a 43-character base64url token");
+            require(addresses.add(r.address()), "recipient " + r.address() + " is listed twice");
+            domains.add(Addresses.domainOf(r.address()));
+        }
+        require(domains.size() == 1, "all recipients of one notification belong to one domain");
+        require(subject == null || subject.codePointCount(0, subject.length()) <= Pmp.MAX_SUBJECT_CHARS,
+                "subject is a preview of at most " + Pmp.MAX_SUBJECT_CHARS + " characters");
+        require(size >= 0, "size must not be negative");
+        require(digest != null && SHA256_FIELD.matcher(digest).matches(),
+                "digest must be an RFC 9530 sha-256 value, like sha-256=:…=:");
+        require(fetchUrl != null && isHttpUrl(fetchUrl), "fetch_url must be an absolute http(s) URL");
+        require(sentAt != null && expiresAt != null, "sent_at and expires_at are required");
+        require(expiresAt.isAfter(sentAt), "expires_at must be after sent_at");
+        return this;
+    }
+
+    /** The domain every recipient belongs to. */
+    public String recipientDomain() {
+        return Addresses.domainOf(recipients.get(0).address());
+    }
+
+    public String senderDomain() {
+        return Addresses.domainOf(from);
+    }
+
+    private static boolean isHttpUrl(String url) {
+        try {
+            URI uri = new URI(url);
+            return uri.isAbsolute() && uri.getHost() != null
+                    && ("https".equals(uri.getScheme()) || "http".equals(uri.getScheme()));
+        } catch (java.net.URISyntaxException e) {
+            return false;
+        }
+    }
+
+    private static void require(boolean condition, String why) throws ProtocolException {
+        if (!condition) {
+            throw new ProtocolException(ProblemType.INVALID_NOTIFICATION, why);
+        }
+    }
+}
