@@ -1,0 +1,71 @@
+package org.pullmail.gateway.account;
+
+import java.net.URI;
+import java.util.List;
+
+import org.pullmail.protocol.Addresses;
+import org.pullmail.service.ApiProblem;
+import org.pullmail.service.PullmailProperties;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.ResponseEntity;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RestController;
+
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.Size;
+
+/** Accounts, for admins. Creating is idempotent: a repeat answers 200 and provisions again if needed. */
+@RestController
+@RequestMapping("/api/v1/admin/accounts")
+class AdminAccountController {
+
+    record CreateAccount(@NotBlank String address,
+            @NotBlank @Size(min = 10, max = 200, message = "a password has 10 to 200 characters") String password,
+            boolean admin) {
+    }
+
+    record AccountView(String address, List<String> roles, boolean disabled, boolean provisioned) {
+        static AccountView of(AccountRepository.Account a) {
+            return new AccountView(a.address(), List.copyOf(a.roles()), a.disabled(), a.provisionedAt() != null);
+        }
+    }
+
+    record Accounts(List<AccountView> accounts) {
+    }
+
+    private final AccountRepository accounts;
+    private final AccountProvisioner provisioner;
+    private final PullmailProperties pullmail;
+
+    AdminAccountController(AccountRepository accounts, AccountProvisioner provisioner, PullmailProperties pullmail) {
+        this.accounts = accounts;
+        this.provisioner = provisioner;
+        this.pullmail = pullmail;
+    }
+
+    @PostMapping
+    ResponseEntity<AccountView> create(@Valid @RequestBody CreateAccount request) {
+        String address = request.address().trim();
+        if (!Addresses.isValid(address) || !Addresses.domainOf(address).equals(pullmail.domain())) {
+            throw ApiProblem.invalid("an account's address is name@" + pullmail.domain());
+        }
+        boolean created = accounts.create(address, request.password(), request.admin());
+        provisioner.provision(address);
+        AccountView view = AccountView.of(accounts.find(address).orElseThrow());
+        if (!view.provisioned()) {
+            // stored, and will be provisioned when the services answer; tell the caller it is not usable yet
+            return ResponseEntity.status(HttpStatus.ACCEPTED).body(view);
+        }
+        return created ? ResponseEntity.created(URI.create("/api/v1/admin/accounts/" + address)).body(view)
+                : ResponseEntity.ok(view);
+    }
+
+    @GetMapping
+    Accounts list() {
+        return new Accounts(accounts.list().stream().map(AccountView::of).toList());
+    }
+}

@@ -1,0 +1,63 @@
+package org.pullmail.gateway.edge;
+
+import java.security.interfaces.RSAPublicKey;
+
+import com.nimbusds.jose.JOSEException;
+
+import org.pullmail.gateway.token.TokenKeys;
+import org.pullmail.service.ProblemResponses;
+import org.pullmail.service.PullmailProperties;
+import org.pullmail.service.ResourceServerSecurity;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.security.config.annotation.web.builders.HttpSecurity;
+import org.springframework.security.config.http.SessionCreationPolicy;
+import org.springframework.security.oauth2.jwt.JwtDecoder;
+import org.springframework.security.oauth2.jwt.JwtValidators;
+import org.springframework.security.oauth2.jwt.NimbusJwtDecoder;
+import org.springframework.security.web.SecurityFilterChain;
+
+/**
+ * The gateway checks tokens only for its own endpoints (admin). Routed API paths pass the
+ * Authorization header through and each service verifies the token itself; PMP/1 paths carry
+ * their own signatures.
+ */
+@Configuration(proxyBeanMethods = false)
+class GatewaySecurity {
+
+    @Bean
+    SecurityFilterChain gatewayChain(HttpSecurity http) throws Exception {
+        http.csrf(csrf -> csrf.disable())
+                .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
+                .authorizeHttpRequests(auth -> auth
+                        .requestMatchers("/actuator/health/**", "/actuator/health", "/actuator/info",
+                                "/actuator/prometheus", "/livez", "/readyz").permitAll()
+                        .requestMatchers("/api/v1/auth/**").permitAll()
+                        .requestMatchers("/api/v1/admin/**").hasRole("ADMIN")
+                        .requestMatchers("/api/v1/outbox/**", "/api/v1/inbox/**").permitAll()
+                        .requestMatchers("/pmp/**", "/.well-known/pullmail").permitAll()
+                        .anyRequest().denyAll())
+                .oauth2ResourceServer(rs -> rs
+                        .jwt(jwt -> jwt.jwtAuthenticationConverter(ResourceServerSecurity.authenticationConverter()))
+                        .authenticationEntryPoint((request, response, e) -> ProblemResponses.write(response, 401,
+                                "unauthenticated", "Authentication required",
+                                "send a valid access token from POST /api/v1/auth/token as a Bearer token")))
+                .exceptionHandling(ex -> ex
+                        .authenticationEntryPoint((request, response, e) -> ProblemResponses.write(response, 401,
+                                "unauthenticated", "Authentication required",
+                                "send a valid access token from POST /api/v1/auth/token as a Bearer token"))
+                        .accessDeniedHandler((request, response, e) -> ProblemResponses.write(response, 403,
+                                "forbidden", "Forbidden", "this account may not do that")))
+                .httpBasic(b -> b.disable())
+                .formLogin(f -> f.disable());
+        return http.build();
+    }
+
+    /** The gateway verifies its own tokens with its own key, without a network round trip. */
+    @Bean
+    JwtDecoder gatewayJwtDecoder(TokenKeys keys, PullmailProperties pullmail) throws JOSEException {
+        NimbusJwtDecoder decoder = NimbusJwtDecoder.withPublicKey((RSAPublicKey) keys.signingKey().toPublicKey()).build();
+        decoder.setJwtValidator(JwtValidators.createDefaultWithIssuer(pullmail.issuer()));
+        return decoder;
+    }
+}

@@ -1,0 +1,41 @@
+package org.pullmail.inbox.fetch;
+
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.UUID;
+
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Component;
+
+/** Enqueues fetch and status jobs; called inside the transaction that decided them. */
+@Component
+public class JobQueue {
+
+    private final JdbcClient jdbc;
+    private final Clock clock;
+
+    JobQueue(JdbcClient jdbc, Clock clock) {
+        this.jdbc = jdbc;
+        this.clock = clock;
+    }
+
+    public void enqueueFetch(UUID notice, Instant giveUpAt) {
+        insert(notice, "fetch", null, giveUpAt);
+    }
+
+    /** status: stored, declined or spam. */
+    public void enqueueStatus(UUID notice, String status, Instant giveUpAt) {
+        insert(notice, "status", status, giveUpAt);
+    }
+
+    private void insert(UUID notice, String kind, String status, Instant giveUpAt) {
+        Instant now = clock.instant();
+        jdbc.sql("""
+                INSERT INTO job (id, notice, kind, status, next_attempt_at, give_up_at) VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT (notice, kind) DO NOTHING""")
+                .params(UUID.randomUUID(), notice, kind, status, Timestamp.from(now),
+                        Timestamp.from(giveUpAt.isAfter(now) ? giveUpAt : now.plusSeconds(3600)))
+                .update();
+    }
+}

@@ -1,0 +1,102 @@
+package org.pullmail.inbox.mailbox;
+
+import java.io.IOException;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+
+import org.pullmail.protocol.Pmp;
+import org.pullmail.service.ApiProblem;
+import org.springframework.http.ContentDisposition;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.ResponseEntity;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.security.core.annotation.AuthenticationPrincipal;
+import org.springframework.security.oauth2.jwt.Jwt;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+/** Fetched mail: a list, the parsed view, the exact RFC 5322 bytes, and each attachment. */
+@RestController
+@RequestMapping("/api/v1/inbox/messages")
+class MessageController {
+
+    record MessageSummary(UUID id, String from, String subject, long size, Instant receivedAt) {
+    }
+
+    record Messages(List<MessageSummary> messages) {
+    }
+
+    record MessageView(UUID id, Instant receivedAt, long size, String from, List<String> to, List<String> cc,
+            String subject, String messageId, String date, String text, String html,
+            List<ParsedMessage.Attachment> attachments) {
+    }
+
+    private final JdbcClient jdbc;
+    private final Mailboxes mailboxes;
+
+    MessageController(JdbcClient jdbc, Mailboxes mailboxes) {
+        this.jdbc = jdbc;
+        this.mailboxes = mailboxes;
+    }
+
+    @GetMapping
+    Messages list(@AuthenticationPrincipal Jwt user, @RequestParam(defaultValue = "50") int limit) {
+        if (limit < 1 || limit > 500) {
+            throw ApiProblem.invalid("limit must be between 1 and 500");
+        }
+        return new Messages(jdbc.sql("""
+                SELECT id, sender, subject, size, received_at FROM message WHERE mailbox = ?
+                ORDER BY received_at DESC LIMIT ?""")
+                .params(mailboxes.of(user), limit)
+                .query((rs, n) -> new MessageSummary(rs.getObject("id", UUID.class), rs.getString("sender"),
+                        rs.getString("subject"), rs.getLong("size"), rs.getTimestamp("received_at").toInstant()))
+                .list());
+    }
+
+    @GetMapping("/{id}")
+    MessageView get(@AuthenticationPrincipal Jwt user, @PathVariable UUID id) throws IOException {
+        Stored stored = stored(user, id);
+        ParsedMessage parsed = ParsedMessage.parse(stored.content());
+        return new MessageView(id, stored.receivedAt(), stored.content().length, parsed.from(), parsed.to(),
+                parsed.cc(), parsed.subject(), parsed.messageId(), parsed.date(), parsed.text(), parsed.html(),
+                parsed.attachments());
+    }
+
+    @GetMapping("/{id}/raw")
+    ResponseEntity<byte[]> raw(@AuthenticationPrincipal Jwt user, @PathVariable UUID id) {
+        return ResponseEntity.ok().header(HttpHeaders.CONTENT_TYPE, Pmp.MEDIA_TYPE_MESSAGE)
+                .body(stored(user, id).content());
+    }
+
+    @GetMapping("/{id}/attachments/{index}")
+    ResponseEntity<byte[]> attachment(@AuthenticationPrincipal Jwt user, @PathVariable UUID id,
+            @PathVariable int index) throws IOException {
+        Stored stored = stored(user, id);
+        ParsedMessage parsed = ParsedMessage.parse(stored.content());
+        byte[] bytes = ParsedMessage.attachment(stored.content(), index);
+        if (bytes == null) {
+            throw ApiProblem.notFound("attachment " + index);
+        }
+        ParsedMessage.Attachment meta = parsed.attachments().get(index);
+        return ResponseEntity.ok()
+                .header(HttpHeaders.CONTENT_TYPE, meta.contentType())
+                .header(HttpHeaders.CONTENT_DISPOSITION, ContentDisposition.attachment()
+                        .filename(meta.filename() == null ? "attachment-" + index : meta.filename(),
+                                java.nio.charset.StandardCharsets.UTF_8).build().toString())
+                .body(bytes);
+    }
+
+    private record Stored(byte[] content, Instant receivedAt) {
+    }
+
+    private Stored stored(Jwt user, UUID id) {
+        return jdbc.sql("SELECT content, received_at FROM message WHERE id = ? AND mailbox = ?")
+                .params(id, mailboxes.of(user))
+                .query((rs, n) -> new Stored(rs.getBytes("content"), rs.getTimestamp("received_at").toInstant()))
+                .optional().orElseThrow(() -> ApiProblem.notFound("message " + id));
+    }
+}

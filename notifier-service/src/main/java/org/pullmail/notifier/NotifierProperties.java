@@ -1,0 +1,24 @@
+package org.pullmail.notifier;
+
+import java.net.URI;
+import java.time.Duration;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+/**
+ * @param outboxUrl    this domain's outbox-service, which hears every notification's outcome
+ * @param inboxUrl     this domain's inbox-service, whose fetch keys the discovery document publishes
+ * @param lifetime     how long a notification is retried before it fails (the bounce)
+ * @param retryInitial first retry delay; it doubles per attempt, with jitter
+ * @param retryMax     longest delay between attempts
+ * @param pollInterval how often the queue is polled for due notifications
+ */
+@ConfigurationProperties("pullmail.notifier")
+public record NotifierProperties(@DefaultValue("http://127.0.0.1:8081") URI outboxUrl,
+        @DefaultValue("http://127.0.0.1:8083") URI inboxUrl,
+        @DefaultValue("P2D") Duration lifetime,
+        @DefaultValue("PT2S") Duration retryInitial,
+        @DefaultValue("PT10M") Duration retryMax,
+        @DefaultValue("PT0.2S") Duration pollInterval) {
+}

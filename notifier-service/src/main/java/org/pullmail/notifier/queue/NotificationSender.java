@@ -1,0 +1,190 @@
+package org.pullmail.notifier.queue;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+
+import org.pullmail.notifier.NotifierProperties;
+import org.pullmail.protocol.DiscoveryDocument;
+import org.pullmail.protocol.Pmp;
+import org.pullmail.protocol.ProtocolException;
+import org.pullmail.protocol.discovery.DiscoveryClient;
+import org.pullmail.protocol.http.ContentDigest;
+import org.pullmail.protocol.http.HttpRequestView;
+import org.pullmail.protocol.http.HttpSignatures;
+import org.pullmail.protocol.http.SignatureProfile;
+import org.pullmail.service.DomainKeys;
+import org.pullmail.service.PullmailProperties;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.scheduling.annotation.Scheduled;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * Sends due notifications: discovers the recipient domain, signs with the domain key, POSTs to its
+ * notify_url. Work is claimed in batches with {@code FOR UPDATE SKIP LOCKED} and leased, so any
+ * number of replicas share the queue; network calls run outside transactions. Failures are retried
+ * with exponential backoff and full jitter until the notification's lifetime runs out.
+ */
+@Component
+class NotificationSender {
+
+    private static final Logger log = LoggerFactory.getLogger(NotificationSender.class);
+    private static final Duration LEASE = Duration.ofSeconds(60);
+    private static final int BATCH = 20;
+
+    record Claimed(UUID id, String recipientDomain, String payload, int attempts, Instant giveUpAt) {
+    }
+
+    private final JdbcClient jdbc;
+    private final TransactionTemplate tx;
+    private final HttpClient http;
+    private final DiscoveryClient discovery;
+    private final DomainKeys keys;
+    private final NotifierProperties notifier;
+    private final PullmailProperties pullmail;
+    private final Clock clock;
+
+    NotificationSender(JdbcClient jdbc, TransactionTemplate tx, HttpClient http, DiscoveryClient discovery,
+            DomainKeys keys, NotifierProperties notifier, PullmailProperties pullmail, Clock clock) {
+        this.jdbc = jdbc;
+        this.tx = tx;
+        this.http = http;
+        this.discovery = discovery;
+        this.keys = keys;
+        this.notifier = notifier;
+        this.pullmail = pullmail;
+        this.clock = clock;
+    }
+
+    @Scheduled(fixedDelayString = "${pullmail.notifier.poll-interval:PT0.2S}")
+    void sendDue() {
+        List<Claimed> batch;
+        do {
+            batch = claim();
+            batch.forEach(this::send);
+        } while (batch.size() == BATCH);
+    }
+
+    private List<Claimed> claim() {
+        Instant now = clock.instant();
+        return tx.execute(status -> {
+            List<Claimed> claimed = jdbc.sql("""
+                    SELECT id, recipient_domain, payload, attempts, give_up_at FROM notification
+                    WHERE state = 'pending' AND next_attempt_at <= ?
+                    ORDER BY next_attempt_at LIMIT ? FOR UPDATE SKIP LOCKED""")
+                    .params(Timestamp.from(now), BATCH)
+                    .query((rs, n) -> new Claimed(rs.getObject("id", UUID.class), rs.getString("recipient_domain"),
+                            rs.getString("payload"), rs.getInt("attempts"), rs.getTimestamp("give_up_at").toInstant()))
+                    .list();
+            for (Claimed c : claimed) {
+                jdbc.sql("UPDATE notification SET next_attempt_at = ?, attempts = attempts + 1 WHERE id = ?")
+                        .params(Timestamp.from(now.plus(LEASE)), c.id()).update();
+            }
+            return claimed;
+        });
+    }
+
+    void send(Claimed n) {
+        HttpResponse<String> response;
+        try {
+            DiscoveryDocument domain = discovery.discover(n.recipientDomain());
+            URI notifyUrl = URI.create(domain.notifyUrl());
+            if (!pullmail.discovery().overrides().containsKey(n.recipientDomain())
+                    && !pullmail.discovery().allowPrivateAddresses()) {
+                DiscoveryClient.requirePublicHost(notifyUrl.getHost());
+            }
+            byte[] body = n.payload().getBytes(StandardCharsets.UTF_8);
+            String digest = ContentDigest.sha256(body);
+            HttpRequestView view = new HttpRequestView("POST", notifyUrl)
+                    .header("Content-Type", Pmp.MEDIA_TYPE_JSON)
+                    .header("Content-Digest", digest);
+            HttpSignatures.SignatureFields signature = keys.signer().sign(view, SignatureProfile.NOTIFICATION);
+            response = http.send(HttpRequest.newBuilder(notifyUrl)
+                    .timeout(Duration.ofSeconds(15))
+                    .header("Content-Type", Pmp.MEDIA_TYPE_JSON)
+                    .header("Content-Digest", digest)
+                    .header(HttpSignatures.SIGNATURE_INPUT, signature.signatureInput())
+                    .header(HttpSignatures.SIGNATURE, signature.signature())
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
+        } catch (ProtocolException e) {
+            retry(n, "discovery of " + n.recipientDomain() + " failed: " + e.detail(), null);
+            return;
+        } catch (IOException e) {
+            retry(n, "cannot reach " + n.recipientDomain() + ": " + e, null);
+            return;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        }
+        int status = response.statusCode();
+        if (status == 200) {
+            Timestamp now = Timestamp.from(clock.instant());
+            jdbc.sql("""
+                    UPDATE notification SET state = 'sent', sent_at = ?, payload = NULL, receipt = ?, last_error = NULL,
+                           report_due = true, report_next_at = ?
+                    WHERE id = ?""").params(now, response.body(), now, n.id()).update();
+        } else if (status == 429 || status >= 500 || (status == 401 && response.body().contains("unknown-key"))) {
+            Duration retryAfter = response.headers().firstValue("Retry-After").map(NotificationSender::seconds).orElse(null);
+            retry(n, n.recipientDomain() + " answered " + status + ": " + abbreviate(response.body()), retryAfter);
+        } else {
+            fail(n, n.recipientDomain() + " refused the notification (" + status + "): " + abbreviate(response.body()));
+        }
+    }
+
+    private void retry(Claimed n, String error, Duration retryAfter) {
+        Duration backoff = backoff(n.attempts() + 1);
+        if (retryAfter != null && retryAfter.compareTo(backoff) > 0) {
+            backoff = retryAfter;
+        }
+        Instant next = clock.instant().plus(backoff);
+        if (next.isAfter(n.giveUpAt())) {
+            fail(n, "gave up after " + (n.attempts() + 1) + " attempts; last: " + error);
+            return;
+        }
+        log.info("notification {} to {}: attempt {} failed, retrying in {}: {}", n.id(), n.recipientDomain(),
+                n.attempts() + 1, backoff, error);
+        jdbc.sql("UPDATE notification SET next_attempt_at = ?, last_error = ? WHERE id = ?")
+                .params(Timestamp.from(next), error, n.id()).update();
+    }
+
+    private void fail(Claimed n, String error) {
+        log.warn("notification {} to {} failed: {}", n.id(), n.recipientDomain(), error);
+        Timestamp now = Timestamp.from(clock.instant());
+        jdbc.sql("""
+                UPDATE notification SET state = 'failed', failed_at = ?, payload = NULL, last_error = ?,
+                       report_due = true, report_next_at = ?
+                WHERE id = ?""").params(now, error, now, n.id()).update();
+    }
+
+    /** Exponential backoff with full jitter: uniformly in [initial, min(max, initial * 2^(attempt-1))]. */
+    Duration backoff(int attempt) {
+        long initial = notifier.retryInitial().toMillis();
+        long ceiling = Math.min(notifier.retryMax().toMillis(), initial << Math.min(20, attempt - 1));
+        return Duration.ofMillis(initial + ThreadLocalRandom.current().nextLong(Math.max(1, ceiling - initial + 1)));
+    }
+
+    private static Duration seconds(String retryAfter) {
+        try {
+            return Duration.ofSeconds(Math.min(3600, Long.parseLong(retryAfter.trim())));
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+
+    private static String abbreviate(String s) {
+        return s == null ? "" : s.length() > 300 ? s.substring(0, 300) + "…" : s;
+    }
+}

@@ -1,0 +1,120 @@
+package org.pullmail.notifier.queue;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import org.pullmail.notifier.NotifierProperties;
+import org.pullmail.protocol.NotificationReceipt;
+import org.pullmail.protocol.ProblemType;
+import org.pullmail.protocol.ProtocolException;
+import org.pullmail.protocol.json.PmpJson;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.scheduling.annotation.Scheduled;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/** Reports every notification's outcome to the outbox, at least once (the outbox is idempotent). */
+@Component
+class OutcomeReporter {
+
+    private static final Logger log = LoggerFactory.getLogger(OutcomeReporter.class);
+    private static final int BATCH = 50;
+
+    private record Due(UUID id, String messageId, String recipientDomain, String state, String receipt,
+            String lastError, int attempts) {
+    }
+
+    private final JdbcClient jdbc;
+    private final TransactionTemplate tx;
+    private final HttpClient http;
+    private final NotifierProperties notifier;
+    private final Clock clock;
+
+    OutcomeReporter(JdbcClient jdbc, TransactionTemplate tx, HttpClient http, NotifierProperties notifier, Clock clock) {
+        this.jdbc = jdbc;
+        this.tx = tx;
+        this.http = http;
+        this.notifier = notifier;
+        this.clock = clock;
+    }
+
+    @Scheduled(fixedDelayString = "${pullmail.notifier.poll-interval:PT0.2S}")
+    void reportDue() {
+        Instant now = clock.instant();
+        List<Due> due = tx.execute(status -> {
+            List<Due> rows = jdbc.sql("""
+                    SELECT id, message_id, recipient_domain, state, receipt, last_error, report_attempts
+                    FROM notification WHERE report_due AND report_next_at <= ?
+                    ORDER BY report_next_at LIMIT ? FOR UPDATE SKIP LOCKED""")
+                    .params(Timestamp.from(now), BATCH)
+                    .query((rs, n) -> new Due(rs.getObject("id", UUID.class), rs.getString("message_id"),
+                            rs.getString("recipient_domain"), rs.getString("state"), rs.getString("receipt"),
+                            rs.getString("last_error"), rs.getInt("report_attempts")))
+                    .list();
+            for (Due d : rows) {
+                jdbc.sql("UPDATE notification SET report_next_at = ?, report_attempts = report_attempts + 1 WHERE id = ?")
+                        .params(Timestamp.from(now.plusSeconds(30)), d.id()).update();
+            }
+            return rows;
+        });
+        due.forEach(this::report);
+    }
+
+    private void report(Due d) {
+        Map<String, Object> outcome = new LinkedHashMap<>();
+        outcome.put("message_id", d.messageId());
+        outcome.put("recipient_domain", d.recipientDomain());
+        if ("sent".equals(d.state())) {
+            outcome.put("result", "notified");
+            List<Map<String, String>> recipients = new ArrayList<>();
+            try {
+                NotificationReceipt receipt = PmpJson.read(d.receipt().getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                        NotificationReceipt.class, ProblemType.MALFORMED_REQUEST);
+                for (var r : receipt.recipients()) {
+                    recipients.add(Map.of("address", r.address(), "outcome", r.outcome().name().toLowerCase()));
+                }
+            } catch (ProtocolException | RuntimeException e) {
+                log.warn("notification {}: the receipt from {} is unreadable; reporting all as accepted", d.id(),
+                        d.recipientDomain());
+            }
+            outcome.put("recipients", recipients);
+        } else {
+            outcome.put("result", "failed");
+            outcome.put("detail", d.lastError());
+        }
+        try {
+            HttpResponse<String> response = http.send(HttpRequest.newBuilder(
+                            URI.create(notifier.outboxUrl() + "/internal/v1/outcomes"))
+                    .timeout(Duration.ofSeconds(10)).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(PmpJson.writeString(outcome))).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() / 100 == 2) {
+                jdbc.sql("UPDATE notification SET report_due = false WHERE id = ?").param(d.id()).update();
+                return;
+            }
+            log.warn("outbox refused the outcome of {}: {} {}", d.id(), response.statusCode(), response.body());
+        } catch (IOException e) {
+            log.warn("outbox unreachable for the outcome of {}: {}", d.id(), e.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        }
+        long delay = Math.min(60, 1L << Math.min(6, d.attempts()));
+        jdbc.sql("UPDATE notification SET report_next_at = ? WHERE id = ?")
+                .params(Timestamp.from(clock.instant().plusSeconds(delay)), d.id()).update();
+    }
+}

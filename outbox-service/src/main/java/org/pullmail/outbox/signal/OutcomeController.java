@@ -1,0 +1,75 @@
+package org.pullmail.outbox.signal;
+
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.util.List;
+import java.util.UUID;
+
+import org.pullmail.service.ApiProblem;
+import org.springframework.http.ResponseEntity;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.transaction.annotation.Transactional;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
+import org.springframework.web.bind.annotation.RestController;
+
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotNull;
+
+/**
+ * The notifier reports what became of each notification. Idempotent: a delivery only moves
+ * forward from {@code queued}, so a repeated report changes nothing.
+ */
+@RestController
+class OutcomeController {
+
+    record RecipientOutcome(@NotBlank String address, @NotBlank String outcome) {
+    }
+
+    /** result: {@code notified} (the recipient domain answered) or {@code failed} (the notifier gave up). */
+    record Outcome(@NotNull UUID messageId, @NotBlank String recipientDomain, @NotBlank String result, String detail,
+            List<RecipientOutcome> recipients) {
+    }
+
+    private final JdbcClient jdbc;
+    private final Clock clock;
+
+    OutcomeController(JdbcClient jdbc, Clock clock) {
+        this.jdbc = jdbc;
+        this.clock = clock;
+    }
+
+    @PostMapping("/internal/v1/outcomes")
+    @Transactional
+    ResponseEntity<Void> report(@Valid @RequestBody Outcome outcome) {
+        Timestamp now = Timestamp.from(clock.instant());
+        switch (outcome.result()) {
+            case "failed" -> jdbc.sql("""
+                    UPDATE delivery SET state = 'failed', failed_at = ?, detail = ?
+                    WHERE message_id = ? AND recipient_domain = ? AND state = 'queued'""")
+                    .params(now, outcome.detail(), outcome.messageId(), outcome.recipientDomain()).update();
+            case "notified" -> {
+                for (RecipientOutcome r : outcome.recipients() == null ? List.<RecipientOutcome>of() : outcome.recipients()) {
+                    switch (r.outcome()) {
+                        case "accepted" -> jdbc.sql("""
+                                UPDATE delivery SET state = 'notified', notified_at = ?
+                                WHERE message_id = ? AND recipient = ? AND state = 'queued'""")
+                                .params(now, outcome.messageId(), r.address()).update();
+                        case "unknown" -> jdbc.sql("""
+                                UPDATE delivery SET state = 'failed', failed_at = ?, detail = 'no such mailbox'
+                                WHERE message_id = ? AND recipient = ? AND state = 'queued'""")
+                                .params(now, outcome.messageId(), r.address()).update();
+                        case "blocked" -> jdbc.sql("""
+                                UPDATE delivery SET state = 'declined', declined_at = ?, detail = 'blocked by the recipient'
+                                WHERE message_id = ? AND recipient = ? AND state = 'queued'""")
+                                .params(now, outcome.messageId(), r.address()).update();
+                        default -> throw ApiProblem.invalid("unknown recipient outcome " + r.outcome());
+                    }
+                }
+            }
+            default -> throw ApiProblem.invalid("result is notified or failed");
+        }
+        return ResponseEntity.noContent().build();
+    }
+}

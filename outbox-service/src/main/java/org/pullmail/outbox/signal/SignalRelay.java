@@ -1,0 +1,109 @@
+package org.pullmail.outbox.signal;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.UUID;
+
+import org.pullmail.outbox.OutboxProperties;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.scheduling.annotation.Scheduled;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * The relay of the transactional outbox: hands signal requests to the notifier. A batch is claimed
+ * with {@code FOR UPDATE SKIP LOCKED} and leased (its next attempt pushed out) in a short
+ * transaction; the HTTP calls run outside any transaction. The notifier is idempotent on
+ * (message, recipient domain), so a hand-over repeated after a crash does no harm.
+ */
+@Component
+class SignalRelay {
+
+    private static final Logger log = LoggerFactory.getLogger(SignalRelay.class);
+    private static final Duration LEASE = Duration.ofSeconds(30);
+    private static final int BATCH = 50;
+
+    private record Claimed(UUID id, String recipientDomain, String payload, int attempts) {
+    }
+
+    private final JdbcClient jdbc;
+    private final TransactionTemplate tx;
+    private final HttpClient http;
+    private final OutboxProperties outbox;
+    private final Clock clock;
+
+    SignalRelay(JdbcClient jdbc, TransactionTemplate tx, HttpClient http, OutboxProperties outbox, Clock clock) {
+        this.jdbc = jdbc;
+        this.tx = tx;
+        this.http = http;
+        this.outbox = outbox;
+        this.clock = clock;
+    }
+
+    @Scheduled(fixedDelayString = "${pullmail.outbox.relay-interval:PT0.2S}")
+    void relay() {
+        List<Claimed> batch;
+        do {
+            batch = claim();
+            for (Claimed signal : batch) {
+                handOver(signal);
+            }
+        } while (batch.size() == BATCH);
+    }
+
+    private List<Claimed> claim() {
+        Instant now = clock.instant();
+        return tx.execute(status -> {
+            List<Claimed> claimed = jdbc.sql("""
+                    SELECT id, recipient_domain, payload, attempts FROM signal_request
+                    WHERE handed_over_at IS NULL AND next_attempt_at <= ?
+                    ORDER BY next_attempt_at LIMIT ? FOR UPDATE SKIP LOCKED""")
+                    .params(Timestamp.from(now), BATCH)
+                    .query((rs, n) -> new Claimed(rs.getObject("id", UUID.class), rs.getString("recipient_domain"),
+                            rs.getString("payload"), rs.getInt("attempts")))
+                    .list();
+            for (Claimed c : claimed) {
+                jdbc.sql("UPDATE signal_request SET next_attempt_at = ?, attempts = attempts + 1 WHERE id = ?")
+                        .params(Timestamp.from(now.plus(LEASE)), c.id()).update();
+            }
+            return claimed;
+        });
+    }
+
+    private void handOver(Claimed signal) {
+        String body = "{\"recipient_domain\":\"" + signal.recipientDomain() + "\",\"notification\":" + signal.payload() + "}";
+        try {
+            HttpResponse<String> response = http.send(HttpRequest.newBuilder(
+                            URI.create(outbox.notifierUrl() + "/internal/v1/signals"))
+                    .timeout(Duration.ofSeconds(10))
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() / 100 == 2) {
+                jdbc.sql("UPDATE signal_request SET handed_over_at = ?, payload = NULL, last_error = NULL WHERE id = ?")
+                        .params(Timestamp.from(clock.instant()), signal.id()).update();
+                return;
+            }
+            retryLater(signal, "notifier answered " + response.statusCode() + ": " + response.body());
+        } catch (java.io.IOException e) {
+            retryLater(signal, "notifier unreachable: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void retryLater(Claimed signal, String error) {
+        long seconds = Math.min(60, 1L << Math.min(6, signal.attempts()));
+        log.warn("signal {} not handed over (attempt {}): {}", signal.id(), signal.attempts() + 1, error);
+        jdbc.sql("UPDATE signal_request SET next_attempt_at = ?, last_error = ? WHERE id = ?")
+                .params(Timestamp.from(clock.instant().plusSeconds(seconds)), error, signal.id()).update();
+    }
+}

@@ -1,0 +1,174 @@
+package org.pullmail.protocol.discovery;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.security.PublicKey;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.pullmail.protocol.Addresses;
+import org.pullmail.protocol.DiscoveryDocument;
+import org.pullmail.protocol.Pmp;
+import org.pullmail.protocol.ProblemType;
+import org.pullmail.protocol.ProtocolException;
+import org.pullmail.protocol.json.PmpJson;
+
+/**
+ * Finds a domain's discovery document as PROTOCOL.md section 2 prescribes: static overrides first,
+ * else {@code https://{domain}/.well-known/pullmail}; cached within the protocol's TTL bounds; one
+ * refetch (at most once a minute) when a key id is unknown; stale documents kept for an hour when
+ * the domain cannot be reached; and no connection to loopback, private, link-local or metadata
+ * addresses except through an override.
+ */
+public final class DiscoveryClient {
+
+    private static final Pattern MAX_AGE = Pattern.compile("max-age\\s*=\\s*(\\d+)");
+    private static final Duration STALE_IF_ERROR = Duration.ofHours(1);
+    private static final Duration MIN_REFETCH_INTERVAL = Duration.ofMinutes(1);
+
+    private record Cached(DiscoveryDocument document, Instant fetchedAt, Instant freshUntil) {
+    }
+
+    private final HttpClient http;
+    private final Clock clock;
+    private final Map<String, URI> overrides;
+    private final boolean allowPrivateAddresses;
+    private final Map<String, Cached> cache = new ConcurrentHashMap<>();
+
+    /**
+     * @param overrides             domain → base URL whose {@code /.well-known/pullmail} is used instead
+     * @param allowPrivateAddresses only for test rigs on one machine: lets discovery reach loopback
+     */
+    public DiscoveryClient(HttpClient http, Clock clock, Map<String, URI> overrides, boolean allowPrivateAddresses) {
+        this.http = http;
+        this.clock = clock;
+        this.overrides = Map.copyOf(overrides);
+        this.allowPrivateAddresses = allowPrivateAddresses;
+    }
+
+    /** The domain's document, from the cache while fresh. */
+    public DiscoveryDocument discover(String domain) throws ProtocolException {
+        String key = domain.toLowerCase(Locale.ROOT);
+        Cached cached = cache.get(key);
+        Instant now = clock.instant();
+        if (cached != null && now.isBefore(cached.freshUntil())) {
+            return cached.document();
+        }
+        try {
+            return refresh(key).document();
+        } catch (ProtocolException e) {
+            if (cached != null && now.isBefore(cached.freshUntil().plus(STALE_IF_ERROR))) {
+                return cached.document();
+            }
+            throw e;
+        }
+    }
+
+    /** A public key of {@code domain}; refetches once (at most once a minute) when the kid is unknown. */
+    public PublicKey key(String domain, String keyId) throws ProtocolException {
+        DiscoveryDocument document = discover(domain);
+        try {
+            return document.key(keyId);
+        } catch (ProtocolException unknown) {
+            Cached cached = cache.get(domain.toLowerCase(Locale.ROOT));
+            if (cached != null && clock.instant().isBefore(cached.fetchedAt().plus(MIN_REFETCH_INTERVAL))) {
+                throw unknown;
+            }
+            return refresh(domain.toLowerCase(Locale.ROOT)).document().key(keyId);
+        }
+    }
+
+    /** Forgets every cached document (an operator's "flush" after a key compromise). */
+    public void flush() {
+        cache.clear();
+    }
+
+    private Cached refresh(String domain) throws ProtocolException {
+        if (!Addresses.isValidDomain(domain)) {
+            throw new ProtocolException(ProblemType.DISCOVERY_FAILED, "not a domain name: " + domain);
+        }
+        URI base = overrides.get(domain);
+        URI url = base != null
+                ? URI.create(stripSlash(base.toString()) + Pmp.WELL_KNOWN_PATH)
+                : URI.create("https://" + domain + Pmp.WELL_KNOWN_PATH);
+        if (base == null && !allowPrivateAddresses) {
+            requirePublicHost(domain);
+        }
+        HttpRequest request = HttpRequest.newBuilder(url).timeout(Duration.ofSeconds(5))
+                .header("Accept", Pmp.MEDIA_TYPE_JSON).GET().build();
+        HttpResponse<InputStream> response;
+        byte[] body;
+        try {
+            response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+            try (InputStream in = response.body()) {
+                body = in.readNBytes(Pmp.MAX_DISCOVERY_BYTES + 1);
+            }
+        } catch (IOException e) {
+            throw new ProtocolException(ProblemType.DISCOVERY_FAILED, "cannot reach " + url + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ProtocolException(ProblemType.DISCOVERY_FAILED, "interrupted while discovering " + domain, e);
+        }
+        if (response.statusCode() != 200) {
+            throw new ProtocolException(ProblemType.DISCOVERY_FAILED,
+                    url + " answered " + response.statusCode());
+        }
+        DiscoveryDocument document = PmpJson.readDiscovery(body, domain);
+        Instant now = clock.instant();
+        Cached cached = new Cached(document, now, now.plus(ttl(response.headers().firstValue("Cache-Control").orElse(null))));
+        cache.put(domain, cached);
+        return cached;
+    }
+
+    /** The cache lifetime PROTOCOL.md 2.2 gives a response with this Cache-Control. */
+    public static Duration ttl(String cacheControl) {
+        if (cacheControl == null) {
+            return Pmp.DEFAULT_DISCOVERY_TTL;
+        }
+        String cc = cacheControl.toLowerCase(Locale.ROOT);
+        if (cc.contains("no-store") || cc.contains("no-cache")) {
+            return Pmp.MIN_DISCOVERY_TTL;
+        }
+        Matcher m = MAX_AGE.matcher(cc);
+        if (!m.find()) {
+            return Pmp.DEFAULT_DISCOVERY_TTL;
+        }
+        Duration maxAge = Duration.ofSeconds(Long.parseLong(m.group(1).length() > 9 ? "999999999" : m.group(1)));
+        if (maxAge.compareTo(Pmp.MIN_DISCOVERY_TTL) < 0) {
+            return Pmp.MIN_DISCOVERY_TTL;
+        }
+        return maxAge.compareTo(Pmp.MAX_DISCOVERY_TTL) > 0 ? Pmp.MAX_DISCOVERY_TTL : maxAge;
+    }
+
+    /** Refuses hosts that resolve to any non-public address (PROTOCOL.md 8.2). */
+    public static void requirePublicHost(String host) throws ProtocolException {
+        InetAddress[] addresses;
+        try {
+            addresses = InetAddress.getAllByName(host);
+        } catch (UnknownHostException e) {
+            throw new ProtocolException(ProblemType.DISCOVERY_FAILED, "cannot resolve " + host);
+        }
+        for (InetAddress address : addresses) {
+            if (!PublicAddresses.isPublic(address)) {
+                throw new ProtocolException(ProblemType.DISCOVERY_FAILED,
+                        host + " resolves to a non-public address; PMP/1 does not connect there");
+            }
+        }
+    }
+
+    private static String stripSlash(String s) {
+        return s.endsWith("/") ? s.substring(0, s.length() - 1) : s;
+    }
+}

@@ -1,0 +1,96 @@
+package org.pullmail.service;
+
+import java.net.URI;
+
+import org.pullmail.protocol.ProblemType;
+import org.pullmail.protocol.ProtocolException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.HttpStatusCode;
+import org.springframework.http.ProblemDetail;
+import org.springframework.http.ResponseEntity;
+import org.springframework.security.access.AccessDeniedException;
+import org.springframework.web.bind.annotation.ExceptionHandler;
+import org.springframework.web.bind.annotation.RestControllerAdvice;
+import org.springframework.web.context.request.WebRequest;
+import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
+
+import jakarta.validation.ConstraintViolationException;
+
+/**
+ * The one error advice of a service: every refusal is an RFC 9457 problem with a stable type, and
+ * nothing a client sends produces a stack trace or a 500.
+ */
+@RestControllerAdvice
+public class ProblemAdvice extends ResponseEntityExceptionHandler {
+
+    private static final Logger log = LoggerFactory.getLogger(ProblemAdvice.class);
+
+    @ExceptionHandler(ProtocolException.class)
+    ResponseEntity<ProblemDetail> protocol(ProtocolException e) {
+        ProblemType type = e.type();
+        ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.valueOf(type.status()), e.detail());
+        problem.setType(type.uri());
+        problem.setTitle(type.title());
+        return ResponseEntity.status(type.status()).body(problem);
+    }
+
+    @ExceptionHandler(ApiProblem.class)
+    ResponseEntity<ProblemDetail> api(ApiProblem e) {
+        ProblemDetail problem = ProblemDetail.forStatusAndDetail(e.status(), e.getMessage());
+        problem.setType(e.type());
+        problem.setTitle(e.title());
+        HttpHeaders headers = new HttpHeaders();
+        if (e.retryAfter() != null) {
+            headers.set(HttpHeaders.RETRY_AFTER, Long.toString(Math.max(1, e.retryAfter().toSeconds())));
+        }
+        return ResponseEntity.status(e.status()).headers(headers).body(problem);
+    }
+
+    @ExceptionHandler(ConstraintViolationException.class)
+    ResponseEntity<ProblemDetail> constraint(ConstraintViolationException e) {
+        return api(ApiProblem.invalid(e.getMessage()));
+    }
+
+    @ExceptionHandler(AccessDeniedException.class)
+    ResponseEntity<ProblemDetail> denied(AccessDeniedException e) {
+        return api(new ApiProblem("forbidden", HttpStatus.FORBIDDEN, "Forbidden", "this account may not do that"));
+    }
+
+    @ExceptionHandler(Exception.class)
+    ResponseEntity<ProblemDetail> unexpected(Exception e) {
+        log.error("unexpected error", e);
+        ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.INTERNAL_SERVER_ERROR,
+                "the server failed; the failure is logged");
+        problem.setType(URI.create(ProblemType.BASE + "internal"));
+        problem.setTitle("Internal error");
+        return ResponseEntity.internalServerError().body(problem);
+    }
+
+    /** Spring's own 4xx (unreadable body, wrong method, missing parameter…) get our type URIs too. */
+    @Override
+    protected ResponseEntity<Object> handleExceptionInternal(Exception ex, Object body, HttpHeaders headers,
+            HttpStatusCode statusCode, WebRequest request) {
+        ResponseEntity<Object> response = super.handleExceptionInternal(ex, body, headers, statusCode, request);
+        if (response != null && response.getBody() instanceof ProblemDetail problem && statusCode.is4xxClientError()) {
+            problem.setType(URI.create(ProblemType.BASE + slugFor(statusCode.value())));
+            if (ex instanceof org.springframework.http.converter.HttpMessageNotReadableException) {
+                problem.setDetail("the request body is not valid JSON for this endpoint");
+            }
+        }
+        return response;
+    }
+
+    private static String slugFor(int status) {
+        return switch (status) {
+            case 404 -> "not-found";
+            case 405 -> "method-not-allowed";
+            case 406 -> "not-acceptable";
+            case 413 -> "too-large";
+            case 415 -> "unsupported-media-type";
+            default -> "invalid-request";
+        };
+    }
+}

@@ -1,0 +1,57 @@
+package org.pullmail.service;
+
+import java.net.URI;
+import java.util.Map;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+
+/**
+ * What a service knows about the domain it serves.
+ *
+ * @param domain     the mail domain, e.g. {@code alpha.test}
+ * @param publicUrl  where other domains reach this domain (the gateway), e.g. {@code https://alpha.test}
+ * @param jwksUrl    the gateway's JWK set, used to verify users' access tokens
+ * @param discovery  how other domains are found
+ */
+@ConfigurationProperties("pullmail")
+public record PullmailProperties(@DefaultValue("alpha.test") String domain,
+        @DefaultValue("http://127.0.0.1:8080") URI publicUrl,
+        @DefaultValue("http://127.0.0.1:8080/api/v1/auth/jwks") URI jwksUrl,
+        @DefaultValue Discovery discovery) {
+
+    /**
+     * @param overrides             static entries: domain → base URL of its discovery document
+     * @param allowPrivateAddresses lets discovery reach private addresses without an override; off in production
+     */
+    public record Discovery(Map<String, URI> overrides, @DefaultValue("false") boolean allowPrivateAddresses) {
+        public Discovery {
+            overrides = overrides == null ? Map.of() : Map.copyOf(overrides);
+        }
+    }
+
+    /** The {@code iss} of this domain's access tokens. */
+    public String issuer() {
+        return "pullmail:" + domain;
+    }
+
+    /** This domain's notify_url, as other domains sign it. */
+    public URI notifyUrl() {
+        return URI.create(base() + org.pullmail.protocol.Pmp.NOTIFY_PATH);
+    }
+
+    /** This domain's fetch_base; every fetch_url starts with it. */
+    public URI fetchBase() {
+        return URI.create(base() + org.pullmail.protocol.Pmp.FETCH_PATH + "/");
+    }
+
+    /** The public URL of a path on this domain (for reconstructing @target-uri behind the gateway). */
+    public URI publicUri(String pathAndQuery) {
+        return URI.create(base() + pathAndQuery);
+    }
+
+    private String base() {
+        String s = publicUrl.toString();
+        return s.endsWith("/") ? s.substring(0, s.length() - 1) : s;
+    }
+}

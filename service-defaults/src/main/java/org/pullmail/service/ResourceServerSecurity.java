@@ -1,0 +1,88 @@
+package org.pullmail.service;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.context.annotation.Bean;
+import org.springframework.http.HttpMethod;
+import org.springframework.security.config.annotation.web.builders.HttpSecurity;
+import org.springframework.security.config.http.SessionCreationPolicy;
+import org.springframework.security.core.GrantedAuthority;
+import org.springframework.security.core.authority.SimpleGrantedAuthority;
+import org.springframework.security.oauth2.core.DelegatingOAuth2TokenValidator;
+import org.springframework.security.oauth2.core.OAuth2TokenValidator;
+import org.springframework.security.oauth2.jwt.Jwt;
+import org.springframework.security.oauth2.jwt.JwtDecoder;
+import org.springframework.security.oauth2.jwt.JwtValidators;
+import org.springframework.security.oauth2.jwt.NimbusJwtDecoder;
+import org.springframework.security.oauth2.server.resource.authentication.JwtAuthenticationConverter;
+import org.springframework.security.web.SecurityFilterChain;
+
+/**
+ * Each service verifies users' access tokens itself, against the gateway's JWK set (it does not
+ * trust that a request passed the gateway). PMP/1 endpoints carry their own HTTP signatures;
+ * internal endpoints are reachable only inside the domain's network.
+ */
+@AutoConfiguration
+public class ResourceServerSecurity {
+
+    /** The claim that lists a user's roles in Pullmail access tokens. */
+    public static final String ROLES_CLAIM = "roles";
+
+    @Bean
+    @ConditionalOnMissingBean(SecurityFilterChain.class)
+    SecurityFilterChain apiSecurity(HttpSecurity http) throws Exception {
+        http.csrf(csrf -> csrf.disable())
+                .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
+                .authorizeHttpRequests(auth -> auth
+                        .requestMatchers("/actuator/health/**", "/actuator/health", "/actuator/info",
+                                "/actuator/prometheus", "/livez", "/readyz").permitAll()
+                        .requestMatchers("/pmp/**", "/.well-known/**", "/internal/**").permitAll()
+                        .requestMatchers("/v3/api-docs/**", "/v3/api-docs").permitAll()
+                        .requestMatchers("/api/v1/admin/**").hasRole("ADMIN")
+                        .requestMatchers(HttpMethod.OPTIONS, "/**").permitAll()
+                        .requestMatchers("/api/**").authenticated()
+                        .anyRequest().denyAll())
+                .oauth2ResourceServer(rs -> rs
+                        .jwt(jwt -> jwt.jwtAuthenticationConverter(authenticationConverter()))
+                        .authenticationEntryPoint((request, response, e) -> ProblemResponses.write(response, 401,
+                                "unauthenticated", "Authentication required",
+                                "send a valid access token from POST /api/v1/auth/token as a Bearer token")))
+                .exceptionHandling(ex -> ex
+                        .authenticationEntryPoint((request, response, e) -> ProblemResponses.write(response, 401,
+                                "unauthenticated", "Authentication required",
+                                "send a valid access token from POST /api/v1/auth/token as a Bearer token"))
+                        .accessDeniedHandler((request, response, e) -> ProblemResponses.write(response, 403,
+                                "forbidden", "Forbidden", "this account may not do that")))
+                .httpBasic(b -> b.disable())
+                .formLogin(f -> f.disable());
+        return http.build();
+    }
+
+    @Bean
+    @ConditionalOnMissingBean(JwtDecoder.class)
+    JwtDecoder jwtDecoder(PullmailProperties pullmail) {
+        NimbusJwtDecoder decoder = NimbusJwtDecoder.withJwkSetUri(pullmail.jwksUrl().toString()).build();
+        OAuth2TokenValidator<Jwt> validator = new DelegatingOAuth2TokenValidator<>(
+                JwtValidators.createDefaultWithIssuer(pullmail.issuer()));
+        decoder.setJwtValidator(validator);
+        return decoder;
+    }
+
+    /** Maps the {@code roles} claim to Spring authorities ({@code ROLE_USER}, {@code ROLE_ADMIN}). */
+    public static JwtAuthenticationConverter authenticationConverter() {
+        JwtAuthenticationConverter converter = new JwtAuthenticationConverter();
+        converter.setJwtGrantedAuthoritiesConverter(jwt -> {
+            Collection<GrantedAuthority> authorities = new ArrayList<>();
+            List<String> roles = jwt.getClaimAsStringList(ROLES_CLAIM);
+            if (roles != null) {
+                roles.forEach(role -> authorities.add(new SimpleGrantedAuthority("ROLE_" + role)));
+            }
+            return authorities;
+        });
+        return converter;
+    }
+}

@@ -1,0 +1,78 @@
+package org.pullmail.service;
+
+import java.net.http.HttpClient;
+import java.time.Clock;
+import java.time.Duration;
+
+import org.pullmail.protocol.discovery.DiscoveryClient;
+import org.pullmail.protocol.http.PmpVerifier;
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Import;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.scheduling.annotation.EnableScheduling;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/** What every Pullmail service gets: its domain's properties, problems, discovery, keys, nonces. */
+@AutoConfiguration
+@EnableConfigurationProperties(PullmailProperties.class)
+@EnableScheduling
+@Import(ProblemAdvice.class)
+public class ServiceDefaultsAutoConfiguration {
+
+    @Bean
+    @ConditionalOnMissingBean
+    Clock clock() {
+        return Clock.systemUTC();
+    }
+
+    /** One pooled HTTP/1.1 client per service for every PMP/1 and internal call. */
+    @Bean
+    @ConditionalOnMissingBean
+    HttpClient pmpHttpClient() {
+        return HttpClient.newBuilder()
+                .version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(5))
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .build();
+    }
+
+    /** Discovery, signature verification and domain keys: for services that speak PMP/1 (not the gateway). */
+    @org.springframework.context.annotation.Configuration(proxyBeanMethods = false)
+    @org.springframework.boot.autoconfigure.condition.ConditionalOnProperty(name = "pullmail.speaks-pmp",
+            havingValue = "true", matchIfMissing = true)
+    static class PmpConfiguration {
+
+        @Bean
+        @ConditionalOnMissingBean
+        DiscoveryClient discoveryClient(HttpClient http, Clock clock, PullmailProperties pullmail) {
+            return new DiscoveryClient(http, clock, pullmail.discovery().overrides(),
+                    pullmail.discovery().allowPrivateAddresses());
+        }
+
+        @Bean
+        @ConditionalOnMissingBean
+        JdbcNonceStore nonceStore(JdbcClient jdbc, Clock clock) {
+            return new JdbcNonceStore(jdbc, clock);
+        }
+
+        @Bean
+        @ConditionalOnMissingBean
+        PmpVerifier pmpVerifier(Clock clock, JdbcNonceStore nonces) {
+            return new PmpVerifier(clock, nonces);
+        }
+
+        /** Only services that sign PMP/1 requests (notifier, inbox) hold domain keys. */
+        @Bean
+        @ConditionalOnMissingBean
+        @org.springframework.boot.autoconfigure.condition.ConditionalOnProperty(name = "pullmail.signs-requests", havingValue = "true")
+        DomainKeys domainKeys(JdbcClient jdbc, TransactionTemplate tx, Clock clock, PullmailProperties pullmail,
+                @Value("${spring.application.name}") String service,
+                @Value("${pullmail.signing-key:}") String configuredKey) {
+            return new DomainKeys(jdbc, tx, clock, pullmail.domain(), service, configuredKey);
+        }
+    }
+}

@@ -1,0 +1,67 @@
+package org.pullmail.testing;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+
+/**
+ * A PostgreSQL server for a locally run domain ({@code ./pullmail up}): the embedded binary, on a
+ * fixed port, with a data directory that survives restarts, and one database per service.
+ *
+ * <pre>java -jar testing-exec.jar --data DIR --port PORT --databases gateway,outbox,notifier,inbox</pre>
+ */
+public final class LocalPostgres {
+
+    private LocalPostgres() {
+    }
+
+    public static void main(String[] args) throws IOException, SQLException, InterruptedException {
+        Path data = null;
+        int port = 5432;
+        List<String> databases = List.of();
+        for (int i = 0; i + 1 < args.length; i += 2) {
+            switch (args[i]) {
+                case "--data" -> data = Path.of(args[i + 1]).toAbsolutePath();
+                case "--port" -> port = Integer.parseInt(args[i + 1]);
+                case "--databases" -> databases = List.of(args[i + 1].split(","));
+                default -> throw new IllegalArgumentException("unknown option " + args[i]);
+            }
+        }
+        if (data == null) {
+            throw new IllegalArgumentException("--data DIR is required");
+        }
+        Files.createDirectories(data);
+        EmbeddedPostgres pg = EmbeddedPostgres.builder()
+                .setDataDirectory(data)
+                .setCleanDataDirectory(false)
+                .setPort(port)
+                .start();
+        try (Connection c = pg.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
+            for (String db : databases) {
+                var rs = s.executeQuery("SELECT count(*) FROM pg_database WHERE datname = '" + db.replace("'", "") + "'");
+                rs.next();
+                if (rs.getInt(1) == 0) {
+                    s.execute("CREATE DATABASE \"" + db.replace("\"", "") + "\"");
+                }
+            }
+        }
+        System.out.println("PostgreSQL ready on 127.0.0.1:" + port + " with data in " + data);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                pg.close();
+            } catch (IOException e) {
+                System.err.println("stopping PostgreSQL failed: " + e);
+            }
+            stopped.countDown();
+        }, "local-postgres-stop"));
+        stopped.await();
+    }
+}
