@@ -62,6 +62,11 @@ class MessageController {
         return messages.find(user.getSubject(), id);
     }
 
+    @GetMapping("/{id}/raw")
+    ResponseEntity<byte[]> raw(@AuthenticationPrincipal Jwt user, @PathVariable UUID id) {
+        return ResponseEntity.ok().header("Content-Type", "message/rfc822").body(messages.raw(user.getSubject(), id));
+    }
+
     @DeleteMapping("/{id}")
     SentMessage recall(@AuthenticationPrincipal Jwt user, @PathVariable UUID id) {
         return messages.recall(user.getSubject(), id);

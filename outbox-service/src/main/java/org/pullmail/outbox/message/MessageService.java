@@ -140,6 +140,17 @@ class MessageService {
         return messages.stream().map(this::withRecipients).toList();
     }
 
+    /** The exact bytes of a sent message (the sender's copy). */
+    byte[] raw(String sender, UUID id) {
+        byte[] content = jdbc.sql("SELECT content FROM message WHERE id = ? AND sender = ?").params(id, sender)
+                .query((rs, n) -> rs.getBytes("content")).optional()
+                .orElseThrow(() -> ApiProblem.notFound("message " + id));
+        if (content == null) {
+            throw new ApiProblem("expired", HttpStatus.GONE, "Deleted", "the message's bytes were deleted");
+        }
+        return content;
+    }
+
     /** Recall: every delivery not yet fetched becomes recalled, and its token can never fetch. */
     @Transactional
     SentMessage recall(String sender, UUID id) {
@@ -154,12 +165,16 @@ class MessageService {
 
     private SentMessage withRecipients(SentMessage m) {
         List<RecipientStatus> recipients = jdbc.sql("""
-                SELECT recipient, state, detail, GREATEST(queued_at, notified_at, fetched_at, stored_at, declined_at,
-                       failed_at, expired_at, recalled_at) AS updated_at
+                SELECT recipient, state, detail, queued_at, notified_at, fetched_at, stored_at, declined_at, failed_at,
+                       expired_at, recalled_at
                 FROM delivery WHERE message_id = ? ORDER BY kind DESC, recipient""")
                 .param(m.id())
                 .query((rs, n) -> new RecipientStatus(rs.getString("recipient"), rs.getString("state"),
-                        rs.getTimestamp("updated_at").toInstant(), rs.getString("detail")))
+                        rs.getString("detail"), instant(rs.getTimestamp("queued_at")),
+                        instant(rs.getTimestamp("notified_at")), instant(rs.getTimestamp("fetched_at")),
+                        instant(rs.getTimestamp("stored_at")), instant(rs.getTimestamp("declined_at")),
+                        instant(rs.getTimestamp("failed_at")), instant(rs.getTimestamp("expired_at")),
+                        instant(rs.getTimestamp("recalled_at"))))
                 .list();
         return new SentMessage(m.id(), m.from(), m.subject(), m.size(), m.createdAt(), m.expiresAt(), m.recalledAt(),
                 recipients);

@@ -21,7 +21,10 @@ final class MessageViews {
             String html) {
     }
 
-    record RecipientStatus(String address, String status, Instant updatedAt, String detail) {
+    /** A recipient's delivery: its state, when it entered each state so far, and why it failed or was declined. */
+    record RecipientStatus(String address, String status, String detail, Instant queuedAt, Instant notifiedAt,
+            Instant fetchedAt, Instant storedAt, Instant declinedAt, Instant failedAt, Instant expiredAt,
+            Instant recalledAt) {
     }
 
     record SentMessage(UUID id, String from, String subject, long size, Instant createdAt, Instant expiresAt,

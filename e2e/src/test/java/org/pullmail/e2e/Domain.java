@@ -1,0 +1,204 @@
+package org.pullmail.e2e;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.pullmail.testing.PostgresServer;
+import org.pullmail.testing.TestDatabases;
+
+/**
+ * One Pullmail domain for black-box tests: the four services as separate processes started from
+ * their runnable jars, each on its own database on the test PostgreSQL, talking real HTTP.
+ */
+final class Domain implements AutoCloseable {
+
+    static final List<String> SERVICES = List.of("outbox-service", "notifier-service", "inbox-service", "gateway");
+
+    final String name;
+    final int gatewayPort;
+    private final Map<String, Integer> ports = new LinkedHashMap<>();
+    private final Map<String, Process> processes = new LinkedHashMap<>();
+    private final Map<String, List<String>> commands = new LinkedHashMap<>();
+    private final Path logs;
+
+    Domain(String name, Map<String, String> peers, List<String> accounts, String password) throws IOException {
+        this.name = name;
+        for (String service : SERVICES) {
+            ports.put(service, freePort());
+        }
+        this.gatewayPort = ports.get("gateway");
+        this.logs = Path.of(System.getProperty("pullmail.root", ".."), "e2e", "target", "e2e-logs");
+        Files.createDirectories(logs);
+        String prefix = name.replace('.', '_').replace('-', '_');
+        PostgresServer pg = TestDatabases.server();
+        List<String> common = new ArrayList<>(List.of(
+                "--pullmail.domain=" + name,
+                "--pullmail.public-url=" + url(),
+                "--pullmail.jwks-url=" + url() + "/api/v1/auth/jwks",
+                "--spring.datasource.username=" + pg.username(),
+                "--spring.datasource.password=" + pg.password(),
+                "--spring.datasource.hikari.maximum-pool-size=4",
+                "--pullmail.notifier.retry-initial=PT0.2S", "--pullmail.notifier.retry-max=PT1S",
+                "--pullmail.notifier.poll-interval=PT0.1S",
+                "--pullmail.inbox.retry-initial=PT0.2S", "--pullmail.inbox.retry-max=PT1S",
+                "--pullmail.inbox.poll-interval=PT0.1S", "--pullmail.outbox.relay-interval=PT0.1S",
+                "--pullmail.discovery.overrides.[" + name + "]=" + url()));
+        peers.forEach((domain, url) -> common.add("--pullmail.discovery.overrides.[" + domain + "]=" + url));
+        String outbox = "http://127.0.0.1:" + ports.get("outbox-service");
+        String notifier = "http://127.0.0.1:" + ports.get("notifier-service");
+        String inbox = "http://127.0.0.1:" + ports.get("inbox-service");
+        Map<String, List<String>> specific = Map.of(
+                "outbox-service", List.of("--pullmail.outbox.notifier-url=" + notifier),
+                "notifier-service", List.of("--pullmail.notifier.outbox-url=" + outbox,
+                        "--pullmail.notifier.inbox-url=" + inbox),
+                "inbox-service", List.of(),
+                "gateway", gatewayArgs(accounts, password, outbox, notifier, inbox));
+        Map<String, String> database = Map.of("outbox-service", "outbox", "notifier-service", "notifier",
+                "inbox-service", "inbox", "gateway", "gateway");
+        for (String service : SERVICES) {
+            String db = TestDatabases.database(prefix + "_" + database.get(service));
+            List<String> command = new ArrayList<>(List.of(javaBinary(), "-Xmx192m", "-XX:+UseSerialGC",
+                    "-XX:TieredStopAtLevel=1", "-Xss512k", "-jar", jar(service).toString()));
+            command.addAll(common);
+            command.add("--server.port=" + ports.get(service));
+            command.add("--spring.datasource.url=" + db);
+            command.addAll(specific.get(service));
+            commands.put(service, command);
+        }
+    }
+
+    /** Adds static discovery overrides; call before {@link #startAll()}. */
+    void addPeers(Map<String, String> peers) {
+        for (List<String> command : commands.values()) {
+            peers.forEach((domain, url) -> command.add("--pullmail.discovery.overrides.[" + domain + "]=" + url));
+        }
+    }
+
+    private static List<String> gatewayArgs(List<String> accounts, String password, String outbox, String notifier,
+            String inbox) {
+        List<String> args = new ArrayList<>(List.of("--pullmail.gateway.outbox-url=" + outbox,
+                "--pullmail.gateway.notifier-url=" + notifier, "--pullmail.gateway.inbox-url=" + inbox));
+        for (int i = 0; i < accounts.size(); i++) {
+            String account = accounts.get(i);
+            args.add("--pullmail.gateway.accounts[" + i + "].address=" + account.replace(":admin", ""));
+            args.add("--pullmail.gateway.accounts[" + i + "].password=" + password);
+            args.add("--pullmail.gateway.accounts[" + i + "].admin=" + account.endsWith(":admin"));
+        }
+        return args;
+    }
+
+    String url() {
+        return "http://127.0.0.1:" + gatewayPort;
+    }
+
+    String serviceUrl(String service) {
+        return "http://127.0.0.1:" + ports.get(service);
+    }
+
+    void startAll() throws IOException {
+        for (String service : SERVICES) {
+            start(service);
+        }
+    }
+
+    void start(String service) throws IOException {
+        ProcessBuilder builder = new ProcessBuilder(commands.get(service))
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log(service).toFile()));
+        processes.put(service, builder.start());
+    }
+
+    /** Stops a service the way an orchestrator does (SIGTERM, then a kill after 20 s). */
+    void stop(String service) throws InterruptedException {
+        Process process = processes.remove(service);
+        if (process != null) {
+            process.destroy();
+            if (!process.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor();
+            }
+        }
+    }
+
+    void awaitReady(Duration timeout) throws IOException, InterruptedException {
+        HttpClient http = HttpClient.newHttpClient();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        for (String service : SERVICES) {
+            URI health = URI.create(serviceUrl(service) + "/actuator/health/readiness");
+            while (true) {
+                Process process = processes.get(service);
+                if (process == null || !process.isAlive()) {
+                    throw new IllegalStateException(name + " " + service + " stopped while starting:\n" + tail(service));
+                }
+                try {
+                    HttpResponse<String> r = http.send(HttpRequest.newBuilder(health).timeout(Duration.ofSeconds(2)).build(),
+                            HttpResponse.BodyHandlers.ofString());
+                    if (r.statusCode() == 200) {
+                        break;
+                    }
+                } catch (IOException notYet) {
+                    // not listening yet
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException(name + " " + service + " not ready in time:\n" + tail(service));
+                }
+                Thread.sleep(250);
+            }
+        }
+    }
+
+    String tail(String service) {
+        try {
+            List<String> lines = Files.readAllLines(log(service));
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 60), lines.size()));
+        } catch (IOException e) {
+            return "(no log: " + e + ")";
+        }
+    }
+
+    private Path log(String service) {
+        return logs.resolve(name + "-" + service + ".log");
+    }
+
+    /** Asks every service to stop (SIGTERM) without waiting, so several domains stop in parallel. */
+    void signalStop() {
+        processes.values().forEach(Process::destroy);
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        signalStop();
+        for (String service : List.copyOf(processes.keySet())) {
+            stop(service);
+        }
+    }
+
+    private static Path jar(String service) {
+        Path jar = Path.of(System.getProperty("pullmail.root", ".."), service, "target",
+                service + "-" + System.getProperty("pullmail.version", "0.1.0-SNAPSHOT") + "-exec.jar");
+        if (!Files.exists(jar)) {
+            throw new IllegalStateException(jar + " is missing: run the tests through ./mvnw verify, which builds it");
+        }
+        return jar;
+    }
+
+    private static String javaBinary() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+}

@@ -1,0 +1,167 @@
+package org.pullmail.e2e;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import com.nimbusds.jose.jwk.JWKSet;
+import com.nimbusds.jose.jwk.OctetKeyPair;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+
+import org.pullmail.protocol.DiscoveryDocument;
+import org.pullmail.protocol.Notification;
+import org.pullmail.protocol.NotificationReceipt;
+import org.pullmail.protocol.Pmp;
+import org.pullmail.protocol.ProtocolException;
+import org.pullmail.protocol.discovery.DiscoveryClient;
+import org.pullmail.protocol.http.ContentDigest;
+import org.pullmail.protocol.http.Ed25519Keys;
+import org.pullmail.protocol.http.HttpRequestView;
+import org.pullmail.protocol.http.HttpSignatures;
+import org.pullmail.protocol.http.InMemoryNonceStore;
+import org.pullmail.protocol.http.PmpSigner;
+import org.pullmail.protocol.http.PmpVerifier;
+import org.pullmail.protocol.http.SignatureProfile;
+import org.pullmail.protocol.json.PmpJson;
+
+/**
+ * Independent PMP/1 domains that the test controls, built only from the protocol library (as a
+ * partner's implementation would be): each publishes a discovery document with its own key, takes
+ * notifications (verifying their signatures and recording them) and can sign requests of its own.
+ */
+final class PeerDomains implements AutoCloseable {
+
+    final class Peer {
+        final String domain;
+        final List<Notification> received = new CopyOnWriteArrayList<>();
+        private final OctetKeyPair signingKey;
+
+        Peer(String domain) {
+            this.domain = domain;
+            this.signingKey = Ed25519Keys.generate(domain + "/e2e");
+        }
+
+        String base() {
+            return "http://127.0.0.1:" + server.getAddress().getPort() + "/" + domain;
+        }
+
+        PmpSigner signer() {
+            return new PmpSigner(signingKey, Clock.systemUTC());
+        }
+
+        DiscoveryDocument discovery() {
+            return DiscoveryDocument.of(domain, URI.create(base() + Pmp.NOTIFY_PATH),
+                    URI.create(base() + Pmp.FETCH_PATH + "/"), new JWKSet(signingKey.toPublicJWK()));
+        }
+
+        /** A signed request, built the way a PMP/1 domain sends it. */
+        HttpRequest.Builder signed(String method, URI target, byte[] body, SignatureProfile profile,
+                Map<String, String> headers, PmpSigner by) {
+            HttpRequestView view = new HttpRequestView(method, target);
+            headers.forEach(view::header);
+            String digest = body == null ? null : ContentDigest.sha256(body);
+            if (digest != null) {
+                view.header("Content-Digest", digest);
+            }
+            HttpSignatures.SignatureFields signature = by.sign(view, profile);
+            HttpRequest.Builder request = HttpRequest.newBuilder(target)
+                    .header(HttpSignatures.SIGNATURE_INPUT, signature.signatureInput())
+                    .header(HttpSignatures.SIGNATURE, signature.signature());
+            headers.forEach(request::header);
+            if (digest != null) {
+                request.header("Content-Digest", digest);
+            }
+            return request.method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofByteArray(body));
+        }
+    }
+
+    private final HttpServer server;
+    private final Map<String, Peer> peers = new ConcurrentHashMap<>();
+    private final Map<String, URI> overrides = new ConcurrentHashMap<>();
+    private volatile PmpVerifier verifier;
+    private volatile DiscoveryClient discovery;
+
+    PeerDomains(String... domains) throws IOException {
+        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 50);
+        for (String domain : domains) {
+            peers.put(domain, new Peer(domain));
+        }
+        server.createContext("/", this::handle);
+        server.start();
+    }
+
+    Peer peer(String domain) {
+        return peers.get(domain);
+    }
+
+    /** Where the real domains are, so that received notifications can be verified. */
+    void knowDomains(Map<String, String> urls) {
+        urls.forEach((d, u) -> overrides.put(d, URI.create(u)));
+        discovery = new DiscoveryClient(HttpClient.newHttpClient(), Clock.systemUTC(), overrides, false);
+        verifier = new PmpVerifier(Clock.systemUTC(), new InMemoryNonceStore(Clock.systemUTC()));
+    }
+
+    private void handle(HttpExchange exchange) throws IOException {
+        String path = exchange.getRequestURI().getPath();
+        String[] parts = path.split("/", 3);
+        Peer peer = parts.length > 1 ? peers.get(parts[1]) : null;
+        String rest = parts.length > 2 ? "/" + parts[2] : "/";
+        if (peer == null) {
+            respond(exchange, 404, "{}");
+        } else if (rest.equals(Pmp.WELL_KNOWN_PATH)) {
+            respond(exchange, 200, PmpJson.writeString(peer.discovery()));
+        } else if (rest.equals(Pmp.NOTIFY_PATH) && exchange.getRequestMethod().equals("POST")) {
+            receive(peer, exchange);
+        } else {
+            respond(exchange, 404, "{}");
+        }
+    }
+
+    private void receive(Peer peer, HttpExchange exchange) throws IOException {
+        byte[] body = exchange.getRequestBody().readAllBytes();
+        try {
+            Notification n = PmpJson.readNotification(body);
+            HttpRequestView view = new HttpRequestView("POST", URI.create(peer.base() + Pmp.NOTIFY_PATH));
+            exchange.getRequestHeaders().forEach((name, values) -> values.forEach(v -> view.header(name, v)));
+            verifier.verify(view, body, SignatureProfile.NOTIFICATION, kid -> discovery.key(n.senderDomain(), kid));
+            peer.received.add(n);
+            List<NotificationReceipt.RecipientOutcome> outcomes = new ArrayList<>();
+            n.recipients().forEach(r -> outcomes.add(
+                    new NotificationReceipt.RecipientOutcome(r.address(), NotificationReceipt.Outcome.ACCEPTED)));
+            respond(exchange, 200, PmpJson.writeString(new NotificationReceipt(n.id(), outcomes)));
+        } catch (ProtocolException e) {
+            respond(exchange, e.type().status(), "{\"type\":\"" + e.type().uri() + "\"}");
+        }
+    }
+
+    private static void respond(HttpExchange exchange, int status, String body) throws IOException {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().set("Content-Type", "application/json");
+        exchange.sendResponseHeaders(status, bytes.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(bytes);
+        }
+    }
+
+    List<String> domains() {
+        return Collections.unmodifiableList(new ArrayList<>(peers.keySet()));
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+    }
+}
