@@ -345,6 +345,48 @@ class PullDeliveryTest {
     }
 
     @Test
+    @Order(12)
+    void declineAsSpamTellsTheSender() throws Exception {
+        // carol blocked alpha.test earlier: refused; once she lifts the block, mail arrives as a request
+        String id = send(alice, "carol@beta.test", unique("Cheap watches"), "not really");
+        awaitStatus(alice, id, "declined");
+        assertThat(carol.delete("/api/v1/inbox/blocklist/alpha.test").status()).isEqualTo(204);
+        String subject = unique("Cheap watches");
+        String second = send(alice, "carol@beta.test", subject, "again");
+        String request = withSubject(carol.await("/api/v1/inbox/requests", l -> hasSubject(l, "requests", subject)),
+                "requests", subject).get("id").asString();
+        Api.Response declined = carol.post("/api/v1/inbox/requests/" + request + "/decline", Map.of("reason", "spam"));
+        assertThat(declined.status()).isEqualTo(200);
+        assertThat(declined.json().get("state").asString()).isEqualTo("spam");
+        awaitStatus(alice, second, "spam");
+        assertThat(status(alice, id)).isEqualTo("declined");
+        Api.Response again = carol.post("/api/v1/inbox/requests/" + request + "/accept", null);
+        assertThat(again.status()).isEqualTo(409);
+        Api.Response badReason = carol.post("/api/v1/inbox/requests/" + request + "/decline", Map.of("reason", "meh"));
+        assertThat(badReason.status()).isEqualTo(400);
+    }
+
+    @Test
+    @Order(13)
+    void anAdminCreatesAnAccountThatCanMailAtOnceAndOthersMayNot() throws Exception {
+        Api admin = Api.login(domains.alpha, "admin@alpha.test", TwoDomains.PASSWORD);
+        Map<String, Object> account = Map.of("address", "dora@alpha.test", "password", "dora-password-1", "admin", false);
+        Api.Response created = admin.post("/api/v1/admin/accounts", account);
+        assertThat(created.status()).as(created.text()).isEqualTo(201);
+        assertThat(created.json().get("provisioned").asBoolean()).isTrue();
+        assertThat(admin.post("/api/v1/admin/accounts", account).status()).as("idempotent").isEqualTo(200);
+        assertThat(alice.post("/api/v1/admin/accounts", account).status()).isEqualTo(403);
+        assertThat(admin.post("/api/v1/admin/accounts", Map.of("address", "eve@beta.test", "password", "long enough pw"))
+                .status()).isEqualTo(400);
+
+        Api dora = Api.login(domains.alpha, "dora@alpha.test", "dora-password-1");
+        String subject = unique("Hello from dora");
+        String id = send(dora, "bob@beta.test", subject, "new here");
+        withSubject(bob.await("/api/v1/inbox/requests", l -> hasSubject(l, "requests", subject)), "requests", subject);
+        awaitStatus(dora, id, "notified");
+    }
+
+    @Test
     @Order(100)
     void whenTheRecipientDomainIsDownTheNotifierRetriesAndDeliversExactlyOnce() throws Exception {
         domains.beta.stop("gateway");
