@@ -65,6 +65,15 @@ final class Api {
         return send(auth(path).PUT(HttpRequest.BodyPublishers.noBody()));
     }
 
+    String token() {
+        return token;
+    }
+
+    Response putJson(String path, Object body) throws IOException, InterruptedException {
+        return send(auth(path).header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body))));
+    }
+
     Response post(String path, Object body) throws IOException, InterruptedException {
         return send(auth(path).header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(body == null ? "" : JSON.writeValueAsString(body))));

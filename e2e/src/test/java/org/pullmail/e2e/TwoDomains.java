@@ -1,5 +1,7 @@
 package org.pullmail.e2e;
 
+import org.pullmail.testing.PeerDomains;
+
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;

@@ -10,10 +10,43 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param retryInitial    first retry delay of a failed fetch or status report; doubles, with jitter
  * @param retryMax        longest delay between attempts
  * @param maxMessageBytes largest message this domain fetches
+ * @param requestLifetime how long a request waits for the user before it expires
+ * @param reputation      when a sender domain counts as good, and when it is refused
+ * @param bulk            when the same message to many local users counts as bulk
+ * @param limits          intake limits, shared by all replicas through the database
  */
 @ConfigurationProperties("pullmail.inbox")
 public record InboxProperties(@DefaultValue("PT0.2S") Duration pollInterval,
         @DefaultValue("PT2S") Duration retryInitial,
         @DefaultValue("PT10M") Duration retryMax,
-        @DefaultValue("26214400") long maxMessageBytes) {
+        @DefaultValue("26214400") long maxMessageBytes,
+        @DefaultValue("P14D") Duration requestLifetime,
+        @DefaultValue Reputation reputation,
+        @DefaultValue Bulk bulk,
+        @DefaultValue Limits limits) {
+
+    /**
+     * @param minNotifications a domain is judged only after this many notifications
+     * @param refuseBelow      a judged domain whose fetch ratio stays under this is refused
+     * @param goodAbove        a judged domain whose fetch ratio is at least this counts as reputable
+     */
+    public record Reputation(@DefaultValue("20") int minNotifications, @DefaultValue("0.05") double refuseBelow,
+            @DefaultValue("0.5") double goodAbove) {
+    }
+
+    /** @param recipients this many distinct local recipients of one digest within the window make it bulk */
+    public record Bulk(@DefaultValue("10") int recipients, @DefaultValue("PT1H") Duration window) {
+    }
+
+    /**
+     * @param perSenderDomain    notifications per minute from one sender domain
+     * @param perSenderIp        notifications per minute from one client address
+     * @param perRecipient       notifications per minute to one local mailbox
+     * @param pendingPerRecipient requests a mailbox may have waiting before further strangers get 429
+     * @param window             the counting window of the three rates (they are "per window")
+     */
+    public record Limits(@DefaultValue("600") int perSenderDomain, @DefaultValue("1200") int perSenderIp,
+            @DefaultValue("120") int perRecipient, @DefaultValue("1000") int pendingPerRecipient,
+            @DefaultValue("PT1M") java.time.Duration window) {
+    }
 }

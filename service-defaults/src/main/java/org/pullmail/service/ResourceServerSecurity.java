@@ -27,6 +27,8 @@ import org.springframework.security.web.SecurityFilterChain;
  * internal endpoints are reachable only inside the domain's network.
  */
 @AutoConfiguration
+@org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication(
+        type = org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication.Type.SERVLET)
 public class ResourceServerSecurity {
 
     /** The claim that lists a user's roles in Pullmail access tokens. */

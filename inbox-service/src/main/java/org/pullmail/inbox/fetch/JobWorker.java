@@ -16,6 +16,8 @@ import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 
 import org.pullmail.inbox.InboxProperties;
+import org.pullmail.inbox.events.MailboxEvents;
+import org.pullmail.inbox.reputation.Reputation;
 import org.pullmail.protocol.Addresses;
 import org.pullmail.protocol.Pmp;
 import org.pullmail.protocol.ProtocolException;
@@ -67,12 +69,17 @@ class JobWorker {
     private final HttpClient http;
     private final DomainKeys keys;
     private final JobQueue jobs;
+    private final Reputation reputation;
+    private final MailboxEvents events;
     private final InboxProperties inbox;
     private final PullmailProperties pullmail;
     private final Clock clock;
 
     JobWorker(JdbcClient jdbc, TransactionTemplate tx, HttpClient http, DomainKeys keys, JobQueue jobs,
-            InboxProperties inbox, PullmailProperties pullmail, Clock clock) {
+            Reputation reputation, MailboxEvents events, InboxProperties inbox, PullmailProperties pullmail,
+            Clock clock) {
+        this.reputation = reputation;
+        this.events = events;
         this.jdbc = jdbc;
         this.tx = tx;
         this.http = http;
@@ -193,12 +200,15 @@ class JobWorker {
             int updated = jdbc.sql("UPDATE notice SET state = 'stored', decided_at = COALESCE(decided_at, ?) "
                     + "WHERE id = ? AND state = 'fetching'").params(Timestamp.from(now), job.notice()).update();
             if (updated == 1) {
+                UUID message = UUID.randomUUID();
                 jdbc.sql("""
                         INSERT INTO message (id, notice, mailbox, sender, subject, size, content, received_at)
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?)""")
-                        .params(UUID.randomUUID(), job.notice(), job.recipient(), job.sender(), job.subject(),
+                        .params(message, job.notice(), job.recipient(), job.sender(), job.subject(),
                                 content.length, content, Timestamp.from(now))
                         .update();
+                reputation.record(job.sender(), Reputation.Event.FETCHED);
+                events.newMessage(job.recipient(), message);
                 jobs.enqueueStatus(job.notice(), "stored", now.plus(Duration.ofDays(2)));
             }
             jdbc.sql("UPDATE job SET done_at = ?, last_error = NULL WHERE id = ?").params(Timestamp.from(now), job.id())

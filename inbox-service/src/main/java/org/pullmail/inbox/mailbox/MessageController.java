@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 
+import org.pullmail.protocol.Addresses;
 import org.pullmail.protocol.Pmp;
 import org.pullmail.service.ApiProblem;
 import org.springframework.http.ContentDisposition;
@@ -30,8 +31,12 @@ class MessageController {
     record Messages(List<MessageSummary> messages) {
     }
 
-    record MessageView(UUID id, Instant receivedAt, long size, String from, List<String> to, List<String> cc,
-            String subject, String messageId, String date, String text, String html,
+    /**
+     * @param notifiedBy     the sender address the signed notification named
+     * @param senderVerified the message's From header is in the domain that signed the notification
+     */
+    record MessageView(UUID id, Instant receivedAt, long size, String from, String notifiedBy, boolean senderVerified,
+            List<String> to, List<String> cc, String subject, String messageId, String date, String text, String html,
             List<ParsedMessage.Attachment> attachments) {
     }
 
@@ -61,8 +66,10 @@ class MessageController {
     MessageView get(@AuthenticationPrincipal Jwt user, @PathVariable UUID id) throws IOException {
         Stored stored = stored(user, id);
         ParsedMessage parsed = ParsedMessage.parse(stored.content());
-        return new MessageView(id, stored.receivedAt(), stored.content().length, parsed.from(), parsed.to(),
-                parsed.cc(), parsed.subject(), parsed.messageId(), parsed.date(), parsed.text(), parsed.html(),
+        boolean verified = parsed.from() != null && parsed.from().contains("@")
+                && Addresses.domainOf(parsed.from()).equalsIgnoreCase(Addresses.domainOf(stored.sender()));
+        return new MessageView(id, stored.receivedAt(), stored.content().length, parsed.from(), stored.sender(),
+                verified, parsed.to(), parsed.cc(), parsed.subject(), parsed.messageId(), parsed.date(), parsed.text(), parsed.html(),
                 parsed.attachments());
     }
 
@@ -90,13 +97,14 @@ class MessageController {
                 .body(bytes);
     }
 
-    private record Stored(byte[] content, Instant receivedAt) {
+    private record Stored(byte[] content, Instant receivedAt, String sender) {
     }
 
     private Stored stored(Jwt user, UUID id) {
-        return jdbc.sql("SELECT content, received_at FROM message WHERE id = ? AND mailbox = ?")
+        return jdbc.sql("SELECT content, received_at, sender FROM message WHERE id = ? AND mailbox = ?")
                 .params(id, mailboxes.of(user))
-                .query((rs, n) -> new Stored(rs.getBytes("content"), rs.getTimestamp("received_at").toInstant()))
+                .query((rs, n) -> new Stored(rs.getBytes("content"), rs.getTimestamp("received_at").toInstant(),
+                        rs.getString("sender")))
                 .optional().orElseThrow(() -> ApiProblem.notFound("message " + id));
     }
 }

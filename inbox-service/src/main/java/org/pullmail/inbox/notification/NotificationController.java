@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.Collections;
 
+import org.pullmail.inbox.InboxProperties;
 import org.pullmail.protocol.DiscoveryDocument;
 import org.pullmail.protocol.Notification;
 import org.pullmail.protocol.Pmp;
@@ -33,13 +34,17 @@ class NotificationController {
     private final PmpVerifier verifier;
     private final DiscoveryClient discovery;
     private final PullmailProperties pullmail;
+    private final IntakeLimits limits;
+    private final InboxProperties inbox;
 
     NotificationController(NotificationIntake intake, PmpVerifier verifier, DiscoveryClient discovery,
-            PullmailProperties pullmail) {
+            PullmailProperties pullmail, IntakeLimits limits, InboxProperties inbox) {
         this.intake = intake;
         this.verifier = verifier;
         this.discovery = discovery;
         this.pullmail = pullmail;
+        this.limits = limits;
+        this.inbox = inbox;
     }
 
     @PostMapping(value = Pmp.NOTIFY_PATH, produces = MediaType.APPLICATION_JSON_VALUE)
@@ -48,10 +53,14 @@ class NotificationController {
         if (contentType == null || !contentType.toLowerCase().startsWith(Pmp.MEDIA_TYPE_JSON)) {
             throw new ProtocolException(ProblemType.UNSUPPORTED_MEDIA_TYPE, "a notification is application/json");
         }
+        // the per-address limit comes first: it is what protects the verifier from floods
+        limits.count("sender-ip", clientAddress(request), inbox.limits().perSenderIp());
         byte[] body = readAtMost(request, Pmp.MAX_NOTIFICATION_BYTES);
         Notification notification = PmpJson.readNotification(body);
         String senderDomain = notification.senderDomain();
         verifier.verify(view(request), body, SignatureProfile.NOTIFICATION, kid -> discovery.key(senderDomain, kid));
+        // counted only once the signature proves which domain is sending
+        limits.count("sender-domain", senderDomain, inbox.limits().perSenderDomain());
         DiscoveryDocument sender = discovery.discover(senderDomain);
         if (!sender.isUnderFetchBase(notification.fetchUrl())) {
             throw new ProtocolException(ProblemType.FETCH_URL_OUTSIDE_BASE,
@@ -62,6 +71,15 @@ class NotificationController {
                     "this is " + pullmail.domain() + ", not " + notification.recipientDomain());
         }
         return ResponseEntity.ok().contentType(MediaType.APPLICATION_JSON).body(intake.receive(notification));
+    }
+
+    /**
+     * The sending client's address, as this domain's gateway saw it (it always overwrites the
+     * header), else the connection's peer when the inbox is reached directly.
+     */
+    private static String clientAddress(HttpServletRequest request) {
+        String client = request.getHeader("X-Pullmail-Client");
+        return client == null || client.isBlank() ? request.getRemoteAddr() : client.trim();
     }
 
     private HttpRequestView view(HttpServletRequest request) {

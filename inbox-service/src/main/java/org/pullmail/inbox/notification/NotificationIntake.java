@@ -8,20 +8,27 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 
+import org.pullmail.inbox.InboxProperties;
+import org.pullmail.inbox.events.MailboxEvents;
 import org.pullmail.inbox.fetch.JobQueue;
 import org.pullmail.inbox.policy.SenderPolicy;
+import org.pullmail.inbox.reputation.BulkDetector;
+import org.pullmail.inbox.reputation.Reputation;
 import org.pullmail.protocol.Notification;
 import org.pullmail.protocol.NotificationReceipt;
 import org.pullmail.protocol.NotificationReceipt.Outcome;
 import org.pullmail.protocol.NotificationReceipt.RecipientOutcome;
 import org.pullmail.protocol.json.PmpJson;
+import org.pullmail.service.ApiProblem;
+import org.springframework.http.HttpStatus;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
 
 /**
  * Stores a verified notification and applies each recipient's policy, in one transaction, idempotent
- * on (sender domain, id): a repeat gets the first answer and changes nothing.
+ * on (sender domain, id): a repeat gets the first answer and changes nothing. A refusal for limits
+ * (429) rolls everything back, so the sender's retry is judged afresh.
  */
 @Service
 class NotificationIntake {
@@ -29,12 +36,23 @@ class NotificationIntake {
     private final JdbcClient jdbc;
     private final SenderPolicy policy;
     private final JobQueue jobs;
+    private final Reputation reputation;
+    private final BulkDetector bulk;
+    private final MailboxEvents events;
+    private final IntakeLimits limits;
+    private final InboxProperties inbox;
     private final Clock clock;
 
-    NotificationIntake(JdbcClient jdbc, SenderPolicy policy, JobQueue jobs, Clock clock) {
+    NotificationIntake(JdbcClient jdbc, SenderPolicy policy, JobQueue jobs, Reputation reputation, BulkDetector bulk,
+            MailboxEvents events, IntakeLimits limits, InboxProperties inbox, Clock clock) {
         this.jdbc = jdbc;
         this.policy = policy;
         this.jobs = jobs;
+        this.reputation = reputation;
+        this.bulk = bulk;
+        this.events = events;
+        this.limits = limits;
+        this.inbox = inbox;
         this.clock = clock;
     }
 
@@ -59,6 +77,8 @@ class NotificationIntake {
             return earlierReceipt(n).orElseThrow();
         }
         List<RecipientOutcome> outcomes = new ArrayList<>();
+        long alreadyToHere = bulk.recipients(n.digest(), now);
+        boolean isBulk = alreadyToHere + n.recipients().size() >= inbox.bulk().recipients();
         for (Notification.Recipient r : n.recipients()) {
             boolean known = jdbc.sql("SELECT count(*) FROM mailbox WHERE address = ?").param(r.address())
                     .query(Integer.class).single() > 0;
@@ -66,20 +86,30 @@ class NotificationIntake {
                 outcomes.add(new RecipientOutcome(r.address(), Outcome.UNKNOWN));
                 continue;
             }
-            SenderPolicy.Decision decision = policy.decide(r.address(), n.from());
-            if (decision == SenderPolicy.Decision.BLOCK) {
+            limits.count("recipient", r.address(), inbox.limits().perRecipient());
+            SenderPolicy.Decision decision = policy.decide(r.address(), n.from(), isBulk);
+            reputation.record(n.from(), decision.action() == SenderPolicy.Action.BLOCK
+                    ? Reputation.Event.REFUSED : Reputation.Event.RECEIVED);
+            if (decision.action() == SenderPolicy.Action.BLOCK) {
                 outcomes.add(new RecipientOutcome(r.address(), Outcome.BLOCKED));
                 continue;
             }
+            if (decision.action() == SenderPolicy.Action.HOLD) {
+                requirePendingRoom(r.address());
+            }
             UUID notice = UUID.randomUUID();
-            String state = decision == SenderPolicy.Decision.FETCH ? "fetching" : "requested";
+            boolean fetch = decision.action() == SenderPolicy.Action.FETCH;
             jdbc.sql("""
-                    INSERT INTO notice (id, notification, recipient, token, state, created_at)
-                    VALUES (?, ?, ?, ?, ?, ?)""")
-                    .params(notice, id, r.address(), r.token(), state, Timestamp.from(now)).update();
-            if (decision == SenderPolicy.Decision.FETCH) {
+                    INSERT INTO notice (id, notification, recipient, token, state, created_at, policy)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)""")
+                    .params(notice, id, r.address(), r.token(), fetch ? "fetching" : "requested", Timestamp.from(now),
+                            decision.reason())
+                    .update();
+            if (fetch) {
                 // fetched now, on delivery, never when the user opens it (PROTOCOL.md 8.4)
                 jobs.enqueueFetch(notice, n.expiresAt());
+            } else {
+                events.newRequest(r.address(), notice);
             }
             outcomes.add(new RecipientOutcome(r.address(), Outcome.ACCEPTED));
         }
@@ -88,9 +118,17 @@ class NotificationIntake {
         return receipt;
     }
 
+    private void requirePendingRoom(String mailbox) {
+        int pending = jdbc.sql("SELECT count(*) FROM notice WHERE recipient = ? AND state = 'requested'")
+                .param(mailbox).query(Integer.class).single();
+        if (pending >= inbox.limits().pendingPerRecipient()) {
+            throw new ApiProblem("rate-limited", HttpStatus.TOO_MANY_REQUESTS, "Too many requests",
+                    "a recipient has too many requests waiting for a decision", java.time.Duration.ofHours(1));
+        }
+    }
+
     private Optional<String> earlierReceipt(Notification n) {
         return jdbc.sql("SELECT receipt FROM notification WHERE sender_domain = ? AND notification_id = ?")
                 .params(n.senderDomain(), n.id()).query(String.class).optional();
     }
-
 }

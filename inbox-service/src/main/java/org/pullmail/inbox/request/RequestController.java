@@ -1,5 +1,7 @@
 package org.pullmail.inbox.request;
 
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
@@ -9,6 +11,9 @@ import java.util.UUID;
 
 import org.pullmail.inbox.fetch.JobQueue;
 import org.pullmail.inbox.mailbox.Mailboxes;
+import org.pullmail.inbox.reputation.BulkDetector;
+import org.pullmail.inbox.reputation.Reputation;
+import org.pullmail.protocol.Addresses;
 import org.pullmail.service.ApiProblem;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
@@ -24,36 +29,52 @@ import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
- * Notifications held for the user's decision. Accepting fetches the message now (not when it is
- * opened); declining tells the sender, as spam if the user says so.
+ * Notifications held for the user's decision, with what the decision needs: who sent it and whether
+ * that is verified, the sender's reputation here, whether it looks like bulk mail, the subject
+ * preview and the size. Accepting fetches the message now (not when it is opened); declining tells
+ * the sender, as spam if the user says so, and can block the sender in the same step.
  */
 @RestController
 @RequestMapping("/api/v1/inbox/requests")
 class RequestController {
 
     /**
-     * @param verifiedSender the notification was signed by a key of the sender's own domain
+     * @param verifiedSender  the notification was signed by a key that the sender's own domain publishes
+     * @param senderReputation how this sender address has fared here
+     * @param domainReputation how the sender's domain has fared here
+     * @param bulk            the same content was notified to many local recipients
+     * @param policy          the rule that held it
      */
     record Request(UUID id, String from, String senderDomain, boolean verifiedSender, String subject, long size,
-            Instant receivedAt, Instant expiresAt, String state) {
+            Instant receivedAt, Instant expiresAt, String state, boolean bulk, String policy,
+            Reputation.Score senderReputation, Reputation.Score domainReputation) {
     }
 
     record Requests(List<Request> requests) {
     }
 
-    /** reason: {@code unwanted} (the default) or {@code spam}. */
-    record Decline(String reason) {
+    /** reason: {@code unwanted} (the default) or {@code spam}; block: {@code address} or {@code domain}. */
+    record Decline(String reason, String block) {
+    }
+
+    private record Row(UUID id, String from, String senderDomain, String subject, long size, Instant receivedAt,
+            Instant expiresAt, String state, String digest, String policy) {
     }
 
     private final JdbcClient jdbc;
     private final Mailboxes mailboxes;
     private final JobQueue jobs;
+    private final Reputation reputation;
+    private final BulkDetector bulk;
     private final Clock clock;
 
-    RequestController(JdbcClient jdbc, Mailboxes mailboxes, JobQueue jobs, Clock clock) {
+    RequestController(JdbcClient jdbc, Mailboxes mailboxes, JobQueue jobs, Reputation reputation, BulkDetector bulk,
+            Clock clock) {
         this.jdbc = jdbc;
         this.mailboxes = mailboxes;
         this.jobs = jobs;
+        this.reputation = reputation;
+        this.bulk = bulk;
         this.clock = clock;
     }
 
@@ -62,22 +83,22 @@ class RequestController {
         return new Requests(jdbc.sql(SELECT + " WHERE n.recipient = ? AND n.state = 'requested' AND f.expires_at > ? "
                         + "ORDER BY n.created_at DESC LIMIT 500")
                 .params(mailboxes.of(user), Timestamp.from(clock.instant()))
-                .query((rs, i) -> request(rs)).list());
+                .query((rs, i) -> row(rs)).list().stream().map(this::view).toList());
     }
 
     @GetMapping("/{id}")
     Request get(@AuthenticationPrincipal Jwt user, @PathVariable UUID id) {
-        return find(mailboxes.of(user), id);
+        return view(find(mailboxes.of(user), id));
     }
 
     @PostMapping("/{id}/accept")
     @Transactional
     ResponseEntity<Request> accept(@AuthenticationPrincipal Jwt user, @PathVariable UUID id) {
-        Request request = pending(mailboxes.of(user), id);
+        Row request = pending(mailboxes.of(user), id);
         jdbc.sql("UPDATE notice SET state = 'fetching', decided_at = ? WHERE id = ?")
                 .params(Timestamp.from(clock.instant()), id).update();
         jobs.enqueueFetch(id, request.expiresAt());
-        return ResponseEntity.accepted().body(find(user.getSubject(), id));
+        return ResponseEntity.accepted().body(view(find(user.getSubject(), id)));
     }
 
     @PostMapping("/{id}/decline")
@@ -88,16 +109,29 @@ class RequestController {
         if (!reason.equals("unwanted") && !reason.equals("spam")) {
             throw ApiProblem.invalid("reason is \"unwanted\" or \"spam\"");
         }
-        pending(mailboxes.of(user), id);
+        String block = decline == null ? null : decline.block();
+        if (block != null && !block.equals("address") && !block.equals("domain")) {
+            throw ApiProblem.invalid("block is \"address\" or \"domain\"");
+        }
+        String mailbox = mailboxes.of(user);
+        Row request = pending(mailbox, id);
         String state = reason.equals("spam") ? "spam" : "declined";
         Instant now = clock.instant();
         jdbc.sql("UPDATE notice SET state = ?, decided_at = ? WHERE id = ?").params(state, Timestamp.from(now), id).update();
         jobs.enqueueStatus(id, state, now.plus(Duration.ofDays(2)));
-        return find(user.getSubject(), id);
+        reputation.record(request.from(), state.equals("spam") ? Reputation.Event.SPAM : Reputation.Event.DECLINED);
+        if (block != null) {
+            String entry = block.equals("domain") ? Addresses.domainOf(request.from()) : request.from();
+            jdbc.sql("""
+                    INSERT INTO sender_rule (mailbox, entry, kind) VALUES (?, ?, 'block')
+                    ON CONFLICT (mailbox, entry) DO UPDATE SET kind = 'block', created_at = now()""")
+                    .params(mailbox, entry).update();
+        }
+        return view(find(mailbox, id));
     }
 
-    private Request pending(String mailbox, UUID id) {
-        Request request = find(mailbox, id);
+    private Row pending(String mailbox, UUID id) {
+        Row request = find(mailbox, id);
         if (!"requested".equals(request.state())) {
             throw new ApiProblem("already-decided", HttpStatus.CONFLICT, "Already decided",
                     "this request is " + request.state());
@@ -108,20 +142,28 @@ class RequestController {
         return request;
     }
 
-    private Request find(String mailbox, UUID id) {
+    private Row find(String mailbox, UUID id) {
         return jdbc.sql(SELECT + " WHERE n.recipient = ? AND n.id = ?").params(mailbox, id)
-                .query((rs, i) -> request(rs)).optional()
+                .query((rs, i) -> row(rs)).optional()
                 .orElseThrow(() -> ApiProblem.notFound("request " + id));
     }
 
+    private Request view(Row r) {
+        // accepted only if signed by a key of the sender's own domain (PROTOCOL.md 6.3)
+        return new Request(r.id(), r.from(), r.senderDomain(), true, r.subject(), r.size(), r.receivedAt(),
+                r.expiresAt(), r.state(), bulk.isBulk(r.digest(), r.receivedAt()), r.policy(),
+                reputation.of(r.from()), reputation.of(r.senderDomain()));
+    }
+
     private static final String SELECT = """
-            SELECT n.id, f.sender, f.sender_domain, f.subject, f.size, f.received_at, f.expires_at, n.state
+            SELECT n.id, f.sender, f.sender_domain, f.subject, f.size, f.received_at, f.expires_at, n.state, f.digest,
+                   n.policy
             FROM notice n JOIN notification f ON f.id = n.notification""";
 
-    private static Request request(java.sql.ResultSet rs) throws java.sql.SQLException {
-        // the notification was accepted only if signed by the domain of its sender (PROTOCOL.md 6.3)
-        return new Request(rs.getObject("id", UUID.class), rs.getString("sender"), rs.getString("sender_domain"), true,
+    private static Row row(ResultSet rs) throws SQLException {
+        return new Row(rs.getObject("id", UUID.class), rs.getString("sender"), rs.getString("sender_domain"),
                 rs.getString("subject"), rs.getLong("size"), rs.getTimestamp("received_at").toInstant(),
-                rs.getTimestamp("expires_at").toInstant(), rs.getString("state"));
+                rs.getTimestamp("expires_at").toInstant(), rs.getString("state"), rs.getString("digest"),
+                rs.getString("policy"));
     }
 }

@@ -1,4 +1,4 @@
-package org.pullmail.e2e;
+package org.pullmail.testing;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -41,11 +41,12 @@ import org.pullmail.protocol.json.PmpJson;
  * partner's implementation would be): each publishes a discovery document with its own key, takes
  * notifications (verifying their signatures and recording them) and can sign requests of its own.
  */
-final class PeerDomains implements AutoCloseable {
+public final class PeerDomains implements AutoCloseable {
 
-    final class Peer {
-        final String domain;
-        final List<Notification> received = new CopyOnWriteArrayList<>();
+    /** One peer domain. */
+    public final class Peer {
+        public final String domain;
+        public final List<Notification> received = new CopyOnWriteArrayList<>();
         private final OctetKeyPair signingKey;
 
         Peer(String domain) {
@@ -53,21 +54,27 @@ final class PeerDomains implements AutoCloseable {
             this.signingKey = Ed25519Keys.generate(domain + "/e2e");
         }
 
-        String base() {
+        public String base() {
             return "http://127.0.0.1:" + server.getAddress().getPort() + "/" + domain;
         }
 
-        PmpSigner signer() {
+        public PmpSigner signer() {
             return new PmpSigner(signingKey, Clock.systemUTC());
         }
 
-        DiscoveryDocument discovery() {
+        public DiscoveryDocument discovery() {
             return DiscoveryDocument.of(domain, URI.create(base() + Pmp.NOTIFY_PATH),
                     URI.create(base() + Pmp.FETCH_PATH + "/"), new JWKSet(signingKey.toPublicJWK()));
         }
 
         /** A signed request, built the way a PMP/1 domain sends it. */
-        HttpRequest.Builder signed(String method, URI target, byte[] body, SignatureProfile profile,
+        public HttpRequest.Builder signed(String method, URI target, byte[] body, SignatureProfile profile,
+                Map<String, String> headers, PmpSigner by) {
+            return signed(method, target, target, body, profile, headers, by);
+        }
+
+        /** Signs for the public {@code target} but sends to {@code sendTo} (a service behind its gateway). */
+        public HttpRequest.Builder signed(String method, URI target, URI sendTo, byte[] body, SignatureProfile profile,
                 Map<String, String> headers, PmpSigner by) {
             HttpRequestView view = new HttpRequestView(method, target);
             headers.forEach(view::header);
@@ -76,7 +83,7 @@ final class PeerDomains implements AutoCloseable {
                 view.header("Content-Digest", digest);
             }
             HttpSignatures.SignatureFields signature = by.sign(view, profile);
-            HttpRequest.Builder request = HttpRequest.newBuilder(target)
+            HttpRequest.Builder request = HttpRequest.newBuilder(sendTo)
                     .header(HttpSignatures.SIGNATURE_INPUT, signature.signatureInput())
                     .header(HttpSignatures.SIGNATURE, signature.signature());
             headers.forEach(request::header);
@@ -94,7 +101,7 @@ final class PeerDomains implements AutoCloseable {
     private volatile PmpVerifier verifier;
     private volatile DiscoveryClient discovery;
 
-    PeerDomains(String... domains) throws IOException {
+    public PeerDomains(String... domains) throws IOException {
         server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 50);
         for (String domain : domains) {
             peers.put(domain, new Peer(domain));
@@ -103,12 +110,12 @@ final class PeerDomains implements AutoCloseable {
         server.start();
     }
 
-    Peer peer(String domain) {
+    public Peer peer(String domain) {
         return peers.get(domain);
     }
 
     /** Where the real domains are, so that received notifications can be verified. */
-    void knowDomains(Map<String, String> urls) {
+    public void knowDomains(Map<String, String> urls) {
         urls.forEach((d, u) -> overrides.put(d, URI.create(u)));
         discovery = new DiscoveryClient(HttpClient.newHttpClient(), Clock.systemUTC(), overrides, false);
         verifier = new PmpVerifier(Clock.systemUTC(), new InMemoryNonceStore(Clock.systemUTC()));
@@ -156,7 +163,7 @@ final class PeerDomains implements AutoCloseable {
         }
     }
 
-    List<String> domains() {
+    public List<String> domains() {
         return Collections.unmodifiableList(new ArrayList<>(peers.keySet()));
     }
 

@@ -1,0 +1,61 @@
+package org.pullmail.inbox.reputation;
+
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+
+import org.pullmail.inbox.InboxProperties;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Component;
+
+/**
+ * Bulk mail, recognised before anything is fetched: the same content digest notified to many local
+ * recipients within a window. Personal mail is written once per conversation; identical bytes to
+ * dozens of people here is a mailing.
+ */
+@Component
+public class BulkDetector {
+
+    public record BulkDigest(String digest, String sender, long recipients, Instant firstSeen, Instant lastSeen) {
+    }
+
+    private final JdbcClient jdbc;
+    private final InboxProperties inbox;
+    private final Clock clock;
+
+    BulkDetector(JdbcClient jdbc, InboxProperties inbox, Clock clock) {
+        this.jdbc = jdbc;
+        this.inbox = inbox;
+        this.clock = clock;
+    }
+
+    /** Distinct local recipients of this digest within the window ending at {@code at}. */
+    public long recipients(String digest, Instant at) {
+        return jdbc.sql("""
+                SELECT count(DISTINCT n.recipient) FROM notification f JOIN notice n ON n.notification = f.id
+                WHERE f.digest = ? AND f.received_at > ? AND f.received_at <= ?""")
+                .params(digest, Timestamp.from(at.minus(inbox.bulk().window())), Timestamp.from(at.plusSeconds(1)))
+                .query(Long.class).single();
+    }
+
+    public boolean isBulk(String digest, Instant at) {
+        return recipients(digest, at) >= inbox.bulk().recipients();
+    }
+
+    /** Digests flagged as bulk within the last window. */
+    public List<BulkDigest> flagged(int limit) {
+        Instant now = clock.instant();
+        return jdbc.sql("""
+                SELECT f.digest, min(f.sender) AS sender, count(DISTINCT n.recipient) AS recipients,
+                       min(f.received_at) AS first_seen, max(f.received_at) AS last_seen
+                FROM notification f JOIN notice n ON n.notification = f.id
+                WHERE f.received_at > ?
+                GROUP BY f.digest HAVING count(DISTINCT n.recipient) >= ?
+                ORDER BY recipients DESC LIMIT ?""")
+                .params(Timestamp.from(now.minus(inbox.bulk().window())), inbox.bulk().recipients(), limit)
+                .query((rs, i) -> new BulkDigest(rs.getString("digest"), rs.getString("sender"), rs.getLong("recipients"),
+                        rs.getTimestamp("first_seen").toInstant(), rs.getTimestamp("last_seen").toInstant()))
+                .list();
+    }
+}

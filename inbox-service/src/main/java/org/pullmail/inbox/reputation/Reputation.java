@@ -1,0 +1,63 @@
+package org.pullmail.inbox.reputation;
+
+import java.util.List;
+import java.util.Locale;
+
+import org.pullmail.protocol.Addresses;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Component;
+
+/**
+ * How a sender's mail has been received here: notifications, fetches, declines, spam reports and
+ * refusals, per sender address and per sender domain. The fetch ratio (fetched / received) is what
+ * says whether people here want this sender's mail.
+ */
+@Component
+public class Reputation {
+
+    public enum Event { RECEIVED, FETCHED, DECLINED, SPAM, REFUSED }
+
+    /** A sender's counters; {@code fetchRatio} is null before anything was received. */
+    public record Score(String sender, long received, long fetched, long declined, long spam, long refused,
+            Double fetchRatio) {
+        static Score empty(String sender) {
+            return new Score(sender, 0, 0, 0, 0, 0, null);
+        }
+    }
+
+    private final JdbcClient jdbc;
+
+    Reputation(JdbcClient jdbc) {
+        this.jdbc = jdbc;
+    }
+
+    /** Counts the event for the sender's address and for its domain; {@code sender} is an address. */
+    public void record(String sender, Event event) {
+        String column = event.name().toLowerCase(Locale.ROOT);
+        for (String key : List.of(sender, Addresses.domainOf(sender))) {
+            jdbc.sql("INSERT INTO sender_reputation (sender, " + column + ") VALUES (?, 1) "
+                    + "ON CONFLICT (sender) DO UPDATE SET " + column + " = sender_reputation." + column
+                    + " + 1, last_seen = now()").param(key).update();
+        }
+    }
+
+    public Score of(String sender) {
+        return jdbc.sql("SELECT sender, received, fetched, declined, spam, refused FROM sender_reputation WHERE sender = ?")
+                .param(sender).query((rs, n) -> score(rs)).optional().orElse(Score.empty(sender));
+    }
+
+    /** Sender domains, most notifications first. */
+    public List<Score> domains(int limit) {
+        return jdbc.sql("""
+                SELECT sender, received, fetched, declined, spam, refused FROM sender_reputation
+                WHERE sender NOT LIKE '%@%' ORDER BY received DESC, sender LIMIT ?""")
+                .param(limit).query((rs, n) -> score(rs)).list();
+    }
+
+    private static Score score(java.sql.ResultSet rs) throws java.sql.SQLException {
+        long received = rs.getLong("received");
+        long fetched = rs.getLong("fetched");
+        return new Score(rs.getString("sender"), received, fetched, rs.getLong("declined"), rs.getLong("spam"),
+                rs.getLong("refused"), received == 0 ? null : Math.min(1.0, (double) fetched / received));
+    }
+}

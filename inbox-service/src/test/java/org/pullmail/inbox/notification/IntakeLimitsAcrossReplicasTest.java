@@ -1,0 +1,123 @@
+package org.pullmail.inbox.notification;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.http.HttpResponse;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.pullmail.inbox.InboxApplication;
+import org.pullmail.inbox.Notifications;
+import org.pullmail.testing.PeerDomains;
+import org.pullmail.testing.TestDatabases;
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.web.server.context.WebServerApplicationContext;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.jdbc.core.simple.JdbcClient;
+
+/** Two inbox replicas on one database enforce one set of intake limits. */
+class IntakeLimitsAcrossReplicasTest {
+
+    static PeerDomains peers;
+    static ConfigurableApplicationContext first;
+    static ConfigurableApplicationContext second;
+    static int[] ports;
+
+    @BeforeAll
+    static void start() throws Exception {
+        peers = new PeerDomains("limited.test", "other.test", "p1.test", "p2.test", "p3.test", "p4.test", "p5.test");
+        String url = TestDatabases.database("inbox_limits_test");
+        Map<String, Object> properties = new HashMap<>(Map.of(
+                "server.port", "0",
+                "spring.datasource.url", url,
+                "spring.datasource.username", TestDatabases.server().username(),
+                "spring.datasource.password", TestDatabases.server().password(),
+                "pullmail.domain", "alpha.test",
+                "pullmail.public-url", Notifications.PUBLIC_URL,
+                "pullmail.inbox.limits.per-sender-domain", "5",
+                "pullmail.inbox.limits.per-recipient", "3",
+                "pullmail.inbox.limits.per-sender-ip", "20",
+                "pullmail.inbox.limits.window", "PT1H"));
+        for (String peer : peers.domains()) {
+            properties.put("pullmail.discovery.overrides.[" + peer + "]", peers.peer(peer).base());
+        }
+        // command-line arguments, so they win over application.yml as in a real deployment
+        String[] args = properties.entrySet().stream().map(e -> "--" + e.getKey() + "=" + e.getValue())
+                .toArray(String[]::new);
+        first = new SpringApplicationBuilder(InboxApplication.class).run(args);
+        second = new SpringApplicationBuilder(InboxApplication.class).run(args);
+        ports = new int[] {port(first), port(second)};
+        List<String> mailboxes = new ArrayList<>(List.of("carol@alpha.test", "dave@alpha.test"));
+        for (int i = 0; i < 30; i++) {
+            mailboxes.add("user" + i + "@alpha.test");
+        }
+        Notifications.provision(ports[0], mailboxes.toArray(String[]::new));
+    }
+
+    @AfterAll
+    static void stop() {
+        first.close();
+        second.close();
+        peers.close();
+    }
+
+    static int port(ConfigurableApplicationContext context) {
+        return ((WebServerApplicationContext) context).getWebServer().getPort();
+    }
+
+    static HttpResponse<String> send(String peer, int replica, String recipient, Map<String, String> headers)
+            throws Exception {
+        PeerDomains.Peer from = peers.peer(peer);
+        var n = Notifications.notification(from, "news@" + peer, Notifications.digestOf(peer + recipient + Math.random()),
+                "Hello", recipient);
+        return Notifications.send(from, n, ports[replica % 2], headers);
+    }
+
+    @Test
+    void aSenderDomainOverItsLimitGets429OnEveryReplicaAndNothingIsStored() throws Exception {
+        List<Integer> statuses = new ArrayList<>();
+        HttpResponse<String> refused = null;
+        for (int i = 0; i < 8; i++) {
+            HttpResponse<String> r = send("limited.test", i, "user" + i + "@alpha.test", Map.of());
+            statuses.add(r.statusCode());
+            if (r.statusCode() == 429) {
+                refused = r;
+            }
+        }
+        assertThat(statuses).containsExactly(200, 200, 200, 200, 200, 429, 429, 429);
+        assertThat(refused.headers().firstValue("Retry-After")).hasValueSatisfying(v -> assertThat(Long.parseLong(v)).isPositive());
+        assertThat(refused.headers().firstValue("Content-Type")).hasValueSatisfying(v -> assertThat(v).startsWith("application/problem+json"));
+        assertThat(refused.body()).contains("rate-limited");
+        JdbcClient jdbc = first.getBean(JdbcClient.class);
+        assertThat(jdbc.sql("SELECT count(*) FROM notification WHERE sender_domain = 'limited.test'")
+                .query(Integer.class).single()).isEqualTo(5);
+    }
+
+    @Test
+    void aRecipientOverItsLimitGets429() throws Exception {
+        List<Integer> statuses = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            statuses.add(send("other.test", i, "carol@alpha.test", Map.of()).statusCode());
+        }
+        assertThat(statuses).containsExactly(200, 200, 200, 429);
+        assertThat(send("other.test", 0, "dave@alpha.test", Map.of()).statusCode())
+                .as("another recipient is not affected").isEqualTo(200);
+    }
+
+    @Test
+    void aSendingAddressOverItsLimitGets429WhateverDomainItSignsFor() throws Exception {
+        Map<String, String> client = Map.of("X-Pullmail-Client", "203.0.113.7");
+        List<Integer> statuses = new ArrayList<>();
+        String[] domains = {"p1.test", "p2.test", "p3.test", "p4.test", "p5.test"};
+        for (int i = 0; i < 21; i++) {
+            statuses.add(send(domains[i % 5], i, "user" + (i + 10) + "@alpha.test", client).statusCode());
+        }
+        assertThat(statuses.subList(0, 20)).containsOnly(200);
+        assertThat(statuses.get(20)).isEqualTo(429);
+    }
+}
