@@ -76,11 +76,28 @@ public class ProblemAdvice extends ResponseEntityExceptionHandler {
         ResponseEntity<Object> response = super.handleExceptionInternal(ex, body, headers, statusCode, request);
         if (response != null && response.getBody() instanceof ProblemDetail problem && statusCode.is4xxClientError()) {
             problem.setType(URI.create(ProblemType.BASE + slugFor(statusCode.value())));
-            if (ex instanceof org.springframework.http.converter.HttpMessageNotReadableException) {
-                problem.setDetail("the request body is not valid JSON for this endpoint");
+            if (ex instanceof org.springframework.http.converter.HttpMessageNotReadableException unreadable) {
+                problem.setDetail(unreadableDetail(unreadable));
             }
         }
         return response;
+    }
+
+    /** Names the offending JSON member when Jackson knows it, without echoing internal type names. */
+    private static String unreadableDetail(Exception ex) {
+        Throwable cause = ex.getCause();
+        if (cause instanceof tools.jackson.databind.DatabindException mismatch && !mismatch.getPath().isEmpty()) {
+            StringBuilder path = new StringBuilder();
+            for (var reference : mismatch.getPath()) {
+                if (reference.getPropertyName() != null) {
+                    path.append(path.isEmpty() ? "" : ".").append(reference.getPropertyName());
+                } else if (reference.getIndex() >= 0) {
+                    path.append('[').append(reference.getIndex()).append(']');
+                }
+            }
+            return "the member \"" + path + "\" is missing or has the wrong type";
+        }
+        return "the request body is not valid JSON for this endpoint";
     }
 
     private static String slugFor(int status) {

@@ -25,7 +25,7 @@ class AdminAccountController {
 
     record CreateAccount(@NotBlank String address,
             @NotBlank @Size(min = 10, max = 200, message = "a password has 10 to 200 characters") String password,
-            boolean admin) {
+            Boolean admin) {
     }
 
     record AccountView(String address, List<String> roles, boolean disabled, boolean provisioned) {
@@ -53,7 +53,7 @@ class AdminAccountController {
         if (!Addresses.isValid(address) || !Addresses.domainOf(address).equals(pullmail.domain())) {
             throw ApiProblem.invalid("an account's address is name@" + pullmail.domain());
         }
-        boolean created = accounts.create(address, request.password(), request.admin());
+        boolean created = accounts.create(address, request.password(), Boolean.TRUE.equals(request.admin()));
         provisioner.provision(address);
         AccountView view = AccountView.of(accounts.find(address).orElseThrow());
         if (!view.provisioned()) {
