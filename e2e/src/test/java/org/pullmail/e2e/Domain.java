@@ -59,7 +59,8 @@ final class Domain implements AutoCloseable {
         String notifier = "http://127.0.0.1:" + ports.get("notifier-service");
         String inbox = "http://127.0.0.1:" + ports.get("inbox-service");
         Map<String, List<String>> specific = Map.of(
-                "outbox-service", List.of("--pullmail.outbox.notifier-url=" + notifier),
+                "outbox-service", List.of("--pullmail.outbox.notifier-url=" + notifier,
+                        "--pullmail.outbox.webhooks-may-reach-private-addresses=true"),
                 "notifier-service", List.of("--pullmail.notifier.outbox-url=" + outbox,
                         "--pullmail.notifier.inbox-url=" + inbox),
                 "inbox-service", List.of(),

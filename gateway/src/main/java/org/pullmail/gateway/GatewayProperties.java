@@ -12,7 +12,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param notifierUrl      the notifier-service (serves the discovery document)
  * @param inboxUrl         the inbox-service
  * @param tokenLifetime    how long an access token is valid
- * @param maxApiBodyBytes  largest request body the user API takes (a 25 MB message and its encoding)
+ * @param maxApiBodyBytes  largest request body the user API takes (a 25 MB message, base64 in JSON)
  * @param accounts         accounts created at start-up when missing (the demo's, or the first admin)
  */
 @ConfigurationProperties("pullmail.gateway")
@@ -20,7 +20,7 @@ public record GatewayProperties(@DefaultValue("http://127.0.0.1:8081") URI outbo
         @DefaultValue("http://127.0.0.1:8082") URI notifierUrl,
         @DefaultValue("http://127.0.0.1:8083") URI inboxUrl,
         @DefaultValue("PT15M") Duration tokenLifetime,
-        @DefaultValue("27262976") long maxApiBodyBytes,
+        @DefaultValue("36700160") long maxApiBodyBytes,
         List<InitialAccount> accounts) {
 
     public GatewayProperties {

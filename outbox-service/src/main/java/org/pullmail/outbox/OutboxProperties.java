@@ -7,16 +7,34 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
 /**
- * @param notifierUrl     the notifier-service of this domain, which takes signal requests
- * @param messageLifetime how long an unfetched message stays fetchable ({@code expires_at})
- * @param maxRecipients   recipients per message
- * @param maxMessageBytes largest message accepted
- * @param relayInterval   how often the relay looks for signal requests to hand over
+ * @param notifierUrl      the notifier-service of this domain, which takes signal requests
+ * @param messageLifetime  how long an unfetched message stays fetchable ({@code expires_at})
+ * @param maxMessageBytes  largest message accepted
+ * @param relayInterval    how often the relay looks for signal requests to hand over
+ * @param limits           each account's sending limits unless an admin set its own
+ * @param fetchedGrace     how long a message stays after every recipient is done with it, unless the
+ *                         account keeps sent copies
+ * @param keepSentCopies   the default for accounts that did not choose
+ * @param webhooksMayReachPrivateAddresses lets webhooks point at loopback and private networks (local runs,
+ *                         tests); off in production, where a webhook must not reach the domain's own network
  */
 @ConfigurationProperties("pullmail.outbox")
 public record OutboxProperties(@DefaultValue("http://127.0.0.1:8082") URI notifierUrl,
         @DefaultValue("P30D") Duration messageLifetime,
-        @DefaultValue("100") int maxRecipients,
         @DefaultValue("26214400") long maxMessageBytes,
-        @DefaultValue("PT0.2S") Duration relayInterval) {
+        @DefaultValue("PT0.2S") Duration relayInterval,
+        @DefaultValue Limits limits,
+        @DefaultValue("P7D") Duration fetchedGrace,
+        @DefaultValue("false") boolean keepSentCopies,
+        @DefaultValue("false") boolean webhooksMayReachPrivateAddresses) {
+
+    /**
+     * @param messagesPerHour messages an account may send in any hour
+     * @param messagesPerDay  messages an account may send in any 24 hours
+     * @param recipients      recipients per message
+     * @param quotaBytes      bytes an account may keep stored
+     */
+    public record Limits(@DefaultValue("200") int messagesPerHour, @DefaultValue("1000") int messagesPerDay,
+            @DefaultValue("100") int recipients, @DefaultValue("1073741824") long quotaBytes) {
+    }
 }

@@ -3,13 +3,17 @@ package org.pullmail.outbox.message;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Date;
 import java.util.List;
 import java.util.Properties;
 import java.util.UUID;
 
+import org.pullmail.service.ApiProblem;
 import org.springframework.stereotype.Component;
 
+import jakarta.activation.DataHandler;
 import jakarta.mail.Message;
 import jakarta.mail.MessagingException;
 import jakarta.mail.Session;
@@ -17,15 +21,32 @@ import jakarta.mail.internet.InternetAddress;
 import jakarta.mail.internet.MimeBodyPart;
 import jakarta.mail.internet.MimeMessage;
 import jakarta.mail.internet.MimeMultipart;
+import jakarta.mail.internet.MimePart;
+import jakarta.mail.util.ByteArrayDataSource;
 
-/** Builds the RFC 5322 bytes of a message with Angus Mail: From, To, Cc, Subject, Date, Message-ID, MIME body. */
+/**
+ * Builds the RFC 5322 bytes of a message with Angus Mail: From, To, Cc, Subject (RFC 2047 encoded
+ * when it is not ASCII), Date, Message-ID, and the MIME structure: text and HTML as alternatives,
+ * inline images related to the HTML, attachments mixed in. Bcc recipients never appear in the bytes.
+ */
 @Component
 class MessageComposer {
 
-    private final Session session = Session.getInstance(new Properties());
+    /** A file to attach, already decoded. */
+    record Part(String filename, String contentType, byte[] content, String contentId) {
+    }
+
+    private final Session session;
+
+    MessageComposer() {
+        Properties properties = new Properties();
+        properties.setProperty("mail.mime.encodefilename", "true");
+        properties.setProperty("mail.mime.encodeparameters", "true");
+        this.session = Session.getInstance(properties);
+    }
 
     byte[] compose(UUID id, String from, String domain, List<String> to, List<String> cc, String subject,
-            String text, String html, Instant date) {
+            String text, String html, List<Part> parts, Instant date) {
         try {
             MimeMessage message = new MimeMessage(session) {
                 @Override
@@ -42,18 +63,18 @@ class MessageComposer {
                 message.setSubject(subject, "UTF-8");
             }
             message.setSentDate(Date.from(date));
-            String body = text == null ? "" : text;
-            if (html == null) {
-                message.setText(body, "UTF-8");
-            } else {
-                MimeMultipart alternative = new MimeMultipart("alternative");
-                MimeBodyPart plain = new MimeBodyPart();
-                plain.setText(body, "UTF-8");
-                MimeBodyPart rich = new MimeBodyPart();
-                rich.setText(html, "UTF-8", "html");
-                alternative.addBodyPart(plain);
-                alternative.addBodyPart(rich);
-                message.setContent(alternative);
+            List<Part> inline = parts.stream().filter(p -> p.contentId() != null).toList();
+            List<Part> attached = parts.stream().filter(p -> p.contentId() == null).toList();
+
+            MimePart body = attached.isEmpty() ? message : new MimeBodyPart();
+            fillBody(body, text == null ? "" : text, html, inline);
+            if (!attached.isEmpty()) {
+                MimeMultipart mixed = new MimeMultipart("mixed");
+                mixed.addBodyPart((MimeBodyPart) body);
+                for (Part part : attached) {
+                    mixed.addBodyPart(filePart(part, MimeBodyPart.ATTACHMENT));
+                }
+                message.setContent(mixed);
             }
             message.saveChanges();
             ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -62,6 +83,73 @@ class MessageComposer {
         } catch (MessagingException | IOException e) {
             throw new IllegalStateException("composing message " + id + " failed", e);
         }
+    }
+
+    /** text alone; or text and HTML as alternatives; with inline parts, the HTML is related to them. */
+    private void fillBody(MimePart target, String text, String html, List<Part> inline) throws MessagingException {
+        if (html == null && inline.isEmpty()) {
+            target.setText(text, "UTF-8");
+            return;
+        }
+        MimeMultipart alternative = new MimeMultipart("alternative");
+        MimeBodyPart plain = new MimeBodyPart();
+        plain.setText(text, "UTF-8");
+        alternative.addBodyPart(plain);
+        MimeBodyPart rich = new MimeBodyPart();
+        rich.setText(html == null ? "" : html, "UTF-8", "html");
+        if (inline.isEmpty()) {
+            alternative.addBodyPart(rich);
+        } else {
+            MimeMultipart related = new MimeMultipart("related");
+            related.addBodyPart(rich);
+            for (Part part : inline) {
+                MimeBodyPart image = filePart(part, MimeBodyPart.INLINE);
+                image.setContentID("<" + part.contentId() + ">");
+                related.addBodyPart(image);
+            }
+            MimeBodyPart relatedPart = new MimeBodyPart();
+            relatedPart.setContent(related);
+            alternative.addBodyPart(relatedPart);
+        }
+        target.setContent(alternative);
+    }
+
+    private static MimeBodyPart filePart(Part part, String disposition) throws MessagingException {
+        MimeBodyPart file = new MimeBodyPart();
+        file.setDataHandler(new DataHandler(new ByteArrayDataSource(part.content(), part.contentType())));
+        file.setFileName(part.filename());
+        file.setDisposition(disposition);
+        file.setHeader("Content-Transfer-Encoding", "base64");
+        return file;
+    }
+
+    /** Decodes the JSON attachments, refusing bad base64 or content types with a 400. */
+    static List<Part> decode(List<MessageViews.Attachment> attachments) {
+        List<Part> parts = new ArrayList<>();
+        if (attachments == null) {
+            return parts;
+        }
+        for (MessageViews.Attachment a : attachments) {
+            byte[] content;
+            try {
+                content = Base64.getDecoder().decode(a.content().replaceAll("\\s", ""));
+            } catch (IllegalArgumentException e) {
+                throw ApiProblem.invalid("attachment " + a.filename() + ": content is not base64");
+            }
+            parts.add(new Part(a.filename(), contentType(a.contentType(), a.filename()), content,
+                    a.contentId() == null || a.contentId().isBlank() ? null : a.contentId().replaceAll("^<|>$", "")));
+        }
+        return parts;
+    }
+
+    static String contentType(String given, String filename) {
+        String type = given == null || given.isBlank() ? "application/octet-stream" : given.trim();
+        try {
+            new jakarta.mail.internet.ContentType(type);
+        } catch (jakarta.mail.internet.ParseException e) {
+            throw ApiProblem.invalid("attachment " + filename + ": not a content type: " + type);
+        }
+        return type;
     }
 
     private static InternetAddress[] addresses(List<String> list) throws MessagingException {

@@ -1,13 +1,23 @@
 package org.pullmail.outbox.message;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.net.URI;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
 
+import org.pullmail.outbox.OutboxProperties;
 import org.pullmail.outbox.delivery.DeliveryState;
 import org.pullmail.outbox.message.MessageViews.SendRequest;
 import org.pullmail.outbox.message.MessageViews.SentMessage;
 import org.pullmail.outbox.message.MessageViews.SentMessages;
 import org.pullmail.service.ApiProblem;
+import org.pullmail.service.PullmailProperties;
+import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.security.core.annotation.AuthenticationPrincipal;
 import org.springframework.security.oauth2.jwt.Jwt;
@@ -18,24 +28,118 @@ import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RequestPart;
 import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.multipart.MultipartFile;
 
+import jakarta.servlet.http.HttpServletRequest;
 import jakarta.validation.Valid;
 
-/** The sender's API: send, list, look at and recall messages. Each account sees only its own. */
+/**
+ * The sender's API: send (JSON with base64 attachments, multipart/form-data with files, or a raw
+ * message/rfc822 whose From must be the account), list, look at and recall messages. Each account
+ * sees only its own.
+ */
 @RestController
 @RequestMapping("/api/v1/outbox/messages")
 class MessageController {
 
-    private final MessageService messages;
+    private static final DateTimeFormatter RFC_5322 = DateTimeFormatter.RFC_1123_DATE_TIME.withZone(ZoneOffset.UTC);
 
-    MessageController(MessageService messages) {
+    private final MessageService messages;
+    private final MessageComposer composer;
+    private final PullmailProperties pullmail;
+    private final OutboxProperties outbox;
+
+    MessageController(MessageService messages, MessageComposer composer, PullmailProperties pullmail,
+            OutboxProperties outbox) {
         this.messages = messages;
+        this.composer = composer;
+        this.pullmail = pullmail;
+        this.outbox = outbox;
     }
 
     @PostMapping(consumes = "application/json")
     ResponseEntity<SentMessage> send(@AuthenticationPrincipal Jwt user, @Valid @RequestBody SendRequest request) {
-        SentMessage sent = messages.send(user.getSubject(), request);
+        return created(compose(user.getSubject(), request, MessageComposer.decode(request.attachments())));
+    }
+
+    @PostMapping(consumes = "multipart/form-data")
+    ResponseEntity<SentMessage> sendForm(@AuthenticationPrincipal Jwt user,
+            @RequestParam List<String> to,
+            @RequestParam(required = false) List<String> cc,
+            @RequestParam(required = false) List<String> bcc,
+            @RequestParam(required = false) String subject,
+            @RequestParam(required = false) String text,
+            @RequestParam(required = false) String html,
+            @RequestPart(name = "attachments", required = false) List<MultipartFile> files) throws IOException {
+        if (subject != null && subject.length() > 998) {
+            throw ApiProblem.invalid("a subject is at most 998 characters");
+        }
+        List<MessageComposer.Part> parts = new ArrayList<>();
+        for (MultipartFile file : files == null ? List.<MultipartFile>of() : files) {
+            if (file.isEmpty() && file.getOriginalFilename() == null) {
+                continue;
+            }
+            parts.add(new MessageComposer.Part(file.getOriginalFilename() == null ? "attachment" : file.getOriginalFilename(),
+                    MessageComposer.contentType(file.getContentType(), file.getOriginalFilename()), file.getBytes(), null));
+        }
+        return created(compose(user.getSubject(), new SendRequest(to, cc, bcc, subject, text, html, null), parts));
+    }
+
+    @PostMapping(consumes = "message/rfc822")
+    ResponseEntity<SentMessage> sendRaw(@AuthenticationPrincipal Jwt user, HttpServletRequest request)
+            throws IOException {
+        byte[] bytes;
+        try (InputStream in = request.getInputStream()) {
+            bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, outbox.maxMessageBytes() + 1));
+        }
+        if (bytes.length > outbox.maxMessageBytes()) {
+            throw new ApiProblem("too-large", HttpStatus.PAYLOAD_TOO_LARGE, "Message too large",
+                    "the limit is " + outbox.maxMessageBytes() + " bytes");
+        }
+        UUID id = UUID.randomUUID();
+        Instant now = messages.now();
+        RawMessage raw = RawMessage.parse(bytes, "<" + id + "@" + pullmail.domain() + ">", RFC_5322.format(now));
+        if (!raw.from().equalsIgnoreCase(user.getSubject())) {
+            throw new ApiProblem("from-not-account", HttpStatus.FORBIDDEN, "From is not this account",
+                    "a submitted message's From must be " + user.getSubject() + ", not " + raw.from());
+        }
+        return created(messages.submit(user.getSubject(),
+                new MessageService.Outgoing(id, now, raw.to(), raw.cc(), raw.bcc(), raw.subject(), raw.bytes())));
+    }
+
+    private SentMessage compose(String sender, SendRequest request, List<MessageComposer.Part> parts) {
+        if (request.to() == null || request.to().isEmpty()) {
+            throw ApiProblem.invalid("name at least one recipient in to");
+        }
+        if (request.subject() != null && request.subject().chars().anyMatch(c -> c == '\r' || c == '\n')) {
+            throw ApiProblem.invalid("a subject is one line");
+        }
+        UUID id = UUID.randomUUID();
+        Instant now = messages.now();
+        List<String> to = checked(request.to(), "to");
+        List<String> cc = checked(request.cc(), "cc");
+        byte[] bytes = composer.compose(id, sender, pullmail.domain(), to, cc, request.subject(), request.text(),
+                request.html(), parts, now);
+        return messages.submit(sender, new MessageService.Outgoing(id, now, to, cc,
+                request.bcc() == null ? List.of() : request.bcc(), request.subject(), bytes));
+    }
+
+    /** Addresses must be valid before they go into the message's header fields. */
+    private static List<String> checked(List<String> addresses, String field) {
+        List<String> out = new ArrayList<>();
+        for (String a : addresses == null ? List.<String>of() : addresses) {
+            try {
+                out.add(org.pullmail.protocol.Addresses.normalize(a));
+            } catch (org.pullmail.protocol.ProtocolException e) {
+                throw ApiProblem.invalid(field + ": " + e.detail());
+            }
+        }
+        return out;
+    }
+
+    private static ResponseEntity<SentMessage> created(SentMessage sent) {
         return ResponseEntity.created(URI.create("/api/v1/outbox/messages/" + sent.id())).body(sent);
     }
 

@@ -3,6 +3,7 @@ package org.pullmail.outbox.message;
 import java.nio.charset.StandardCharsets;
 import java.sql.Timestamp;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -17,8 +18,8 @@ import org.pullmail.outbox.OutboxProperties;
 import org.pullmail.outbox.delivery.CapabilityToken;
 import org.pullmail.outbox.delivery.DeliveryState;
 import org.pullmail.outbox.message.MessageViews.RecipientStatus;
-import org.pullmail.outbox.message.MessageViews.SendRequest;
 import org.pullmail.outbox.message.MessageViews.SentMessage;
+import org.pullmail.outbox.sender.SenderAccount;
 import org.pullmail.protocol.Addresses;
 import org.pullmail.protocol.Notification;
 import org.pullmail.protocol.Pmp;
@@ -33,109 +34,169 @@ import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
 
 /**
- * Accepts messages from their senders. The message, one delivery per recipient and one signal
- * request per recipient domain are written in one transaction: once the API answered 201, the
- * message will be announced even if every process dies right after.
+ * Accepts messages from their senders. Limits are checked with the account's row locked; then the
+ * message, one delivery per recipient and one signal request per recipient domain are written in one
+ * transaction: once the API answered 201 the message will be announced even if every process dies
+ * right after, and a refusal queues nothing.
  */
 @Service
 class MessageService {
 
+    /** A message ready to store: its final bytes and its recipients (Bcc only here, not in the bytes). */
+    record Outgoing(UUID id, Instant date, List<String> to, List<String> cc, List<String> bcc, String subject,
+            byte[] bytes) {
+    }
+
     private final JdbcClient jdbc;
-    private final MessageComposer composer;
+    private final SenderAccount accounts;
     private final PullmailProperties pullmail;
     private final OutboxProperties outbox;
     private final Clock clock;
 
-    MessageService(JdbcClient jdbc, MessageComposer composer, PullmailProperties pullmail, OutboxProperties outbox,
+    MessageService(JdbcClient jdbc, SenderAccount accounts, PullmailProperties pullmail, OutboxProperties outbox,
             Clock clock) {
         this.jdbc = jdbc;
-        this.composer = composer;
+        this.accounts = accounts;
         this.pullmail = pullmail;
         this.outbox = outbox;
         this.clock = clock;
     }
 
+    Instant now() {
+        return clock.instant().truncatedTo(ChronoUnit.SECONDS);
+    }
+
     @Transactional
-    SentMessage send(String sender, SendRequest request) {
-        requireSender(sender);
-        List<String> to = normalize(request.to(), "to");
-        List<String> cc = normalize(request.cc() == null ? List.of() : request.cc(), "cc");
+    SentMessage submit(String sender, Outgoing message) {
+        SenderAccount.Limits limits = accounts.lock(sender);
+        List<String> to = normalize(message.to(), "to");
+        List<String> cc = normalize(message.cc(), "cc");
+        List<String> bcc = normalize(message.bcc(), "bcc");
         Set<String> all = new LinkedHashSet<>(to);
         all.addAll(cc);
-        if (all.size() > outbox.maxRecipients()) {
-            throw new ApiProblem("too-many-recipients", HttpStatus.BAD_REQUEST, "Too many recipients",
-                    "a message may have at most " + outbox.maxRecipients() + " recipients");
+        all.addAll(bcc);
+        if (all.isEmpty()) {
+            throw ApiProblem.invalid("a message needs at least one recipient");
         }
-        if (request.subject() != null && request.subject().chars().anyMatch(c -> c == '\r' || c == '\n')) {
-            throw ApiProblem.invalid("a subject is one line");
-        }
-        UUID id = UUID.randomUUID();
-        Instant now = clock.instant().truncatedTo(ChronoUnit.SECONDS);
+        checkLimits(sender, limits, all.size(), message.bytes().length);
+
+        UUID id = message.id();
+        Instant now = message.date();
         Instant expires = now.plus(outbox.messageLifetime());
-        byte[] bytes = composer.compose(id, sender, pullmail.domain(), to, cc, request.subject(), request.text(),
-                request.html(), now);
-        if (bytes.length > outbox.maxMessageBytes()) {
-            throw new ApiProblem("too-large", HttpStatus.PAYLOAD_TOO_LARGE, "Message too large",
-                    "the message is " + bytes.length + " bytes; the limit is " + outbox.maxMessageBytes());
-        }
+        byte[] bytes = message.bytes();
         String digest = ContentDigest.sha256(bytes);
         jdbc.sql("""
                 INSERT INTO message (id, sender, subject, size, digest, content, created_at, expires_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)""")
-                .params(id, sender, request.subject(), bytes.length, digest, bytes, Timestamp.from(now),
+                .params(id, sender, message.subject(), bytes.length, digest, bytes, Timestamp.from(now),
                         Timestamp.from(expires))
                 .update();
 
         Map<String, List<Notification.Recipient>> byDomain = new LinkedHashMap<>();
         for (String recipient : all) {
             CapabilityToken token = CapabilityToken.generate();
+            String kind = to.contains(recipient) ? "to" : cc.contains(recipient) ? "cc" : "bcc";
             jdbc.sql("""
                     INSERT INTO delivery (id, message_id, recipient, recipient_domain, kind, token_hash, state, queued_at)
                     VALUES (?, ?, ?, ?, ?, ?, 'queued', ?)""")
-                    .params(UUID.randomUUID(), id, recipient, Addresses.domainOf(recipient),
-                            to.contains(recipient) ? "to" : "cc", token.hash(), Timestamp.from(now))
+                    .params(UUID.randomUUID(), id, recipient, Addresses.domainOf(recipient), kind, token.hash(),
+                            Timestamp.from(now))
                     .update();
             byDomain.computeIfAbsent(Addresses.domainOf(recipient), d -> new ArrayList<>())
                     .add(new Notification.Recipient(recipient, token.value()));
         }
         String fetchUrl = pullmail.fetchBase() + id.toString();
         for (var entry : byDomain.entrySet()) {
-            Notification notification = new Notification(id.toString(), sender, entry.getValue(),
-                    preview(request.subject()), bytes.length, digest, fetchUrl, now, expires);
-            jdbc.sql("""
-                    INSERT INTO signal_request (id, message_id, recipient_domain, payload, expires_at, next_attempt_at)
-                    VALUES (?, ?, ?, ?, ?, ?)""")
-                    .params(UUID.randomUUID(), id, entry.getKey(),
-                            new String(PmpJson.write(notification), StandardCharsets.UTF_8),
-                            Timestamp.from(expires), Timestamp.from(now))
-                    .update();
+            // one notification per recipient domain; each recipient has its own token
+            for (List<Notification.Recipient> chunk : chunks(entry.getValue())) {
+                Notification notification = new Notification(id.toString(), sender, chunk, preview(message.subject()),
+                        bytes.length, digest, fetchUrl, now, expires);
+                jdbc.sql("""
+                        INSERT INTO signal_request (id, message_id, recipient_domain, payload, expires_at, next_attempt_at)
+                        VALUES (?, ?, ?, ?, ?, ?)""")
+                        .params(UUID.randomUUID(), id, entry.getKey(),
+                                new String(PmpJson.write(notification), StandardCharsets.UTF_8),
+                                Timestamp.from(expires), Timestamp.from(now))
+                        .update();
+            }
         }
         return find(sender, id);
     }
 
+    /**
+     * A notification is at most 4 KiB, so a domain with very many recipients of one message gets them
+     * in several notifications (each about 80 bytes a recipient; 30 fit comfortably).
+     */
+    private static List<List<Notification.Recipient>> chunks(List<Notification.Recipient> recipients) {
+        List<List<Notification.Recipient>> chunks = new ArrayList<>();
+        for (int i = 0; i < recipients.size(); i += 30) {
+            chunks.add(recipients.subList(i, Math.min(recipients.size(), i + 30)));
+        }
+        return chunks;
+    }
+
+    private void checkLimits(String sender, SenderAccount.Limits limits, int recipients, long size) {
+        if (size > outbox.maxMessageBytes()) {
+            throw new ApiProblem("too-large", HttpStatus.PAYLOAD_TOO_LARGE, "Message too large",
+                    "the message is " + size + " bytes; the limit is " + outbox.maxMessageBytes());
+        }
+        if (recipients > limits.recipients()) {
+            throw new ApiProblem("too-many-recipients", HttpStatus.PAYLOAD_TOO_LARGE, "Too many recipients",
+                    "a message from this account may have at most " + limits.recipients() + " recipients");
+        }
+        Instant now = clock.instant();
+        int lastHour = sentSince(sender, now.minus(Duration.ofHours(1)));
+        if (lastHour >= limits.messagesPerHour()) {
+            throw new ApiProblem("sending-rate-exceeded", HttpStatus.TOO_MANY_REQUESTS, "Sending limit reached",
+                    "this account may send " + limits.messagesPerHour() + " messages an hour",
+                    retryAfter(sender, now, Duration.ofHours(1), limits.messagesPerHour()));
+        }
+        int lastDay = sentSince(sender, now.minus(Duration.ofDays(1)));
+        if (lastDay >= limits.messagesPerDay()) {
+            throw new ApiProblem("sending-rate-exceeded", HttpStatus.TOO_MANY_REQUESTS, "Sending limit reached",
+                    "this account may send " + limits.messagesPerDay() + " messages a day",
+                    retryAfter(sender, now, Duration.ofDays(1), limits.messagesPerDay()));
+        }
+        long stored = accounts.storedBytes(sender);
+        if (stored + size > limits.quotaBytes()) {
+            throw new ApiProblem("quota-exceeded", HttpStatus.PAYLOAD_TOO_LARGE, "Storage quota exceeded",
+                    "this account stores " + stored + " bytes; with this message it would exceed its quota of "
+                            + limits.quotaBytes() + " bytes (recall or wait for older messages to expire)");
+        }
+    }
+
+    private int sentSince(String sender, Instant since) {
+        return jdbc.sql("SELECT count(*) FROM message WHERE sender = ? AND created_at > ?")
+                .params(sender, Timestamp.from(since)).query(Integer.class).single();
+    }
+
+    /** When the oldest message that counts against the window leaves it. */
+    private Duration retryAfter(String sender, Instant now, Duration window, int limit) {
+        Instant oldestCounted = jdbc.sql("""
+                SELECT created_at FROM message WHERE sender = ? AND created_at > ?
+                ORDER BY created_at DESC OFFSET ? LIMIT 1""")
+                .params(sender, Timestamp.from(now.minus(window)), limit - 1)
+                .query((rs, n) -> rs.getTimestamp(1).toInstant()).optional().orElse(now);
+        Duration wait = Duration.between(now, oldestCounted.plus(window));
+        return wait.isNegative() || wait.isZero() ? Duration.ofSeconds(1) : wait;
+    }
+
     SentMessage find(String sender, UUID id) {
-        SentMessage message = jdbc.sql("""
-                SELECT id, sender, subject, size, created_at, expires_at, recalled_at FROM message
-                WHERE id = ? AND sender = ?""")
+        SentMessage message = jdbc.sql(SELECT + " WHERE id = ? AND sender = ?")
                 .params(id, sender)
-                .query((rs, n) -> new SentMessage(rs.getObject("id", UUID.class), rs.getString("sender"),
-                        rs.getString("subject"), rs.getLong("size"), rs.getTimestamp("created_at").toInstant(),
-                        rs.getTimestamp("expires_at").toInstant(), instant(rs.getTimestamp("recalled_at")), List.of()))
+                .query((rs, n) -> message(rs))
                 .optional().orElseThrow(() -> ApiProblem.notFound("message " + id));
         return withRecipients(message);
     }
 
     List<SentMessage> list(String sender, DeliveryState state, int limit) {
-        List<SentMessage> messages = jdbc.sql("""
-                SELECT id, sender, subject, size, created_at, expires_at, recalled_at FROM message m
-                WHERE sender = :sender
+        List<SentMessage> messages = jdbc.sql(SELECT + """
+                 m WHERE sender = :sender
                   AND (CAST(:state AS text) IS NULL
                        OR EXISTS (SELECT 1 FROM delivery d WHERE d.message_id = m.id AND d.state = :state))
                 ORDER BY created_at DESC LIMIT :limit""")
                 .param("sender", sender).param("state", state == null ? null : state.wire()).param("limit", limit)
-                .query((rs, n) -> new SentMessage(rs.getObject("id", UUID.class), rs.getString("sender"),
-                        rs.getString("subject"), rs.getLong("size"), rs.getTimestamp("created_at").toInstant(),
-                        rs.getTimestamp("expires_at").toInstant(), instant(rs.getTimestamp("recalled_at")), List.of()))
+                .query((rs, n) -> message(rs))
                 .list();
         return messages.stream().map(this::withRecipients).toList();
     }
@@ -146,7 +207,8 @@ class MessageService {
                 .query((rs, n) -> rs.getBytes("content")).optional()
                 .orElseThrow(() -> ApiProblem.notFound("message " + id));
         if (content == null) {
-            throw new ApiProblem("expired", HttpStatus.GONE, "Deleted", "the message's bytes were deleted");
+            throw new ApiProblem("content-deleted", HttpStatus.GONE, "Deleted",
+                    "the message's bytes were deleted when it expired or after every recipient had it");
         }
         return content;
     }
@@ -163,6 +225,16 @@ class MessageService {
         return find(sender, id);
     }
 
+    private static final String SELECT = """
+            SELECT id, sender, subject, size, created_at, expires_at, recalled_at, content IS NOT NULL AS stored
+            FROM message""";
+
+    private static SentMessage message(java.sql.ResultSet rs) throws java.sql.SQLException {
+        return new SentMessage(rs.getObject("id", UUID.class), rs.getString("sender"), rs.getString("subject"),
+                rs.getLong("size"), rs.getTimestamp("created_at").toInstant(), rs.getTimestamp("expires_at").toInstant(),
+                instant(rs.getTimestamp("recalled_at")), rs.getBoolean("stored"), List.of());
+    }
+
     private SentMessage withRecipients(SentMessage m) {
         List<RecipientStatus> recipients = jdbc.sql("""
                 SELECT recipient, state, detail, queued_at, notified_at, fetched_at, stored_at, declined_at, failed_at,
@@ -177,20 +249,14 @@ class MessageService {
                         instant(rs.getTimestamp("recalled_at"))))
                 .list();
         return new SentMessage(m.id(), m.from(), m.subject(), m.size(), m.createdAt(), m.expiresAt(), m.recalledAt(),
-                recipients);
-    }
-
-    private void requireSender(String sender) {
-        boolean known = jdbc.sql("SELECT count(*) FROM sender WHERE address = ?").param(sender)
-                .query(Integer.class).single() > 0;
-        if (!known) {
-            throw new ApiProblem("account-not-provisioned", HttpStatus.FORBIDDEN, "Account cannot send",
-                    sender + " has no outbox in this domain");
-        }
+                m.contentStored(), recipients);
     }
 
     private static List<String> normalize(List<String> addresses, String field) {
         List<String> out = new ArrayList<>();
+        if (addresses == null) {
+            return out;
+        }
         for (String address : addresses) {
             try {
                 out.add(Addresses.normalize(address));

@@ -1,0 +1,67 @@
+package org.pullmail.outbox.retention;
+
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.time.Instant;
+
+import org.pullmail.outbox.OutboxProperties;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.scheduling.annotation.Scheduled;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.annotation.Transactional;
+
+/**
+ * The sender pays for storage, so the outbox does not keep what nobody will fetch: deliveries not
+ * fetched by {@code expires_at} become {@code expired} and the message's bytes are deleted; once every
+ * recipient is done with a message, its bytes go after a grace period, unless the account keeps sent
+ * copies. The rows stay, so the sender still sees what happened to each delivery.
+ */
+@Component
+public class Retention {
+
+    private static final Logger log = LoggerFactory.getLogger(Retention.class);
+
+    private final JdbcClient jdbc;
+    private final OutboxProperties outbox;
+    private final Clock clock;
+
+    Retention(JdbcClient jdbc, OutboxProperties outbox, Clock clock) {
+        this.jdbc = jdbc;
+        this.outbox = outbox;
+        this.clock = clock;
+    }
+
+    @Scheduled(fixedDelayString = "${pullmail.outbox.retention-interval:PT1M}", initialDelayString = "PT15S")
+    @Transactional
+    public void apply() {
+        Timestamp now = Timestamp.from(clock.instant());
+        int expired = jdbc.sql("""
+                UPDATE delivery d SET state = 'expired', expired_at = :now, detail = 'not fetched before it expired'
+                FROM message m
+                WHERE m.id = d.message_id AND m.expires_at < :now AND d.state IN ('queued', 'notified')""")
+                .param("now", now).update();
+        int unfetched = jdbc.sql("""
+                UPDATE message m SET content = NULL, content_deleted_at = :now
+                FROM sender s
+                WHERE s.address = m.sender AND m.content IS NOT NULL AND m.expires_at < :now
+                  AND NOT coalesce(s.keep_sent_copies, :keep)""")
+                .param("now", now).param("keep", outbox.keepSentCopies()).update();
+        Instant graceCutoff = clock.instant().minus(outbox.fetchedGrace());
+        int done = jdbc.sql("""
+                UPDATE message m SET content = NULL, content_deleted_at = :now
+                FROM sender s
+                WHERE s.address = m.sender AND m.content IS NOT NULL AND NOT coalesce(s.keep_sent_copies, :keep)
+                  AND NOT EXISTS (SELECT 1 FROM delivery d WHERE d.message_id = m.id
+                                  AND (d.state IN ('queued', 'notified', 'fetched')
+                                       OR greatest(d.stored_at, d.declined_at, d.failed_at, d.recalled_at,
+                                                   d.expired_at) > :cutoff))""")
+                .param("now", now).param("keep", outbox.keepSentCopies()).param("cutoff", Timestamp.from(graceCutoff))
+                .update();
+        if (expired + unfetched + done > 0) {
+            log.info("retention: {} deliveries expired, bytes deleted of {} expired and {} finished messages",
+                    expired, unfetched, done);
+        }
+    }
+}

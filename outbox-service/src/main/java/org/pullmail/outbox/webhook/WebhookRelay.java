@@ -1,0 +1,145 @@
+package org.pullmail.outbox.webhook;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+
+import org.pullmail.protocol.json.PmpJson;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.scheduling.annotation.Scheduled;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * Delivers delivery events (each state change, recorded by a trigger in the transaction that made it)
+ * to the account's webhook, signed with HMAC-SHA256, at least once, retried with exponential backoff
+ * for up to a day. Receivers deduplicate on the event id.
+ */
+@Component
+class WebhookRelay {
+
+    private static final Logger log = LoggerFactory.getLogger(WebhookRelay.class);
+    private static final Duration GIVE_UP_AFTER = Duration.ofDays(1);
+    private static final int BATCH = 50;
+
+    private record Event(long id, String sender, UUID messageId, String recipient, String state, String detail,
+            Instant occurredAt, int attempts, String url, String secret) {
+    }
+
+    private final JdbcClient jdbc;
+    private final TransactionTemplate tx;
+    private final HttpClient http;
+    private final Clock clock;
+    private final org.pullmail.outbox.OutboxProperties outbox;
+
+    WebhookRelay(JdbcClient jdbc, TransactionTemplate tx, HttpClient http, Clock clock,
+            org.pullmail.outbox.OutboxProperties outbox) {
+        this.outbox = outbox;
+        this.jdbc = jdbc;
+        this.tx = tx;
+        this.http = http;
+        this.clock = clock;
+    }
+
+    @Scheduled(fixedDelayString = "${pullmail.outbox.relay-interval:PT0.2S}")
+    void relay() {
+        Instant now = clock.instant();
+        List<Event> due = tx.execute(status -> {
+            List<Event> events = jdbc.sql("""
+                    SELECT e.id, e.sender, e.message_id, e.recipient, e.state, e.detail, e.occurred_at, e.attempts,
+                           w.url, w.secret
+                    FROM webhook_event e JOIN webhook w ON w.sender = e.sender
+                    WHERE e.delivered_at IS NULL AND e.given_up_at IS NULL AND e.next_attempt_at <= ?
+                    ORDER BY e.id LIMIT ? FOR UPDATE OF e SKIP LOCKED""")
+                    .params(Timestamp.from(now), BATCH)
+                    .query((rs, n) -> new Event(rs.getLong("id"), rs.getString("sender"),
+                            rs.getObject("message_id", UUID.class), rs.getString("recipient"), rs.getString("state"),
+                            rs.getString("detail"), rs.getTimestamp("occurred_at").toInstant(), rs.getInt("attempts"),
+                            rs.getString("url"), rs.getString("secret")))
+                    .list();
+            for (Event e : events) {
+                jdbc.sql("UPDATE webhook_event SET next_attempt_at = ?, attempts = attempts + 1 WHERE id = ?")
+                        .params(Timestamp.from(now.plusSeconds(60)), e.id()).update();
+            }
+            return events;
+        });
+        due.forEach(this::deliver);
+    }
+
+    private void deliver(Event e) {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("id", e.id());
+        body.put("type", "delivery." + e.state());
+        body.put("message_id", e.messageId().toString());
+        body.put("recipient", e.recipient());
+        body.put("state", e.state());
+        if (e.detail() != null) {
+            body.put("detail", e.detail());
+        }
+        body.put("occurred_at", e.occurredAt().toString());
+        String json = PmpJson.writeString(body);
+        String timestamp = Long.toString(clock.instant().getEpochSecond());
+        String error;
+        try {
+            if (!outbox.webhooksMayReachPrivateAddresses()) {
+                org.pullmail.protocol.discovery.DiscoveryClient.requirePublicHost(URI.create(e.url()).getHost());
+            }
+            HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(e.url()))
+                    .timeout(Duration.ofSeconds(10))
+                    .header("Content-Type", "application/json")
+                    .header("Pullmail-Event-Id", Long.toString(e.id()))
+                    .header("Pullmail-Signature", "t=" + timestamp + ",v1=" + sign(e.secret(), timestamp + "." + json))
+                    .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() / 100 == 2) {
+                jdbc.sql("UPDATE webhook_event SET delivered_at = ?, last_error = NULL WHERE id = ?")
+                        .params(Timestamp.from(clock.instant()), e.id()).update();
+                return;
+            }
+            error = "answered " + response.statusCode();
+        } catch (IOException | IllegalArgumentException ex) {
+            error = ex.toString();
+        } catch (org.pullmail.protocol.ProtocolException ex) {
+            error = ex.detail();
+        } catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            return;
+        }
+        Instant next = clock.instant().plusSeconds(Math.min(3600, 1L << Math.min(12, e.attempts() + 1)));
+        if (next.isAfter(e.occurredAt().plus(GIVE_UP_AFTER))) {
+            log.warn("webhook event {} for {} given up: {}", e.id(), e.sender(), error);
+            jdbc.sql("UPDATE webhook_event SET given_up_at = ?, last_error = ? WHERE id = ?")
+                    .params(Timestamp.from(clock.instant()), error, e.id()).update();
+        } else {
+            jdbc.sql("UPDATE webhook_event SET next_attempt_at = ?, last_error = ? WHERE id = ?")
+                    .params(Timestamp.from(next), error, e.id()).update();
+        }
+    }
+
+    static String sign(String secret, String payload) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+            return HexFormat.of().formatHex(mac.doFinal(payload.getBytes(StandardCharsets.UTF_8)));
+        } catch (GeneralSecurityException ex) {
+            throw new IllegalStateException("HmacSHA256 is required of every Java platform", ex);
+        }
+    }
+}
