@@ -337,13 +337,15 @@ class PullDeliveryTest {
     @Test
     @Order(11)
     void everyServicePublishesItsOpenApiDocument() throws Exception {
-        Map<String, String> expected = Map.of("gateway", "/api/v1/auth/token",
-                "outbox-service", "/api/v1/outbox/messages",
-                "inbox-service", "/api/v1/inbox/requests/{id}/accept",
-                "notifier-service", "/.well-known/pullmail");
+        Map<String, String> expected = Map.of("gateway/v3/api-docs/gateway", "/api/v1/auth/token",
+                "gateway/v3/api-docs/outbox", "/api/v1/outbox/messages",
+                "inbox-service/v3/api-docs", "/api/v1/inbox/requests/{id}/accept",
+                "notifier-service/v3/api-docs", "/.well-known/pullmail");
         for (var entry : expected.entrySet()) {
+            String service = entry.getKey().substring(0, entry.getKey().indexOf('/'));
+            String path = entry.getKey().substring(entry.getKey().indexOf('/'));
             Api.Response docs = Api.send(HttpRequest.newBuilder(
-                    URI.create(domains.alpha.serviceUrl(entry.getKey()) + "/v3/api-docs")).GET());
+                    URI.create(domains.alpha.serviceUrl(service) + path)).GET());
             assertThat(docs.status()).as(entry.getKey()).isEqualTo(200);
             assertThat(docs.json().get("openapi").asString()).startsWith("3.");
             assertThat(docs.json().get("paths").has(entry.getValue())).as(entry.getKey() + " documents " + entry.getValue())

@@ -68,6 +68,64 @@ public class DomainKeys {
         return new JWKSet(publicKeys());
     }
 
+    /** A key as admins see it: never its private part. */
+    public record KeyInfo(String kid, String state, java.time.Instant createdAt, java.time.Instant retiredUntil,
+            java.util.Map<String, Object> publicJwk) {
+    }
+
+    public List<KeyInfo> list() {
+        return jdbc.sql("SELECT kid, jwk, state, created_at, retired_until FROM domain_key ORDER BY created_at")
+                .query((rs, n) -> new KeyInfo(rs.getString("kid"), rs.getString("state"),
+                        rs.getTimestamp("created_at").toInstant(),
+                        rs.getTimestamp("retired_until") == null ? null : rs.getTimestamp("retired_until").toInstant(),
+                        parse(rs.getString("jwk")).toPublicJWK().toJSONObject()))
+                .list();
+    }
+
+    /**
+     * Starts a rotation: a new key is published (in the discovery document) but does not sign yet.
+     * {@link #promote(java.time.Duration)} makes it active once caches have had time to fetch it.
+     */
+    public KeyInfo rotate() {
+        String kid = kidPrefix + "-" + DateTimeFormatter.ofPattern("yyyyMMddHHmmss").withZone(ZoneOffset.UTC)
+                .format(clock.instant());
+        tx.executeWithoutResult(status -> {
+            jdbc.sql("SELECT pg_advisory_xact_lock(4242)").query().singleValue();
+            Integer waiting = jdbc.sql("SELECT count(*) FROM domain_key WHERE state = 'published'").query(Integer.class).single();
+            if (waiting > 0) {
+                throw new ApiProblem("rotation-in-progress", org.springframework.http.HttpStatus.CONFLICT,
+                        "A rotation is in progress", "a new key is already published and waits to become active");
+            }
+            jdbc.sql("INSERT INTO domain_key (kid, jwk, state, created_at) VALUES (?, ?, 'published', ?)")
+                    .params(kid, Ed25519Keys.generate(kid).toJSONString(), Timestamp.from(clock.instant())).update();
+        });
+        return list().stream().filter(k -> k.kid().equals(kid)).findFirst().orElseThrow();
+    }
+
+    /**
+     * Makes a published key active once it has been published for {@code lead} (longer than the
+     * discovery document's cache lifetime), and retires the old one; the retired key stays published
+     * for the longest time a verifier may cache a document (24 h), then disappears.
+     */
+    public void promote(java.time.Duration lead) {
+        java.time.Instant now = clock.instant();
+        Boolean changed = tx.execute(status -> {
+            jdbc.sql("SELECT pg_advisory_xact_lock(4242)").query().singleValue();
+            List<String> ready = jdbc.sql("SELECT kid FROM domain_key WHERE state = 'published' AND created_at <= ? "
+                    + "ORDER BY created_at LIMIT 1").param(Timestamp.from(now.minus(lead))).query(String.class).list();
+            if (ready.isEmpty()) {
+                return false;
+            }
+            jdbc.sql("UPDATE domain_key SET state = 'retired', retired_until = ? WHERE state = 'active'")
+                    .param(Timestamp.from(now.plus(org.pullmail.protocol.Pmp.MAX_DISCOVERY_TTL))).update();
+            jdbc.sql("UPDATE domain_key SET state = 'active' WHERE kid = ?").param(ready.get(0)).update();
+            return true;
+        });
+        if (Boolean.TRUE.equals(changed)) {
+            reload();
+        }
+    }
+
     /** Forgets the cached signer so the next signature uses the database's active key. */
     public void reload() {
         signer.set(null);

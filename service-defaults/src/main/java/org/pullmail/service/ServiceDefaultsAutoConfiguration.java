@@ -74,5 +74,12 @@ public class ServiceDefaultsAutoConfiguration {
                 @Value("${pullmail.signing-key:}") String configuredKey) {
             return new DomainKeys(jdbc, tx, clock, pullmail.domain(), service, configuredKey);
         }
+
+        @Bean
+        @ConditionalOnMissingBean
+        @org.springframework.boot.autoconfigure.condition.ConditionalOnProperty(name = "pullmail.signs-requests", havingValue = "true")
+        KeyRotation keyRotation(DomainKeys keys, @Value("${pullmail.keys.publish-lead:PT10M}") java.time.Duration lead) {
+            return new KeyRotation(keys, lead);
+        }
     }
 }

@@ -45,6 +45,15 @@ public class AccountRepository {
                 .params(address, passwords.encode(password), admin ? "USER,ADMIN" : "USER").update() == 1;
     }
 
+    public boolean setDisabled(String address, boolean disabled) {
+        return jdbc.sql("UPDATE account SET disabled = ? WHERE address = ?").params(disabled, address).update() == 1;
+    }
+
+    public boolean setPassword(String address, String password) {
+        return jdbc.sql("UPDATE account SET password_hash = ? WHERE address = ?")
+                .params(passwords.encode(password), address).update() == 1;
+    }
+
     public Optional<Account> find(String address) {
         return jdbc.sql("SELECT address, roles, disabled, created_at, provisioned_at FROM account WHERE address = ?")
                 .param(address).query((rs, n) -> map(rs)).optional();

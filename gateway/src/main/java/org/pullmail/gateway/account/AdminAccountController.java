@@ -65,7 +65,37 @@ class AdminAccountController {
     }
 
     @GetMapping
-    Accounts list() {
-        return new Accounts(accounts.list().stream().map(AccountView::of).toList());
+    Accounts list(@org.springframework.web.bind.annotation.RequestParam(required = false) String q) {
+        String needle = q == null ? "" : q.trim().toLowerCase(java.util.Locale.ROOT);
+        return new Accounts(accounts.list().stream().filter(a -> a.address().contains(needle))
+                .map(AccountView::of).toList());
+    }
+
+    record Disable(Boolean disabled) {
+    }
+
+    record Password(@NotBlank @Size(min = 10, max = 200, message = "a password has 10 to 200 characters") String password) {
+    }
+
+    /** A disabled account cannot obtain tokens; tokens already issued expire within their short lifetime. */
+    @org.springframework.web.bind.annotation.PutMapping("/{address}/disabled")
+    AccountView disable(@org.springframework.web.bind.annotation.PathVariable String address,
+            @RequestBody Disable request) {
+        if (request.disabled() == null) {
+            throw ApiProblem.invalid("disabled is true or false");
+        }
+        if (!accounts.setDisabled(address, request.disabled())) {
+            throw ApiProblem.notFound("account " + address);
+        }
+        return AccountView.of(accounts.find(address).orElseThrow());
+    }
+
+    @PostMapping("/{address}/password")
+    AccountView resetPassword(@org.springframework.web.bind.annotation.PathVariable String address,
+            @Valid @RequestBody Password request) {
+        if (!accounts.setPassword(address, request.password())) {
+            throw ApiProblem.notFound("account " + address);
+        }
+        return AccountView.of(accounts.find(address).orElseThrow());
     }
 }

@@ -33,6 +33,7 @@ class GatewaySecurity {
                         .requestMatchers("/actuator/health/**", "/actuator/health", "/actuator/info",
                                 "/actuator/prometheus", "/livez", "/readyz").permitAll()
                         .requestMatchers("/api/v1/auth/**", "/v3/api-docs/**", "/v3/api-docs").permitAll()
+                        .requestMatchers("/admin", "/admin/**", "/webjars/**", "/swagger-ui/**", "/favicon.ico").permitAll()
                         .requestMatchers("/api/v1/admin/**").hasRole("ADMIN")
                         .requestMatchers("/api/v1/outbox/**", "/api/v1/inbox/**").permitAll()
                         .requestMatchers("/pmp/**", "/.well-known/pullmail").permitAll()

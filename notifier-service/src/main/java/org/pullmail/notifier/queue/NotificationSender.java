@@ -160,11 +160,12 @@ class NotificationSender {
                 .params(Timestamp.from(next), error, n.id()).update();
     }
 
+    /** Failed notifications keep their payload so an admin can resend them; it is purged after a week. */
     private void fail(Claimed n, String error) {
         log.warn("notification {} to {} failed: {}", n.id(), n.recipientDomain(), error);
         Timestamp now = Timestamp.from(clock.instant());
         jdbc.sql("""
-                UPDATE notification SET state = 'failed', failed_at = ?, payload = NULL, last_error = ?,
+                UPDATE notification SET state = 'failed', failed_at = ?, last_error = ?,
                        report_due = true, report_next_at = ?
                 WHERE id = ?""").params(now, error, now, n.id()).update();
     }

@@ -18,8 +18,9 @@ import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
 
 /**
- * The notifier reports what became of each notification. Idempotent: a delivery only moves
- * forward from {@code queued}, so a repeated report changes nothing.
+ * The notifier reports what became of each notification. Idempotent: a delivery only moves on from
+ * {@code queued} (or from {@code failed}, when an admin resent a notification that had given up), so
+ * a repeated report changes nothing.
  */
 @RestController
 class OutcomeController {
@@ -54,15 +55,15 @@ class OutcomeController {
                     switch (r.outcome()) {
                         case "accepted" -> jdbc.sql("""
                                 UPDATE delivery SET state = 'notified', notified_at = ?
-                                WHERE message_id = ? AND recipient = ? AND state = 'queued'""")
+                                WHERE message_id = ? AND recipient = ? AND state IN ('queued', 'failed')""")
                                 .params(now, outcome.messageId(), r.address()).update();
                         case "unknown" -> jdbc.sql("""
                                 UPDATE delivery SET state = 'failed', failed_at = ?, detail = 'no such mailbox'
-                                WHERE message_id = ? AND recipient = ? AND state = 'queued'""")
+                                WHERE message_id = ? AND recipient = ? AND state IN ('queued', 'failed')""")
                                 .params(now, outcome.messageId(), r.address()).update();
                         case "blocked" -> jdbc.sql("""
                                 UPDATE delivery SET state = 'declined', declined_at = ?, detail = 'blocked by the recipient'
-                                WHERE message_id = ? AND recipient = ? AND state = 'queued'""")
+                                WHERE message_id = ? AND recipient = ? AND state IN ('queued', 'failed')""")
                                 .params(now, outcome.messageId(), r.address()).update();
                         default -> throw ApiProblem.invalid("unknown recipient outcome " + r.outcome());
                     }

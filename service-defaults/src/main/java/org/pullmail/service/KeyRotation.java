@@ -1,0 +1,28 @@
+package org.pullmail.service;
+
+import java.time.Duration;
+
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.scheduling.annotation.Scheduled;
+
+/**
+ * Promotes a published key once it has been published long enough, in every service that signs.
+ * Replicas all run it; the advisory lock in {@link DomainKeys} makes it happen once, and every
+ * replica reloads its signer within a minute.
+ */
+public class KeyRotation {
+
+    private final DomainKeys keys;
+    private final Duration lead;
+
+    public KeyRotation(DomainKeys keys, @Value("${pullmail.keys.publish-lead:PT10M}") Duration lead) {
+        this.keys = keys;
+        this.lead = lead;
+    }
+
+    @Scheduled(fixedDelayString = "${pullmail.keys.check-interval:PT30S}", initialDelayString = "PT5S")
+    void promote() {
+        keys.promote(lead);
+        keys.reload();
+    }
+}
