@@ -66,6 +66,22 @@ class SenderSideTest {
     }
 
     @Test
+    void domainMetersAreExposedForPrometheusAndTraceContextTravelsWithNotifications() throws Exception {
+        PeerDomains.Peer gamma = domains.peers.peer("gamma.test");
+        String id = PullDeliveryTest.send(alice, "zoe@gamma.test", PullDeliveryTest.unique("Traced"), "x");
+        PullDeliveryTest.awaitNotification(gamma, id);
+        assertThat(gamma.traceparents.get(gamma.traceparents.size() - 1))
+                .matches("00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]");
+        String notifier = Api.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+                domains.alpha.serviceUrl("notifier-service") + "/actuator/prometheus")).GET()).text();
+        assertThat(notifier).contains("pullmail_notifications_sent_total", "pullmail_queue_depth",
+                "http_client_requests_seconds_count");
+        String inbox = Api.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+                domains.beta.serviceUrl("inbox-service") + "/actuator/prometheus")).GET()).text();
+        assertThat(inbox).contains("pullmail_notifications_received_total");
+    }
+
+    @Test
     void recipientsInSeveralDomainsGetOneNotificationPerDomainWithATokenEach() throws Exception {
         PeerDomains.Peer gamma = domains.peers.peer("gamma.test");
         String subject = PullDeliveryTest.unique("To two domains");

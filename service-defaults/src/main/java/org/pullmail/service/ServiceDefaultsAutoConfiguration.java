@@ -29,14 +29,26 @@ public class ServiceDefaultsAutoConfiguration {
         return Clock.systemUTC();
     }
 
-    /** One pooled HTTP/1.1 client per service for every PMP/1 and internal call. */
+    /**
+     * One pooled HTTP/1.1 client per service for every PMP/1 and internal call, observed by Micrometer:
+     * latency metrics ({@code http.client.requests}) and W3C {@code traceparent} on every request.
+     */
     @Bean
     @ConditionalOnMissingBean
-    HttpClient pmpHttpClient() {
-        return HttpClient.newBuilder()
+    HttpClient pmpHttpClient(org.springframework.beans.factory.ObjectProvider<io.micrometer.core.instrument.MeterRegistry> meters,
+            org.springframework.beans.factory.ObjectProvider<io.micrometer.observation.ObservationRegistry> observations) {
+        HttpClient client = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(5))
                 .followRedirects(HttpClient.Redirect.NEVER)
+                .build();
+        io.micrometer.core.instrument.MeterRegistry registry = meters.getIfAvailable();
+        if (registry == null) {
+            return client;
+        }
+        return io.micrometer.java11.instrument.binder.jdk.MicrometerHttpClient.instrumentationBuilder(client, registry)
+                .observationRegistry(observations.getIfAvailable(() -> io.micrometer.observation.ObservationRegistry.NOOP))
+                .uriMapper(request -> request.uri().getPath().replaceAll("/[0-9a-fA-F-]{36}", "/{id}"))
                 .build();
     }
 

@@ -47,6 +47,8 @@ public final class PeerDomains implements AutoCloseable {
     public final class Peer {
         public final String domain;
         public final List<Notification> received = new CopyOnWriteArrayList<>();
+        /** The W3C traceparent header of each received notification, in order (null where absent). */
+        public final List<String> traceparents = new CopyOnWriteArrayList<>();
         private final OctetKeyPair signingKey;
 
         Peer(String domain) {
@@ -145,6 +147,7 @@ public final class PeerDomains implements AutoCloseable {
             exchange.getRequestHeaders().forEach((name, values) -> values.forEach(v -> view.header(name, v)));
             verifier.verify(view, body, SignatureProfile.NOTIFICATION, kid -> discovery.key(n.senderDomain(), kid));
             peer.received.add(n);
+            peer.traceparents.add(String.valueOf(exchange.getRequestHeaders().getFirst("traceparent")));
             List<NotificationReceipt.RecipientOutcome> outcomes = new ArrayList<>();
             n.recipients().forEach(r -> outcomes.add(
                     new NotificationReceipt.RecipientOutcome(r.address(), NotificationReceipt.Outcome.ACCEPTED)));

@@ -71,13 +71,15 @@ class JobWorker {
     private final JobQueue jobs;
     private final Reputation reputation;
     private final MailboxEvents events;
+    private final io.micrometer.core.instrument.MeterRegistry meters;
     private final InboxProperties inbox;
     private final PullmailProperties pullmail;
     private final Clock clock;
 
     JobWorker(JdbcClient jdbc, TransactionTemplate tx, HttpClient http, DomainKeys keys, JobQueue jobs,
             Reputation reputation, MailboxEvents events, InboxProperties inbox, PullmailProperties pullmail,
-            Clock clock) {
+            Clock clock, io.micrometer.core.instrument.MeterRegistry meters) {
+        this.meters = meters;
         this.reputation = reputation;
         this.events = events;
         this.jdbc = jdbc;
@@ -126,11 +128,17 @@ class JobWorker {
     private void run(Job job) {
         try {
             if ("fetch".equals(job.kind())) {
+                long started = System.nanoTime();
                 fetch(job);
+                meters.timer("pullmail.fetch.latency").record(java.time.Duration.ofNanos(System.nanoTime() - started));
+                meters.counter("pullmail.fetches", "result", "stored").increment();
             } else {
                 reportStatus(job);
             }
         } catch (JobFailure e) {
+            if ("fetch".equals(job.kind())) {
+                meters.counter("pullmail.fetches", "result", e.permanent ? "refused" : "retry").increment();
+            }
             Instant next = clock.instant().plus(backoff(job.attempts() + 1));
             if (e.permanent || next.isAfter(job.giveUpAt())) {
                 log.warn("{} job {} for {} failed: {}", job.kind(), job.id(), job.recipient(), e.getMessage());

@@ -36,9 +36,13 @@ class NotificationController {
     private final PullmailProperties pullmail;
     private final IntakeLimits limits;
     private final InboxProperties inbox;
+    private final io.micrometer.core.instrument.MeterRegistry meters;
 
     NotificationController(NotificationIntake intake, PmpVerifier verifier, DiscoveryClient discovery,
-            PullmailProperties pullmail, IntakeLimits limits, InboxProperties inbox) {
+            PullmailProperties pullmail, IntakeLimits limits, InboxProperties inbox,
+            io.micrometer.core.instrument.MeterRegistry meters) {
+        this.meters = meters;
+        meters.counter("pullmail.notifications.received"); // exported from the start, at zero
         this.intake = intake;
         this.verifier = verifier;
         this.discovery = discovery;
@@ -70,7 +74,9 @@ class NotificationController {
             throw new ProtocolException(ProblemType.FOREIGN_RECIPIENT,
                     "this is " + pullmail.domain() + ", not " + notification.recipientDomain());
         }
-        return ResponseEntity.ok().contentType(MediaType.APPLICATION_JSON).body(intake.receive(notification));
+        String receipt = intake.receive(notification);
+        meters.counter("pullmail.notifications.received").increment();
+        return ResponseEntity.ok().contentType(MediaType.APPLICATION_JSON).body(receipt);
     }
 
     /**

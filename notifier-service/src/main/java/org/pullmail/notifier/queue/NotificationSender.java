@@ -56,9 +56,19 @@ class NotificationSender {
     private final NotifierProperties notifier;
     private final PullmailProperties pullmail;
     private final Clock clock;
+    private final io.micrometer.core.instrument.Counter sent;
+    private final io.micrometer.core.instrument.Counter failed;
+    private final io.micrometer.core.instrument.Counter retried;
 
     NotificationSender(JdbcClient jdbc, TransactionTemplate tx, HttpClient http, DiscoveryClient discovery,
-            DomainKeys keys, NotifierProperties notifier, PullmailProperties pullmail, Clock clock) {
+            DomainKeys keys, NotifierProperties notifier, PullmailProperties pullmail, Clock clock,
+            io.micrometer.core.instrument.MeterRegistry meters) {
+        this.sent = meters.counter("pullmail.notifications.sent");
+        this.failed = meters.counter("pullmail.notifications.failed");
+        this.retried = meters.counter("pullmail.notifications.retried");
+        io.micrometer.core.instrument.Gauge.builder("pullmail.queue.depth", jdbc,
+                        j -> j.sql("SELECT count(*) FROM notification WHERE state = 'pending'").query(Long.class).single())
+                .description("notifications waiting to be sent or retried").register(meters);
         this.jdbc = jdbc;
         this.tx = tx;
         this.http = http;
@@ -136,6 +146,7 @@ class NotificationSender {
                     UPDATE notification SET state = 'sent', sent_at = ?, payload = NULL, receipt = ?, last_error = NULL,
                            report_due = true, report_next_at = ?
                     WHERE id = ?""").params(now, response.body(), now, n.id()).update();
+            sent.increment();
         } else if (status == 429 || status >= 500 || (status == 401 && response.body().contains("unknown-key"))) {
             Duration retryAfter = response.headers().firstValue("Retry-After").map(NotificationSender::seconds).orElse(null);
             retry(n, n.recipientDomain() + " answered " + status + ": " + abbreviate(response.body()), retryAfter);
@@ -154,6 +165,7 @@ class NotificationSender {
             fail(n, "gave up after " + (n.attempts() + 1) + " attempts; last: " + error);
             return;
         }
+        retried.increment();
         log.info("notification {} to {}: attempt {} failed, retrying in {}: {}", n.id(), n.recipientDomain(),
                 n.attempts() + 1, backoff, error);
         jdbc.sql("UPDATE notification SET next_attempt_at = ?, last_error = ? WHERE id = ?")
@@ -163,6 +175,7 @@ class NotificationSender {
     /** Failed notifications keep their payload so an admin can resend them; it is purged after a week. */
     private void fail(Claimed n, String error) {
         log.warn("notification {} to {} failed: {}", n.id(), n.recipientDomain(), error);
+        failed.increment();
         Timestamp now = Timestamp.from(clock.instant());
         jdbc.sql("""
                 UPDATE notification SET state = 'failed', failed_at = ?, last_error = ?,

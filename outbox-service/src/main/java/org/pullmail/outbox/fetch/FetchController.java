@@ -50,9 +50,12 @@ class FetchController {
     private final DiscoveryClient discovery;
     private final PullmailProperties pullmail;
     private final Clock clock;
+    private final io.micrometer.core.instrument.MeterRegistry meters;
 
     FetchController(JdbcClient jdbc, TransactionTemplate tx, PmpVerifier verifier, DiscoveryClient discovery,
-            PullmailProperties pullmail, Clock clock) {
+            PullmailProperties pullmail, Clock clock, io.micrometer.core.instrument.MeterRegistry meters) {
+        this.meters = meters;
+        meters.counter("pullmail.fetches.served");
         this.jdbc = jdbc;
         this.tx = tx;
         this.verifier = verifier;
@@ -77,6 +80,7 @@ class FetchController {
                 UPDATE delivery SET state = 'fetched', fetched_at = ?
                 WHERE id = ? AND state IN ('queued', 'notified')""")
                 .params(Timestamp.from(clock.instant()), delivery.id()).update();
+        meters.counter("pullmail.fetches.served").increment();
         return ResponseEntity.ok()
                 .header("Content-Type", Pmp.MEDIA_TYPE_MESSAGE)
                 .header("Content-Digest", delivery.digest())
