@@ -12,10 +12,16 @@ import org.springframework.stereotype.Component;
 @Component
 public class JobQueue {
 
+    /** Published with every enqueued job; the worker runs as soon as the transaction commits. */
+    public record JobsQueued() {
+    }
+
     private final JdbcClient jdbc;
     private final Clock clock;
+    private final org.springframework.context.ApplicationEventPublisher events;
 
-    JobQueue(JdbcClient jdbc, Clock clock) {
+    JobQueue(JdbcClient jdbc, Clock clock, org.springframework.context.ApplicationEventPublisher events) {
+        this.events = events;
         this.jdbc = jdbc;
         this.clock = clock;
     }
@@ -37,5 +43,6 @@ public class JobQueue {
                 .params(UUID.randomUUID(), notice, kind, status, Timestamp.from(now),
                         Timestamp.from(giveUpAt.isAfter(now) ? giveUpAt : now.plusSeconds(3600)))
                 .update();
+        events.publishEvent(new JobsQueued());
     }
 }

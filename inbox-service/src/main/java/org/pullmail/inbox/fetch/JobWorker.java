@@ -92,13 +92,22 @@ class JobWorker {
         this.clock = clock;
     }
 
+    private final org.pullmail.service.WorkLoop<Job> loop =
+            new org.pullmail.service.WorkLoop<>("fetch-jobs", BATCH, 8, this::claim, this::run);
+
     @Scheduled(fixedDelayString = "${pullmail.inbox.poll-interval:PT0.2S}")
     void runDue() {
-        List<Job> batch;
-        do {
-            batch = claim();
-            batch.forEach(this::run);
-        } while (batch.size() == BATCH);
+        loop.poll();
+    }
+
+    @org.springframework.transaction.event.TransactionalEventListener(fallbackExecution = true)
+    void onQueued(JobQueue.JobsQueued event) {
+        loop.nudge();
+    }
+
+    @jakarta.annotation.PreDestroy
+    void stop() {
+        loop.close();
     }
 
     private List<Job> claim() {

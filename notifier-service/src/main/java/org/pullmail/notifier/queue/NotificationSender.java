@@ -79,13 +79,22 @@ class NotificationSender {
         this.clock = clock;
     }
 
+    private final org.pullmail.service.WorkLoop<Claimed> loop =
+            new org.pullmail.service.WorkLoop<>("notification-sender", BATCH, 8, this::claim, this::send);
+
     @Scheduled(fixedDelayString = "${pullmail.notifier.poll-interval:PT0.2S}")
     void sendDue() {
-        List<Claimed> batch;
-        do {
-            batch = claim();
-            batch.forEach(this::send);
-        } while (batch.size() == BATCH);
+        loop.poll();
+    }
+
+    /** Sends what was just queued now rather than at the next poll. */
+    void nudge() {
+        loop.nudge();
+    }
+
+    @jakarta.annotation.PreDestroy
+    void stop() {
+        loop.close();
     }
 
     private List<Claimed> claim() {

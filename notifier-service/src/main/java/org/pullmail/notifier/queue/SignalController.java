@@ -33,8 +33,10 @@ class SignalController {
     private final JdbcClient jdbc;
     private final NotifierProperties notifier;
     private final Clock clock;
+    private final NotificationSender sender;
 
-    SignalController(JdbcClient jdbc, NotifierProperties notifier, Clock clock) {
+    SignalController(JdbcClient jdbc, NotifierProperties notifier, Clock clock, NotificationSender sender) {
+        this.sender = sender;
         this.jdbc = jdbc;
         this.notifier = notifier;
         this.clock = clock;
@@ -64,6 +66,7 @@ class SignalController {
                 .params(UUID.randomUUID(), notification.id(), notification.from(), signal.recipientDomain(), payload,
                         Timestamp.from(now), Timestamp.from(giveUp), Timestamp.from(now))
                 .update();
+        sender.nudge();
         return ResponseEntity.accepted().build();
     }
 }

@@ -52,9 +52,11 @@ class MessageService {
     private final PullmailProperties pullmail;
     private final OutboxProperties outbox;
     private final Clock clock;
+    private final org.springframework.context.ApplicationEventPublisher events;
 
     MessageService(JdbcClient jdbc, SenderAccount accounts, PullmailProperties pullmail, OutboxProperties outbox,
-            Clock clock) {
+            Clock clock, org.springframework.context.ApplicationEventPublisher events) {
+        this.events = events;
         this.jdbc = jdbc;
         this.accounts = accounts;
         this.pullmail = pullmail;
@@ -82,6 +84,7 @@ class MessageService {
 
         UUID id = message.id();
         Instant now = message.date();
+        Instant accepted = clock.instant();
         Instant expires = now.plus(outbox.messageLifetime());
         byte[] bytes = message.bytes();
         String digest = ContentDigest.sha256(bytes);
@@ -100,7 +103,7 @@ class MessageService {
                     INSERT INTO delivery (id, message_id, recipient, recipient_domain, kind, token_hash, state, queued_at)
                     VALUES (?, ?, ?, ?, ?, ?, 'queued', ?)""")
                     .params(UUID.randomUUID(), id, recipient, Addresses.domainOf(recipient), kind, token.hash(),
-                            Timestamp.from(now))
+                            Timestamp.from(accepted))
                     .update();
             byDomain.computeIfAbsent(Addresses.domainOf(recipient), d -> new ArrayList<>())
                     .add(new Notification.Recipient(recipient, token.value()));
@@ -120,6 +123,7 @@ class MessageService {
                         .update();
             }
         }
+        events.publishEvent(new org.pullmail.outbox.signal.SignalRelay.SignalsQueued());
         return find(sender, id);
     }
 

@@ -12,6 +12,10 @@ import java.util.List;
 import java.util.UUID;
 
 import org.pullmail.outbox.OutboxProperties;
+import org.pullmail.service.WorkLoop;
+import org.springframework.transaction.event.TransactionalEventListener;
+
+import jakarta.annotation.PreDestroy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -26,7 +30,7 @@ import org.springframework.transaction.support.TransactionTemplate;
  * (message, recipient domain), so a hand-over repeated after a crash does no harm.
  */
 @Component
-class SignalRelay {
+public class SignalRelay {
 
     private static final Logger log = LoggerFactory.getLogger(SignalRelay.class);
     private static final Duration LEASE = Duration.ofSeconds(30);
@@ -49,15 +53,25 @@ class SignalRelay {
         this.clock = clock;
     }
 
+    /** Published by whoever queues signal requests; the relay runs as soon as they are committed. */
+    public record SignalsQueued() {
+    }
+
+    private final WorkLoop<Claimed> loop = new WorkLoop<>("signal-relay", BATCH, 8, this::claim, this::handOver);
+
     @Scheduled(fixedDelayString = "${pullmail.outbox.relay-interval:PT0.2S}")
     void relay() {
-        List<Claimed> batch;
-        do {
-            batch = claim();
-            for (Claimed signal : batch) {
-                handOver(signal);
-            }
-        } while (batch.size() == BATCH);
+        loop.poll();
+    }
+
+    @TransactionalEventListener(fallbackExecution = true)
+    void onQueued(SignalsQueued event) {
+        loop.nudge();
+    }
+
+    @PreDestroy
+    void stop() {
+        loop.close();
     }
 
     private List<Claimed> claim() {

@@ -1,0 +1,698 @@
+package org.pullmail.bench;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.pullmail.protocol.Notification;
+import org.pullmail.protocol.Pmp;
+import org.pullmail.protocol.http.ContentDigest;
+import org.pullmail.protocol.http.SignatureProfile;
+import org.pullmail.protocol.json.PmpJson;
+import org.pullmail.testing.PeerDomains;
+
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Pullmail against Postfix on this machine, in one run:
+ * (a) what an unsolicited 20 KB message costs the recipient domain (wire bytes, CPU, disk),
+ * (b) wanted mail between contacts end to end (throughput; p50/p99 send to stored at half that rate),
+ * (c) notification intake at one inbox, (d) memory and start-up time of each service.
+ * Everything runs on loopback, bounded in count and time.
+ */
+public final class Benchmark {
+
+    static final JsonMapper JSON = JsonMapper.builder().build();
+    static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    static final int ALPHA = 8080;
+    static final int BETA = 9080;
+    static final int MESSAGE_BYTES = 20 * 1024;
+
+    final Path root;
+    final Path state;
+    final Map<String, Object> results = new LinkedHashMap<>();
+    final List<String> notes = new ArrayList<>();
+
+    Benchmark(Path root) {
+        this.root = root;
+        this.state = root.resolve("bench/.state");
+    }
+
+    public static void main(String[] args) throws Exception {
+        new Benchmark(Path.of(args.length > 0 ? args[0] : ".").toAbsolutePath().normalize()).run();
+    }
+
+    void run() throws Exception {
+        log("machine: " + Runtime.getRuntime().availableProcessors() + " cores, " + memoryGiB() + " GiB");
+        Map<String, Double> postfix = "1".equals(System.getenv("SKIP_POSTFIX")) ? Map.of() : postfix();
+        deleteTree(state.resolve("domains"));
+        PeerDomains peers = new PeerDomains("stranger.test");
+        CountingProxy proxy = new CountingProxy(BETA);
+        try {
+            startDomains(peers);
+            peers.knowDomains(Map.of("alpha.test", "http://127.0.0.1:" + ALPHA, "beta.test", "http://127.0.0.1:" + BETA));
+            startupTimes();
+            unsolicited(peers.peer("stranger.test"), proxy);
+            intake(peers.peer("stranger.test"));
+            wanted();
+            memory();
+        } finally {
+            proxy.close();
+            peers.close();
+            exec(Map.of("PULLMAIL_STATE", state.resolve("domains").toString()), root.resolve("pullmail").toString(), "down");
+        }
+        postfix.forEach((k, v) -> results.put(k, v));
+        write(postfix);
+    }
+
+    // ------------------------------------------------------------------ domains
+
+    void startDomains(PeerDomains peers) throws Exception {
+        String extra = String.join(" ",
+                "--pullmail.inbox.limits.per-sender-domain=100000000", "--pullmail.inbox.limits.per-sender-ip=100000000",
+                "--pullmail.inbox.limits.per-recipient=100000000", "--pullmail.inbox.limits.pending-per-recipient=100000000",
+                "--pullmail.outbox.limits.messages-per-hour=100000000", "--pullmail.outbox.limits.messages-per-day=100000000",
+                "--pullmail.outbox.limits.quota-bytes=1000000000000", "--logging.level.org.pullmail=WARN");
+        notes.add("The domains run with intake and sending limits raised (" + extra.split(" ").length
+                + " settings), so that the benchmark measures capacity, not the limits.");
+        int rc = exec(Map.of("PULLMAIL_STATE", state.resolve("domains").toString(), "PULLMAIL_EXTRA_ARGS", extra),
+                root.resolve("pullmail").toString(), "demo", "--peer", "stranger.test=" + peers.peer("stranger.test").base());
+        if (rc != 0) {
+            throw new IllegalStateException("./pullmail demo failed");
+        }
+    }
+
+    void startupTimes() throws IOException {
+        Pattern started = Pattern.compile("Started \\w+ in ([0-9.]+) seconds");
+        Map<String, Double> times = new LinkedHashMap<>();
+        for (String service : List.of("gateway", "outbox-service", "notifier-service", "inbox-service")) {
+            String log = Files.readString(state.resolve("domains/beta.test/" + service + ".log"));
+            Matcher m = started.matcher(log);
+            if (m.find()) {
+                times.put(service, Double.parseDouble(m.group(1)));
+            }
+        }
+        results.put("startup_s", times);
+        results.put("startup_max_s", times.values().stream().mapToDouble(d -> d).max().orElse(-1));
+        log("start-up: " + times);
+    }
+
+    // ------------------------------------------------------------------ (a) unsolicited
+
+    void unsolicited(PeerDomains.Peer stranger, CountingProxy proxy) throws Exception {
+        int n = 400;
+        warmUp(stranger, 50);
+        Usage before = usage("beta.test");
+        proxy.reset();
+        List<Integer> statuses = Collections.synchronizedList(new ArrayList<>());
+        parallel(8, n, i -> statuses.add(notify(stranger, "bob@beta.test", "http://127.0.0.1:" + proxy.port())));
+        Usage after = usage("beta.test");
+        long accepted = statuses.stream().filter(s -> s == 200).count();
+        if (accepted != n) {
+            throw new IllegalStateException("unsolicited: only " + accepted + " of " + n + " accepted");
+        }
+        results.put("unsolicited_messages", n);
+        results.put("unsolicited_recipient_bytes_per_msg", round((double) proxy.bytes() / n));
+        results.put("unsolicited_recipient_cpu_s_per_1000", round((after.cpuSeconds - before.cpuSeconds) * 1000 / n));
+        results.put("unsolicited_recipient_disk_bytes_per_msg", round((double) (after.diskBytes - before.diskBytes) / n));
+        log("unsolicited: " + results.get("unsolicited_recipient_bytes_per_msg") + " wire bytes, "
+                + results.get("unsolicited_recipient_cpu_s_per_1000") + " CPU s per 1000, "
+                + results.get("unsolicited_recipient_disk_bytes_per_msg") + " disk bytes per message");
+        notes.add("(a) wire bytes are all TCP payload in both directions between the stranger domain and beta.test's "
+                + "gateway (requests and answers); CPU is every beta.test process (four services and its PostgreSQL) "
+                + "from /proc; disk is WAL written plus growth of the databases, after a CHECKPOINT. The discovery "
+                + "document beta.test fetches from the stranger is cached for an hour and not counted.");
+    }
+
+    void warmUp(PeerDomains.Peer stranger, int n) throws Exception {
+        parallel(4, n, i -> notify(stranger, "carol@beta.test", "http://127.0.0.1:" + BETA));
+    }
+
+    int notify(PeerDomains.Peer from, String to, String sendBase) {
+        byte[] message = new byte[MESSAGE_BYTES];
+        new Random().nextBytes(message);
+        Instant now = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        String id = java.util.UUID.randomUUID().toString();
+        byte[] token = new byte[32];
+        new Random().nextBytes(token);
+        Notification n = new Notification(id, "offers@stranger.test",
+                List.of(new Notification.Recipient(to, java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(token))),
+                "A limited offer, just for you", MESSAGE_BYTES, ContentDigest.sha256(message),
+                from.base() + Pmp.FETCH_PATH + "/" + id, now, now.plus(Duration.ofDays(7)));
+        try {
+            HttpRequest request = from.signed("POST", URI.create("http://127.0.0.1:" + BETA + Pmp.NOTIFY_PATH),
+                    URI.create(sendBase + Pmp.NOTIFY_PATH), PmpJson.write(n), SignatureProfile.NOTIFICATION,
+                    Map.of("Content-Type", "application/json"), from.signer()).build();
+            return HTTP.send(request, HttpResponse.BodyHandlers.ofString()).statusCode();
+        } catch (IOException e) {
+            return -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
+    }
+
+    // ------------------------------------------------------------------ (c) intake
+
+    void intake(PeerDomains.Peer stranger) throws Exception {
+        List<Double> rates = new ArrayList<>();
+        for (int rep = 0; rep < 3; rep++) {
+            int n = 600;
+            AtomicLong ok = new AtomicLong();
+            long start = System.nanoTime();
+            parallel(16, n, i -> {
+                if (notify(stranger, i % 2 == 0 ? "bob@beta.test" : "carol@beta.test", "http://127.0.0.1:" + BETA) == 200) {
+                    ok.incrementAndGet();
+                }
+            });
+            double seconds = (System.nanoTime() - start) / 1e9;
+            rates.add(ok.get() / seconds);
+        }
+        results.put("intake_notifications_per_s", round(median(rates)));
+        results.put("intake_runs", rates.stream().map(Benchmark::round).toList());
+        log("intake: " + rates);
+    }
+
+    // ------------------------------------------------------------------ (b) wanted mail
+
+    void wanted() throws Exception {
+        String alice = token(ALPHA, "alice@alpha.test");
+        String bob = token(BETA, "bob@beta.test");
+        put(BETA, "/api/v1/inbox/contacts/alice@alpha.test", bob);
+        String text = "x".repeat(MESSAGE_BYTES);
+        sendMany(alice, text, 30, 8, 0); // warm-up
+        awaitStored(alice, 30);
+
+        List<Double> peaks = new ArrayList<>();
+        for (int rep = 0; rep < 3; rep++) {
+            int n = 300;
+            List<String> ids = sendMany(alice, text, n, 8, 0);
+            peaks.add(throughput(awaitDeliveries(alice, ids)));
+        }
+        double peak = median(peaks);
+        results.put("wanted_msgs_per_s", round(peak));
+        results.put("wanted_runs", peaks.stream().map(Benchmark::round).toList());
+        log("wanted mail: " + peaks + " msgs/s");
+
+        double half = peak / 2;
+        int n = (int) Math.min(400, Math.max(100, half * 20));
+        List<String> ids = sendMany(alice, text, n, 4, (long) (1_000_000_000L / half));
+        List<double[]> deliveries = awaitDeliveries(alice, ids);
+        List<Double> latencies = deliveries.stream().map(d -> d[1] - d[0]).sorted().toList();
+        results.put("contact_send_to_stored_p50_ms", round(percentile(latencies, 50) * 1000));
+        results.put("contact_send_to_stored_p99_ms", round(percentile(latencies, 99) * 1000));
+        results.put("contact_latency_rate_msgs_per_s", round(half));
+        log("latency at " + round(half) + " msgs/s: p50 " + results.get("contact_send_to_stored_p50_ms") + " ms, p99 "
+                + results.get("contact_send_to_stored_p99_ms") + " ms");
+        notes.add("(b) alice@alpha.test sends 20 KB messages through alpha.test's gateway to bob@beta.test, who has "
+                + "her as a contact; a message counts when alpha.test's outbox records bob's domain's 'stored' status "
+                + "(notified, fetched, checked, stored and confirmed). Throughput is messages over the time from the first "
+                + "acceptance to the last 'stored', eight senders at once; latencies are stored_at - queued_at, sent "
+                + "at a steady half of that rate.");
+    }
+
+    List<String> sendMany(String token, String text, int n, int concurrency, long intervalNanos) throws Exception {
+        List<String> ids = Collections.synchronizedList(new ArrayList<>());
+        String body = JSON.writeValueAsString(Map.of("to", List.of("bob@beta.test"), "subject", "Wanted", "text", text));
+        long start = System.nanoTime();
+        parallel(concurrency, n, i -> {
+            if (intervalNanos > 0) {
+                long due = start + i * intervalNanos;
+                long wait = due - System.nanoTime();
+                if (wait > 0) {
+                    try {
+                        TimeUnit.NANOSECONDS.sleep(wait);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            }
+            try {
+                HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ALPHA
+                                + "/api/v1/outbox/messages")).header("Authorization", "Bearer " + token)
+                        .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                if (r.statusCode() == 201) {
+                    ids.add(JSON.readTree(r.body()).get("id").asString());
+                }
+            } catch (IOException | InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        if (ids.size() != n) {
+            throw new IllegalStateException("only " + ids.size() + " of " + n + " messages were accepted");
+        }
+        return ids;
+    }
+
+    void awaitStored(String token, int n) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
+        while (System.nanoTime() < deadline) {
+            JsonNode list = get(ALPHA, "/api/v1/outbox/messages?state=stored&limit=500", token);
+            if (list.get("messages").size() >= n) {
+                return;
+            }
+            Thread.sleep(200);
+        }
+        throw new IllegalStateException("messages were not stored in time");
+    }
+
+    /** Waits until every message is stored; answers [queued_at, stored_at] in epoch seconds per message. */
+    List<double[]> awaitDeliveries(String token, List<String> ids) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
+        List<double[]> out = new ArrayList<>();
+        List<String> pending = new ArrayList<>(ids);
+        while (!pending.isEmpty() && System.nanoTime() < deadline) {
+            List<String> still = new ArrayList<>();
+            for (String id : pending) {
+                JsonNode d = get(ALPHA, "/api/v1/outbox/messages/" + id, token).get("recipients").get(0);
+                if ("stored".equals(d.get("status").asString())) {
+                    out.add(new double[] {seconds(d.get("queued_at").asString()), seconds(d.get("stored_at").asString())});
+                } else if (List.of("failed", "declined", "expired").contains(d.get("status").asString())) {
+                    throw new IllegalStateException("message " + id + " ended " + d);
+                } else {
+                    still.add(id);
+                }
+            }
+            pending = still;
+            if (!pending.isEmpty()) {
+                Thread.sleep(250);
+            }
+        }
+        if (!pending.isEmpty()) {
+            throw new IllegalStateException(pending.size() + " messages were not stored within 5 minutes");
+        }
+        return out;
+    }
+
+    static double throughput(List<double[]> deliveries) {
+        double first = deliveries.stream().mapToDouble(d -> d[0]).min().orElseThrow();
+        double last = deliveries.stream().mapToDouble(d -> d[1]).max().orElseThrow();
+        return deliveries.size() / (last - first);
+    }
+
+    // ------------------------------------------------------------------ (d) memory
+
+    void memory() throws IOException {
+        Map<String, Double> pss = new LinkedHashMap<>();
+        double domain = 0;
+        for (String process : List.of("gateway", "outbox-service", "notifier-service", "inbox-service", "postgres")) {
+            long pid = Long.parseLong(Files.readString(state.resolve("domains/beta.test/" + process + ".pid")).trim());
+            double mb = 0;
+            for (long p : tree(pid)) {
+                mb += pssKb(p) / 1024.0;
+            }
+            pss.put(process, round(mb));
+            domain += mb;
+        }
+        results.put("service_pss_mb", pss);
+        results.put("domain_rss_mb", round(domain));
+        log("memory (PSS, MB): " + pss + ", domain " + round(domain));
+        notes.add("(d) memory is the proportional set size (PSS, from /proc/*/smaps_rollup) of each service's process "
+                + "and of the domain's PostgreSQL with its backends, after the load; services run with -Xmx256m "
+                + "-XX:+UseSerialGC as ./pullmail starts them. Start-up is Spring Boot's own 'Started … in' time.");
+    }
+
+    // ------------------------------------------------------------------ Postfix
+
+    Map<String, Double> postfix() throws Exception {
+        Path out = state.resolve("postfix");
+        deleteTree(out);
+        Path script = root.resolveSibling("shared").resolve("bench/postfix-baseline.sh");
+        if (!Files.exists(script)) {
+            script = root.resolve("../shared/bench/postfix-baseline.sh").normalize();
+        }
+        log("Postfix baseline: " + script);
+        int rc = exec(Map.of("N", System.getenv().getOrDefault("POSTFIX_N", "2000"),
+                "REPS", System.getenv().getOrDefault("POSTFIX_REPS", "3"), "SIZES", "20480", "NCAP", "300",
+                "WARM", "200", "SKIP_FSYNC", "1", "OUT", out.toString()), "bash", script.toString());
+        String summary = Files.readString(out.resolve("summary.txt"));
+        Map<String, Double> values = new LinkedHashMap<>();
+        String section = summary.substring(summary.indexOf("== postfix size=20480"));
+        values.put("postfix_chain_msgs_per_s", value(section, "e2e_mps"));
+        values.put("postfix_accept_msgs_per_s", value(section, "accept_mps"));
+        values.put("postfix_recipient_cpu_s_per_1000", value(section, "pf_cpu_s_per1k"));
+        values.put("postfix_recipient_disk_bytes_per_msg", value(section, "disk_bytes_per_msg"));
+        String wire = Files.readString(out.resolve("wire.txt"));
+        values.put("postfix_recipient_bytes_per_msg", wireBytes(wire));
+        log("Postfix: " + values + " (exit " + rc + ")");
+        notes.add("Postfix figures come from ../shared/bench/postfix-baseline.sh run in this same benchmark (N="
+                + System.getenv().getOrDefault("POSTFIX_N", "2000") + ", 20 KB, medians of "
+                + System.getenv().getOrDefault("POSTFIX_REPS", "3") + " runs). Its relay leg ends in smtp-sink, not in "
+                + "a second Postfix writing a mailbox, so its chain figure is an upper bound for a Postfix-to-Postfix chain. "
+                + "Its wire bytes are TCP payload client to Postfix for a 20 KB message.");
+        return values;
+    }
+
+    static double value(String section, String key) {
+        Matcher m = Pattern.compile("\\n\\s*" + key + "\\s+([0-9.]+)").matcher(section);
+        if (!m.find()) {
+            throw new IllegalStateException("no " + key + " in the Postfix summary");
+        }
+        return Double.parseDouble(m.group(1));
+    }
+
+    static double wireBytes(String wire) {
+        // the line for the 20 KB capture into Postfix holds bytes per message
+        for (String line : wire.split("\n")) {
+            if (line.contains("20480") && line.toLowerCase().contains("postfix")) {
+                Matcher m = Pattern.compile("([0-9]{4,})(\\.[0-9]+)?\\s*(bytes)?/?\\s*(per )?msg").matcher(line);
+                if (m.find()) {
+                    return Double.parseDouble(m.group(1));
+                }
+                Matcher any = Pattern.compile("per_msg[=: ]+([0-9.]+)").matcher(line);
+                if (any.find()) {
+                    return Double.parseDouble(any.group(1));
+                }
+            }
+        }
+        Matcher m = Pattern.compile("size=20480[^\\n]*?([0-9]{5,})").matcher(wire);
+        return m.find() ? Double.parseDouble(m.group(1)) : -1;
+    }
+
+    // ------------------------------------------------------------------ measuring
+
+    record Usage(double cpuSeconds, long diskBytes) {
+    }
+
+    Usage usage(String domain) throws Exception {
+        Path dir = state.resolve("domains").resolve(domain);
+        double cpu = 0;
+        for (String process : List.of("gateway", "outbox-service", "notifier-service", "inbox-service", "postgres")) {
+            long pid = Long.parseLong(Files.readString(dir.resolve(process + ".pid")).trim());
+            for (long p : tree(pid)) {
+                cpu += cpuSeconds(p);
+            }
+        }
+        int port = Integer.parseInt(Files.readString(dir.resolve("port")).trim()) + 4;
+        long disk = 0;
+        try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/postgres", "postgres",
+                "postgres")) {
+            c.createStatement().execute("CHECKPOINT");
+            ResultSet rs = c.createStatement().executeQuery(
+                    "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint, "
+                            + "(SELECT sum(pg_database_size(datname))::bigint FROM pg_database)");
+            rs.next();
+            disk = rs.getLong(1) + rs.getLong(2);
+        }
+        return new Usage(cpu, disk);
+    }
+
+    static List<Long> tree(long root) throws IOException {
+        Map<Long, List<Long>> children = new LinkedHashMap<>();
+        try (var procs = Files.list(Path.of("/proc"))) {
+            for (Path p : procs.toList()) {
+                String name = p.getFileName().toString();
+                if (!name.chars().allMatch(Character::isDigit)) {
+                    continue;
+                }
+                try {
+                    String stat = Files.readString(p.resolve("stat"));
+                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                    children.computeIfAbsent(Long.parseLong(f[1]), k -> new ArrayList<>()).add(Long.parseLong(name));
+                } catch (IOException gone) {
+                    // the process ended meanwhile
+                }
+            }
+        }
+        List<Long> out = new ArrayList<>();
+        List<Long> todo = new ArrayList<>(List.of(root));
+        while (!todo.isEmpty()) {
+            long pid = todo.remove(todo.size() - 1);
+            out.add(pid);
+            todo.addAll(children.getOrDefault(pid, List.of()));
+        }
+        return out;
+    }
+
+    static double cpuSeconds(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            // utime, stime, cutime, cstime (fields 14-17), in clock ticks of 1/100 s
+            return (Long.parseLong(f[11]) + Long.parseLong(f[12]) + Long.parseLong(f[13]) + Long.parseLong(f[14])) / 100.0;
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+    }
+
+    static double pssKb(long pid) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "smaps_rollup"))) {
+                if (line.startsWith("Pss:")) {
+                    return Double.parseDouble(line.replaceAll("[^0-9]", ""));
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+        return 0;
+    }
+
+    // ------------------------------------------------------------------ output
+
+    void write(Map<String, Double> postfix) throws IOException {
+        results.put("date", LocalDate.now().toString());
+        results.put("machine", Runtime.getRuntime().availableProcessors() + " cores, " + memoryGiB() + " GiB");
+        Files.writeString(root.resolve("bench/results.json"),
+                JSON.writerWithDefaultPrettyPrinter().writeValueAsString(results) + "\n");
+        StringBuilder md = new StringBuilder();
+        md.append("# Benchmark results\n\n");
+        md.append("Recorded by `bench/run` on ").append(results.get("date")).append(", on a machine with ")
+                .append(results.get("machine")).append(" (Postfix and both Pullmail domains on the same machine, in one run; ")
+                .append("the load generator shares it). Medians where a figure was measured more than once.\n\n");
+        md.append("| measure | Pullmail | Postfix | ratio | target |\n|---|---|---|---|---|\n");
+        row(md, "(a) unsolicited 20 KB message: recipient's wire bytes per message", "unsolicited_recipient_bytes_per_msg",
+                "postfix_recipient_bytes_per_msg", "≤ 1/25");
+        row(md, "(a) recipient CPU seconds per 1,000 messages", "unsolicited_recipient_cpu_s_per_1000",
+                "postfix_recipient_cpu_s_per_1000", "≤ 1/4");
+        row(md, "(a) recipient disk bytes per message", "unsolicited_recipient_disk_bytes_per_msg",
+                "postfix_recipient_disk_bytes_per_msg", "≤ 1/10");
+        row(md, "(b) wanted mail between contacts, messages/s (Postfix: relay chain)", "wanted_msgs_per_s",
+                "postfix_chain_msgs_per_s", "≥ 1.0×");
+        row(md, "(c) notification intake at one inbox, per s (Postfix: messages accepted)", "intake_notifications_per_s",
+                "postfix_accept_msgs_per_s", "≥ 3×");
+        md.append("| (b) send to stored at half the peak rate, p50 / p99 ms | ")
+                .append(results.get("contact_send_to_stored_p50_ms")).append(" / ")
+                .append(results.get("contact_send_to_stored_p99_ms")).append(" | – | – | p99 ≤ 250 |\n");
+        md.append("| (d) memory of a whole domain (PSS), MB | ").append(results.get("domain_rss_mb"))
+                .append(" | – | – | ≤ 1,200 |\n");
+        md.append("| (d) slowest service start-up, s | ").append(results.get("startup_max_s")).append(" | – | – | ≤ 8 |\n\n");
+        md.append("Per service: memory ").append(results.get("service_pss_mb")).append(" MB; start-up ")
+                .append(results.get("startup_s")).append(" s. Runs: wanted ").append(results.get("wanted_runs"))
+                .append(" msgs/s; intake ").append(results.get("intake_runs")).append(" per s.\n\n## How it was measured\n\n");
+        for (String note : notes) {
+            md.append("- ").append(note).append("\n");
+        }
+        Path record = root.resolve("bench/RESULTS.md");
+        String previous = Files.exists(record) ? Files.readString(record) : "";
+        int history = previous.indexOf("\n## Findings");
+        md.append(history >= 0 ? previous.substring(history) : "");
+        Files.writeString(record, md.toString());
+        log("wrote bench/results.json and bench/RESULTS.md");
+    }
+
+    void row(StringBuilder md, String label, String ours, String theirs, String target) {
+        Object a = results.get(ours);
+        Object b = results.get(theirs);
+        String ratio = "–";
+        if (a instanceof Number x && b instanceof Number y && y.doubleValue() != 0) {
+            double r = x.doubleValue() / y.doubleValue();
+            ratio = r < 1 ? "1/" + round(1 / r) : round(r) + "×";
+        }
+        md.append("| ").append(label).append(" | ").append(a).append(" | ").append(b == null ? "–" : b).append(" | ")
+                .append(ratio).append(" | ").append(target).append(" |\n");
+    }
+
+    // ------------------------------------------------------------------ helpers
+
+    static String token(int port, String address) throws Exception {
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/api/v1/auth/token"))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(
+                        "{\"address\":\"" + address + "\",\"password\":\"pullmail-demo\"}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        return JSON.readTree(r.body()).get("access_token").asString();
+    }
+
+    static JsonNode get(int port, String path, String token) throws Exception {
+        return JSON.readTree(HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofString()).body());
+    }
+
+    static void put(int port, String path, String token) throws Exception {
+        HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .header("Authorization", "Bearer " + token).PUT(HttpRequest.BodyPublishers.noBody()).build(),
+                HttpResponse.BodyHandlers.discarding());
+    }
+
+    interface Task {
+        void run(int i) throws Exception;
+    }
+
+    static void parallel(int threads, int n, Task task) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(threads);
+        try {
+            List<Future<?>> futures = new ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                int index = i;
+                futures.add(pool.submit(() -> {
+                    task.run(index);
+                    return null;
+                }));
+            }
+            for (Future<?> f : futures) {
+                f.get(10, TimeUnit.MINUTES);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    int exec(Map<String, String> env, String... command) throws Exception {
+        ProcessBuilder builder = new ProcessBuilder(command).directory(root.toFile()).inheritIO();
+        builder.environment().putAll(env);
+        Process p = builder.start();
+        if (!p.waitFor(30, TimeUnit.MINUTES)) {
+            p.destroyForcibly();
+            throw new IllegalStateException(String.join(" ", command) + " timed out");
+        }
+        return p.exitValue();
+    }
+
+    static double median(List<Double> values) {
+        List<Double> sorted = values.stream().sorted().toList();
+        int n = sorted.size();
+        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+    }
+
+    static double percentile(List<Double> sorted, int p) {
+        int index = (int) Math.ceil(p / 100.0 * sorted.size()) - 1;
+        return sorted.get(Math.max(0, Math.min(sorted.size() - 1, index)));
+    }
+
+    static double seconds(String iso) {
+        Instant i = Instant.parse(iso);
+        return i.getEpochSecond() + i.getNano() / 1e9;
+    }
+
+    static double round(double v) {
+        return Math.round(v * 100) / 100.0;
+    }
+
+    static long memoryGiB() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
+                if (line.startsWith("MemTotal:")) {
+                    return Math.round(Long.parseLong(line.replaceAll("[^0-9]", "")) / 1024.0 / 1024.0);
+                }
+            }
+        } catch (IOException e) {
+            return -1;
+        }
+        return -1;
+    }
+
+    static void deleteTree(Path dir) throws IOException {
+        if (Files.exists(dir)) {
+            try (var walk = Files.walk(dir)) {
+                for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        }
+    }
+
+    static void log(String line) {
+        System.out.println("[bench " + java.time.LocalTime.now().withNano(0) + "] " + line);
+    }
+
+    /** A TCP proxy in front of a port that counts every payload byte in both directions. */
+    static final class CountingProxy implements AutoCloseable {
+        private final ServerSocket server;
+        private final AtomicLong bytes = new AtomicLong();
+        private final ExecutorService pool = Executors.newCachedThreadPool();
+
+        CountingProxy(int target) throws IOException {
+            server = new ServerSocket(0, 200, InetAddress.getLoopbackAddress());
+            pool.execute(() -> {
+                while (!server.isClosed()) {
+                    try {
+                        Socket client = server.accept();
+                        Socket upstream = new Socket(InetAddress.getLoopbackAddress(), target);
+                        pool.execute(() -> pump(client, upstream));
+                        pool.execute(() -> pump(upstream, client));
+                    } catch (IOException e) {
+                        return;
+                    }
+                }
+            });
+        }
+
+        private void pump(Socket from, Socket to) {
+            byte[] buffer = new byte[16384];
+            try (InputStream in = from.getInputStream(); OutputStream out = to.getOutputStream()) {
+                int n;
+                while ((n = in.read(buffer)) > 0) {
+                    bytes.addAndGet(n);
+                    out.write(buffer, 0, n);
+                }
+            } catch (IOException closed) {
+                // one side closed the connection
+            } finally {
+                try {
+                    to.close();
+                    from.close();
+                } catch (IOException ignored) {
+                    // already closed
+                }
+            }
+        }
+
+        int port() {
+            return server.getLocalPort();
+        }
+
+        long bytes() {
+            return bytes.get();
+        }
+
+        void reset() {
+            bytes.set(0);
+        }
+
+        @Override
+        public void close() throws IOException {
+            server.close();
+            pool.shutdownNow();
+        }
+    }
+}
