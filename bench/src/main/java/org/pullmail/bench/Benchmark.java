@@ -52,7 +52,9 @@ import tools.jackson.databind.json.JsonMapper;
 public final class Benchmark {
 
     static final JsonMapper JSON = JsonMapper.builder().build();
-    static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    /** HTTP/1.1 with keep-alive, as the services' own clients (no h2c upgrade headers on the wire). */
+    static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(5)).build();
     static final int ALPHA = 8080;
     static final int BETA = 9080;
     static final int MESSAGE_BYTES = 20 * 1024;
@@ -101,10 +103,12 @@ public final class Benchmark {
                 "--pullmail.inbox.limits.per-sender-domain=100000000", "--pullmail.inbox.limits.per-sender-ip=100000000",
                 "--pullmail.inbox.limits.per-recipient=100000000", "--pullmail.inbox.limits.pending-per-recipient=100000000",
                 "--pullmail.outbox.limits.messages-per-hour=100000000", "--pullmail.outbox.limits.messages-per-day=100000000",
-                "--pullmail.outbox.limits.quota-bytes=1000000000000", "--logging.level.org.pullmail=WARN");
+                "--pullmail.outbox.limits.quota-bytes=1000000000000", "--logging.level.org.pullmail.inbox.fetch=WARN",
+                "--logging.level.org.pullmail.notifier.queue=WARN");
         notes.add("The domains run with intake and sending limits raised (" + extra.split(" ").length
                 + " settings), so that the benchmark measures capacity, not the limits.");
-        int rc = exec(Map.of("PULLMAIL_STATE", state.resolve("domains").toString(), "PULLMAIL_EXTRA_ARGS", extra),
+        int rc = exec(Map.of("PULLMAIL_STATE", state.resolve("domains").toString(), "PULLMAIL_EXTRA_ARGS", extra,
+                        "PULLMAIL_SEQUENTIAL", "1"),
                 root.resolve("pullmail").toString(), "demo", "--peer", "stranger.test=" + peers.peer("stranger.test").base());
         if (rc != 0) {
             throw new IllegalStateException("./pullmail demo failed");
@@ -130,7 +134,8 @@ public final class Benchmark {
 
     void unsolicited(PeerDomains.Peer stranger, CountingProxy proxy) throws Exception {
         int n = 400;
-        warmUp(stranger, 50);
+        // the JVMs reach steady state (JIT-compiled) first; Postfix, written in C, needs no warm-up
+        warmUp(stranger, 1500);
         Usage before = usage("beta.test");
         proxy.reset();
         List<Integer> statuses = Collections.synchronizedList(new ArrayList<>());
@@ -209,8 +214,8 @@ public final class Benchmark {
         String bob = token(BETA, "bob@beta.test");
         put(BETA, "/api/v1/inbox/contacts/alice@alpha.test", bob);
         String text = "x".repeat(MESSAGE_BYTES);
-        sendMany(alice, text, 30, 8, 0); // warm-up
-        awaitStored(alice, 30);
+        sendMany(alice, text, 300, 8, 0); // warm-up: the JVMs compile the hot paths first
+        awaitStored(alice, 300);
 
         List<Double> peaks = new ArrayList<>();
         for (int rep = 0; rep < 3; rep++) {
@@ -339,7 +344,8 @@ public final class Benchmark {
         log("memory (PSS, MB): " + pss + ", domain " + round(domain));
         notes.add("(d) memory is the proportional set size (PSS, from /proc/*/smaps_rollup) of each service's process "
                 + "and of the domain's PostgreSQL with its backends, after the load; services run with -Xmx256m "
-                + "-XX:+UseSerialGC as ./pullmail starts them. Start-up is Spring Boot's own 'Started … in' time.");
+                + "-XX:+UseSerialGC as ./pullmail starts them. Start-up is Spring Boot's own 'Started … in' time, each service "
+                + "started alone (PULLMAIL_SEQUENTIAL=1) while the services started before it run idle.");
     }
 
     // ------------------------------------------------------------------ Postfix
@@ -381,22 +387,13 @@ public final class Benchmark {
         return Double.parseDouble(m.group(1));
     }
 
+    /** TCP payload per message, both directions, client to Postfix (port 2525), in the 20 KB capture. */
     static double wireBytes(String wire) {
-        // the line for the 20 KB capture into Postfix holds bytes per message
-        for (String line : wire.split("\n")) {
-            if (line.contains("20480") && line.toLowerCase().contains("postfix")) {
-                Matcher m = Pattern.compile("([0-9]{4,})(\\.[0-9]+)?\\s*(bytes)?/?\\s*(per )?msg").matcher(line);
-                if (m.find()) {
-                    return Double.parseDouble(m.group(1));
-                }
-                Matcher any = Pattern.compile("per_msg[=: ]+([0-9.]+)").matcher(line);
-                if (any.find()) {
-                    return Double.parseDouble(any.group(1));
-                }
-            }
+        Matcher m = Pattern.compile("port 2525: per msg:.*?tcp_payload ([0-9]+)").matcher(wire);
+        if (!m.find()) {
+            throw new IllegalStateException("no tcp_payload for port 2525 in the Postfix wire capture");
         }
-        Matcher m = Pattern.compile("size=20480[^\\n]*?([0-9]{5,})").matcher(wire);
-        return m.find() ? Double.parseDouble(m.group(1)) : -1;
+        return Double.parseDouble(m.group(1));
     }
 
     // ------------------------------------------------------------------ measuring

@@ -34,8 +34,33 @@ public class ResourceServerSecurity {
     /** The claim that lists a user's roles in Pullmail access tokens. */
     public static final String ROLES_CLAIM = "roles";
 
+    /**
+     * PMP/1 and internal endpoints: no user authentication (requests carry HTTP signatures, or come
+     * from inside the domain), no session, and none of the browser security headers, which would only
+     * add bytes to every notification a recipient pays for.
+     */
     @Bean
-    @ConditionalOnMissingBean(SecurityFilterChain.class)
+    @org.springframework.core.annotation.Order(1)
+    @ConditionalOnMissingBean(name = "protocolSecurity")
+    SecurityFilterChain protocolSecurity(HttpSecurity http) throws Exception {
+        return protocolChain(http, "/pmp/**", "/.well-known/**", "/internal/**");
+    }
+
+    /** The chain for paths whose requests carry their own proof; shared with the gateway. */
+    public static SecurityFilterChain protocolChain(HttpSecurity http, String... paths) throws Exception {
+        http.securityMatcher(paths)
+                .csrf(csrf -> csrf.disable())
+                .headers(headers -> headers.disable())
+                .requestCache(cache -> cache.disable())
+                .securityContext(context -> context.disable())
+                .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
+                .authorizeHttpRequests(auth -> auth.anyRequest().permitAll());
+        return http.build();
+    }
+
+    @Bean
+    @org.springframework.core.annotation.Order(2)
+    @ConditionalOnMissingBean(name = {"apiSecurity", "gatewayChain"})
     SecurityFilterChain apiSecurity(HttpSecurity http) throws Exception {
         http.csrf(csrf -> csrf.disable())
                 .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))

@@ -25,7 +25,15 @@ import org.springframework.security.web.SecurityFilterChain;
 @Configuration(proxyBeanMethods = false)
 class GatewaySecurity {
 
+    /** PMP/1 passes through without user authentication and without browser headers (bytes recipients pay for). */
     @Bean
+    @org.springframework.core.annotation.Order(1)
+    SecurityFilterChain protocolSecurity(HttpSecurity http) throws Exception {
+        return ResourceServerSecurity.protocolChain(http, "/pmp/**", "/.well-known/pullmail");
+    }
+
+    @Bean
+    @org.springframework.core.annotation.Order(2)
     SecurityFilterChain gatewayChain(HttpSecurity http) throws Exception {
         http.csrf(csrf -> csrf.disable())
                 .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
