@@ -73,6 +73,7 @@ final class Domain implements AutoCloseable {
                     "-XX:TieredStopAtLevel=1", "-Xss512k", "-jar", jar(service).toString()));
             command.addAll(common);
             command.add("--server.port=" + ports.get(service));
+            command.add("--server.address=127.0.0.1");
             command.add("--spring.datasource.url=" + db);
             command.addAll(specific.get(service));
             commands.put(service, command);
