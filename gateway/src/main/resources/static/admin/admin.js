@@ -253,10 +253,25 @@ const pages = {
   },
 };
 
+const NAVIGATION = [['/admin/', 'Overview'], ['/admin/accounts.html', 'Accounts'], ['/admin/queue.html', 'Queue'],
+  ['/admin/inbound.html', 'Inbound'], ['/admin/keys.html', 'Keys'], ['/admin/audit.html', 'Audit'], ['/admin/api', 'API']];
+
+/** The same navigation on every page, written once here. */
+function navigation() {
+  const header = document.getElementById('navigation');
+  if (!header) return;
+  header.replaceChildren(el('nav', {},
+    el('ul', {}, el('li', {}, el('strong', {}, 'Pullmail'), ' ', el('small', { id: 'domain' }))),
+    el('ul', { class: 'links' },
+      ...NAVIGATION.map(([href, label]) => el('li', {}, el('a', { href }, label))),
+      el('li', {}, el('a', { href: '#', id: 'logout' }, 'Log out')))));
+}
+
 document.addEventListener('DOMContentLoaded', () => {
   const page = document.body.dataset.page;
   if (page !== 'login') {
     if (!token()) { location.href = '/admin/login.html'; return; }
+    navigation();
     const logout = document.getElementById('logout');
     if (logout) logout.addEventListener('click', (ev) => { ev.preventDefault(); sessionStorage.removeItem(TOKEN); location.href = '/admin/login.html'; });
     const current = location.pathname.replace(/\/$/, '/index.html');
