@@ -3,7 +3,6 @@ package org.pullmail.inbox.policy;
 import java.util.Optional;
 
 import org.pullmail.inbox.InboxProperties;
-import org.pullmail.inbox.reputation.Reputation;
 import org.pullmail.protocol.Addresses;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
@@ -44,45 +43,58 @@ public class SenderPolicy {
     }
 
     private final JdbcClient jdbc;
-    private final Reputation reputation;
     private final InboxProperties inbox;
 
-    SenderPolicy(JdbcClient jdbc, Reputation reputation, InboxProperties inbox) {
+    SenderPolicy(JdbcClient jdbc, InboxProperties inbox) {
         this.jdbc = jdbc;
-        this.reputation = reputation;
         this.inbox = inbox;
+    }
+
+    /** Everything the rules look at, read in one round trip (this runs for every notification). */
+    private record Facts(String domainRuleAddress, String domainRuleDomain, String ownRuleAddress,
+            String ownRuleDomain, String ownDefault, String domainDefault, long received, long fetched) {
     }
 
     public Decision decide(String mailbox, String sender, boolean bulk) {
         String domain = Addresses.domainOf(sender);
-        Optional<String> domainRule = jdbc.sql("SELECT kind FROM domain_rule WHERE entry = ?").param(sender)
-                .query(String.class).optional()
-                .or(() -> jdbc.sql("SELECT kind FROM domain_rule WHERE entry = ?").param(domain).query(String.class).optional());
-        if (domainRule.filter("block"::equals).isPresent()) {
+        Facts f = jdbc.sql("""
+                SELECT (SELECT kind FROM domain_rule WHERE entry = :sender),
+                       (SELECT kind FROM domain_rule WHERE entry = :domain),
+                       (SELECT kind FROM sender_rule WHERE mailbox = :mailbox AND entry = :sender),
+                       (SELECT kind FROM sender_rule WHERE mailbox = :mailbox AND entry = :domain),
+                       (SELECT stranger_policy FROM mailbox WHERE address = :mailbox),
+                       (SELECT value FROM domain_setting WHERE name = 'stranger_policy'),
+                       coalesce((SELECT received FROM sender_reputation WHERE sender = :domain), 0),
+                       coalesce((SELECT fetched FROM sender_reputation WHERE sender = :domain), 0)""")
+                .param("sender", sender).param("domain", domain).param("mailbox", mailbox)
+                .query((rs, n) -> new Facts(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
+                        rs.getString(5), rs.getString(6), rs.getLong(7), rs.getLong(8)))
+                .single();
+        String domainRule = f.domainRuleAddress() != null ? f.domainRuleAddress() : f.domainRuleDomain();
+        if ("block".equals(domainRule)) {
             return new Decision(Action.BLOCK, "blocked by this domain");
         }
-        for (String entry : new String[] {sender, domain}) {
-            Optional<String> own = jdbc.sql("SELECT kind FROM sender_rule WHERE mailbox = ? AND entry = ?")
-                    .params(mailbox, entry).query(String.class).optional();
-            if (own.isPresent()) {
-                return switch (own.get()) {
+        for (String own : new String[] {f.ownRuleAddress(), f.ownRuleDomain()}) {
+            if (own != null) {
+                return switch (own) {
                     case "block" -> new Decision(Action.BLOCK, "blocked by the recipient");
                     case "contact" -> new Decision(Action.FETCH, "a contact");
                     default -> new Decision(Action.FETCH, "on the recipient's allow list");
                 };
             }
         }
-        if (domainRule.isPresent()) {
+        if (domainRule != null) {
             return new Decision(Action.FETCH, "on this domain's allow list");
         }
-        Reputation.Score score = reputation.of(domain);
-        boolean judged = score.received() >= inbox.reputation().minNotifications() && score.fetchRatio() != null;
-        if (judged && score.fetchRatio() < inbox.reputation().refuseBelow()) {
+        Double fetchRatio = f.received() == 0 ? null : Math.min(1.0, (double) f.fetched() / f.received());
+        boolean judged = f.received() >= inbox.reputation().minNotifications() && fetchRatio != null;
+        if (judged && fetchRatio < inbox.reputation().refuseBelow()) {
             return new Decision(Action.BLOCK, "the sender domain's mail is hardly ever wanted here");
         }
-        return switch (strangerPolicy(mailbox)) {
+        String setting = f.ownDefault() != null ? f.ownDefault() : f.domainDefault() != null ? f.domainDefault() : "hold";
+        return switch (StrangerPolicy.of(setting)) {
             case REFUSE -> new Decision(Action.BLOCK, "the recipient takes no mail from strangers");
-            case FETCH_VERIFIED -> judged && score.fetchRatio() >= inbox.reputation().goodAbove() && !bulk
+            case FETCH_VERIFIED -> judged && fetchRatio >= inbox.reputation().goodAbove() && !bulk
                     ? new Decision(Action.FETCH, "a stranger from a reputable domain")
                     : new Decision(Action.HOLD, bulk ? "bulk mail from a stranger" : "a stranger");
             case HOLD -> new Decision(Action.HOLD, "a stranger");
