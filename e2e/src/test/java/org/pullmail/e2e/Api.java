@@ -8,6 +8,8 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.function.Predicate;
 
+import org.awaitility.Awaitility;
+
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -80,20 +82,13 @@ final class Api {
     }
 
     /** Polls GET path until the JSON answer satisfies the condition (bounded: 30 s). */
-    JsonNode await(String path, Predicate<JsonNode> condition) throws IOException, InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        JsonNode last = null;
-        while (System.nanoTime() < deadline) {
-            Response r = get(path);
-            if (r.status() == 200) {
-                last = r.json();
-                if (condition.test(last)) {
-                    return last;
-                }
-            }
-            Thread.sleep(150);
-        }
-        throw new AssertionError("GET " + path + " as " + address + " never met the condition; last answer: " + last);
+    JsonNode await(String path, Predicate<JsonNode> condition) {
+        return Awaitility.await("GET " + path + " as " + address).atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(150))
+                .until(() -> {
+                    Response r = get(path);
+                    return r.status() == 200 ? r.json() : null;
+                }, answer -> answer != null && condition.test(answer));
     }
 
     private HttpRequest.Builder auth(String path) {

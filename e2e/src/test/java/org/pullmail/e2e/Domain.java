@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import org.awaitility.Awaitility;
 import org.pullmail.testing.PostgresServer;
 import org.pullmail.testing.TestDatabases;
 
@@ -132,30 +133,24 @@ final class Domain implements AutoCloseable {
         }
     }
 
-    void awaitReady(Duration timeout) throws IOException, InterruptedException {
+    void awaitReady(Duration timeout) {
         HttpClient http = HttpClient.newHttpClient();
-        long deadline = System.nanoTime() + timeout.toNanos();
         for (String service : SERVICES) {
             URI health = URI.create(serviceUrl(service) + "/actuator/health/readiness");
-            while (true) {
-                Process process = processes.get(service);
-                if (process == null || !process.isAlive()) {
-                    throw new IllegalStateException(name + " " + service + " stopped while starting:\n" + tail(service));
-                }
-                try {
-                    HttpResponse<String> r = http.send(HttpRequest.newBuilder(health).timeout(Duration.ofSeconds(2)).build(),
-                            HttpResponse.BodyHandlers.ofString());
-                    if (r.statusCode() == 200) {
-                        break;
-                    }
-                } catch (IOException notYet) {
-                    // not listening yet
-                }
-                if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException(name + " " + service + " not ready in time:\n" + tail(service));
-                }
-                Thread.sleep(250);
-            }
+            Awaitility.await(name + " " + service + " ready").atMost(timeout).pollInterval(Duration.ofMillis(250))
+                    .until(() -> {
+                        Process process = processes.get(service);
+                        if (process == null || !process.isAlive()) {
+                            throw new IllegalStateException(name + " " + service + " stopped while starting:\n"
+                                    + tail(service));
+                        }
+                        try {
+                            return http.send(HttpRequest.newBuilder(health).timeout(Duration.ofSeconds(2)).build(),
+                                    HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+                        } catch (IOException notYet) {
+                            return false; // not listening yet
+                        }
+                    });
         }
     }
 

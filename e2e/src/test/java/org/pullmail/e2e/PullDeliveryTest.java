@@ -3,6 +3,7 @@ package org.pullmail.e2e;
 import org.pullmail.testing.PeerDomains;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.net.URI;
 import java.net.http.HttpRequest;
@@ -100,9 +101,10 @@ class PullDeliveryTest {
         assertThat(request.get("size").asLong()).isPositive();
         awaitStatus(alice, id, "notified");
 
-        Thread.sleep(1000);
-        assertThat(hasSubject(bob.get("/api/v1/inbox/messages").json(), "messages", subject)).isFalse();
-        assertThat(status(alice, id)).as("nothing is fetched before the user accepts").isEqualTo("notified");
+        // nothing is fetched before the user accepts, however long the request waits
+        await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(3)).until(() ->
+                !hasSubject(bob.get("/api/v1/inbox/messages").json(), "messages", subject)
+                        && status(alice, id).equals("notified"));
 
         assertThat(bob.post("/api/v1/inbox/requests/" + request.get("id").asString() + "/accept", null).status())
                 .isEqualTo(202);
@@ -401,33 +403,31 @@ class PullDeliveryTest {
         domains.beta.stop("gateway");
         String subject = unique("While you were down");
         String id = send(alice, "bob@beta.test", subject, "delivered late, once");
-        Thread.sleep(3000);
-        assertThat(status(alice, id)).as("nothing can be announced while beta is down").isEqualTo("queued");
+        // nothing can be announced while beta is down
+        await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5)).until(() -> status(alice, id).equals("queued"));
 
         domains.beta.start("gateway");
         domains.beta.awaitReady(Duration.ofMinutes(2));
         Api bobAgain = Api.login(domains.beta, "bob@beta.test", TwoDomains.PASSWORD);
         bobAgain.await("/api/v1/inbox/messages", l -> hasSubject(l, "messages", subject));
         awaitStatus(alice, id, "stored");
-        Thread.sleep(2000);
-        long copies = 0;
-        for (JsonNode m : bobAgain.get("/api/v1/inbox/messages").json().get("messages")) {
-            copies += subject.equals(m.get("subject").asString()) ? 1 : 0;
-        }
-        assertThat(copies).isEqualTo(1);
+        // exactly once: no second copy turns up while the retried notification settles
+        await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(4)).until(() -> copies(bobAgain, subject) == 1);
     }
 
-    static Notification awaitNotification(PeerDomains.Peer peer, String messageId) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (System.nanoTime() < deadline) {
-            for (Notification n : peer.received) {
-                if (n.id().equals(messageId)) {
-                    return n;
-                }
-            }
-            Thread.sleep(100);
+    static long copies(Api user, String subject) throws Exception {
+        long copies = 0;
+        for (JsonNode m : user.get("/api/v1/inbox/messages").json().get("messages")) {
+            copies += subject.equals(m.get("subject").asString()) ? 1 : 0;
         }
-        throw new AssertionError(peer.domain + " never received a notification of " + messageId);
+        return copies;
+    }
+
+    static Notification awaitNotification(PeerDomains.Peer peer, String messageId) {
+        return await(peer.domain + " receives a notification of " + messageId).atMost(Duration.ofSeconds(30))
+                .until(() -> peer.received.stream().filter(n -> n.id().equals(messageId)).findFirst(),
+                        java.util.Optional::isPresent)
+                .orElseThrow();
     }
 
     static Api.Response fetch(PeerDomains.Peer as, PeerDomains.Peer signer, String fetchUrl, String token)

@@ -62,9 +62,7 @@ public class ResourceServerSecurity {
     @org.springframework.core.annotation.Order(2)
     @ConditionalOnMissingBean(name = {"apiSecurity", "gatewayChain"})
     SecurityFilterChain apiSecurity(HttpSecurity http) throws Exception {
-        http.csrf(csrf -> csrf.disable())
-                .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
-                .authorizeHttpRequests(auth -> auth
+        return bearerTokens(http).authorizeHttpRequests(auth -> auth
                         .requestMatchers("/actuator/health/**", "/actuator/health", "/actuator/info",
                                 "/actuator/prometheus", "/livez", "/readyz").permitAll()
                         .requestMatchers("/pmp/**", "/.well-known/**", "/internal/**").permitAll()
@@ -73,20 +71,32 @@ public class ResourceServerSecurity {
                         .requestMatchers(HttpMethod.OPTIONS, "/**").permitAll()
                         .requestMatchers("/api/**").authenticated()
                         .anyRequest().denyAll())
+                .build();
+    }
+
+    /**
+     * Stateless bearer-token authentication whose refusals are problem+json; shared with the gateway,
+     * which adds its own rules.
+     */
+    public static HttpSecurity bearerTokens(HttpSecurity http) throws Exception {
+        return http.csrf(csrf -> csrf.disable())
+                .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
                 .oauth2ResourceServer(rs -> rs
                         .jwt(jwt -> jwt.jwtAuthenticationConverter(authenticationConverter()))
-                        .authenticationEntryPoint((request, response, e) -> ProblemResponses.write(response, 401,
-                                "unauthenticated", "Authentication required",
-                                "send a valid access token from POST /api/v1/auth/token as a Bearer token")))
+                        .authenticationEntryPoint(ResourceServerSecurity::unauthenticated))
                 .exceptionHandling(ex -> ex
-                        .authenticationEntryPoint((request, response, e) -> ProblemResponses.write(response, 401,
-                                "unauthenticated", "Authentication required",
-                                "send a valid access token from POST /api/v1/auth/token as a Bearer token"))
+                        .authenticationEntryPoint(ResourceServerSecurity::unauthenticated)
                         .accessDeniedHandler((request, response, e) -> ProblemResponses.write(response, 403,
                                 "forbidden", "Forbidden", "this account may not do that")))
                 .httpBasic(b -> b.disable())
                 .formLogin(f -> f.disable());
-        return http.build();
+    }
+
+    private static void unauthenticated(jakarta.servlet.http.HttpServletRequest request,
+            jakarta.servlet.http.HttpServletResponse response,
+            org.springframework.security.core.AuthenticationException e) throws java.io.IOException {
+        ProblemResponses.write(response, 401, "unauthenticated", "Authentication required",
+                "send a valid access token from POST /api/v1/auth/token as a Bearer token");
     }
 
     @Bean

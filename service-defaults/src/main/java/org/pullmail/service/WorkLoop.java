@@ -48,11 +48,6 @@ public final class WorkLoop<T> implements AutoCloseable {
         }
     }
 
-    /** One pass now, on the caller's thread if no pass is running (the scheduled poll). */
-    public void poll() {
-        nudge();
-    }
-
     private void drain() {
         try {
             while (again.getAndSet(false)) {

@@ -5,13 +5,11 @@ import java.security.interfaces.RSAPublicKey;
 import com.nimbusds.jose.JOSEException;
 
 import org.pullmail.gateway.token.TokenKeys;
-import org.pullmail.service.ProblemResponses;
 import org.pullmail.service.PullmailProperties;
 import org.pullmail.service.ResourceServerSecurity;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
-import org.springframework.security.config.http.SessionCreationPolicy;
 import org.springframework.security.oauth2.jwt.JwtDecoder;
 import org.springframework.security.oauth2.jwt.JwtValidators;
 import org.springframework.security.oauth2.jwt.NimbusJwtDecoder;
@@ -35,9 +33,7 @@ class GatewaySecurity {
     @Bean
     @org.springframework.core.annotation.Order(2)
     SecurityFilterChain gatewayChain(HttpSecurity http) throws Exception {
-        http.csrf(csrf -> csrf.disable())
-                .sessionManagement(s -> s.sessionCreationPolicy(SessionCreationPolicy.STATELESS))
-                .authorizeHttpRequests(auth -> auth
+        return ResourceServerSecurity.bearerTokens(http).authorizeHttpRequests(auth -> auth
                         .requestMatchers("/actuator/health/**", "/actuator/health", "/actuator/info",
                                 "/actuator/prometheus", "/livez", "/readyz").permitAll()
                         .requestMatchers("/api/v1/auth/**", "/v3/api-docs/**", "/v3/api-docs").permitAll()
@@ -46,20 +42,7 @@ class GatewaySecurity {
                         .requestMatchers("/api/v1/outbox/**", "/api/v1/inbox/**").permitAll()
                         .requestMatchers("/pmp/**", "/.well-known/pullmail").permitAll()
                         .anyRequest().denyAll())
-                .oauth2ResourceServer(rs -> rs
-                        .jwt(jwt -> jwt.jwtAuthenticationConverter(ResourceServerSecurity.authenticationConverter()))
-                        .authenticationEntryPoint((request, response, e) -> ProblemResponses.write(response, 401,
-                                "unauthenticated", "Authentication required",
-                                "send a valid access token from POST /api/v1/auth/token as a Bearer token")))
-                .exceptionHandling(ex -> ex
-                        .authenticationEntryPoint((request, response, e) -> ProblemResponses.write(response, 401,
-                                "unauthenticated", "Authentication required",
-                                "send a valid access token from POST /api/v1/auth/token as a Bearer token"))
-                        .accessDeniedHandler((request, response, e) -> ProblemResponses.write(response, 403,
-                                "forbidden", "Forbidden", "this account may not do that")))
-                .httpBasic(b -> b.disable())
-                .formLogin(f -> f.disable());
-        return http.build();
+                .build();
     }
 
     /** The gateway verifies its own tokens with its own key, without a network round trip. */

@@ -97,7 +97,7 @@ class JobWorker {
 
     @Scheduled(fixedDelayString = "${pullmail.inbox.poll-interval:PT0.2S}")
     void runDue() {
-        loop.poll();
+        loop.nudge();
     }
 
     @org.springframework.transaction.event.TransactionalEventListener(fallbackExecution = true)

@@ -84,7 +84,7 @@ class NotificationSender {
 
     @Scheduled(fixedDelayString = "${pullmail.notifier.poll-interval:PT0.2S}")
     void sendDue() {
-        loop.poll();
+        loop.nudge();
     }
 
     /** Sends what was just queued now rather than at the next poll. */

@@ -61,7 +61,7 @@ public class SignalRelay {
 
     @Scheduled(fixedDelayString = "${pullmail.outbox.relay-interval:PT0.2S}")
     void relay() {
-        loop.poll();
+        loop.nudge();
     }
 
     @TransactionalEventListener(fallbackExecution = true)

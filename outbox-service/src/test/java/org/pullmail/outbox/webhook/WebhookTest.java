@@ -1,6 +1,7 @@
 package org.pullmail.outbox.webhook;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 import static org.springframework.security.test.web.servlet.request.SecurityMockMvcRequestPostProcessors.jwt;
 import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.put;
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.status;
@@ -87,10 +88,7 @@ class WebhookTest {
                 .params(java.util.UUID.randomUUID(), message, hash).update();
         jdbc.sql("UPDATE delivery SET state = 'notified', notified_at = now() WHERE message_id = ?").param(message).update();
 
-        long deadline = System.nanoTime() + 20_000_000_000L;
-        while (received.isEmpty() && System.nanoTime() < deadline) {
-            Thread.sleep(100);
-        }
+        await().atMost(java.time.Duration.ofSeconds(20)).until(() -> !received.isEmpty());
         assertThat(calls.get()).as("one failed attempt, then a retry").isGreaterThanOrEqualTo(2);
         assertThat(received).hasSize(1);
         Received event = received.get(0);
