@@ -75,7 +75,10 @@ public final class Benchmark {
 
     void run() throws Exception {
         log("machine: " + Runtime.getRuntime().availableProcessors() + " cores, " + memoryGiB() + " GiB");
-        Map<String, Double> postfix = "1".equals(System.getenv("SKIP_POSTFIX")) ? Map.of() : postfix();
+        // BENCH_ONLY=unsolicited,intake,wanted,memory runs some parts, for profiling; it records nothing
+        String only = System.getenv().getOrDefault("BENCH_ONLY", "");
+        java.util.function.Predicate<String> part = name -> only.isBlank() || List.of(only.split(",")).contains(name);
+        Map<String, Double> postfix = "1".equals(System.getenv("SKIP_POSTFIX")) || !only.isBlank() ? Map.of() : postfix();
         deleteTree(state.resolve("domains"));
         PeerDomains peers = new PeerDomains("stranger.test");
         CountingProxy proxy = new CountingProxy(BETA);
@@ -83,14 +86,26 @@ public final class Benchmark {
             startDomains(peers);
             peers.knowDomains(Map.of("alpha.test", "http://127.0.0.1:" + ALPHA, "beta.test", "http://127.0.0.1:" + BETA));
             startupTimes();
-            unsolicited(peers.peer("stranger.test"), proxy);
-            intake(peers.peer("stranger.test"));
-            wanted();
-            memory();
+            if (part.test("unsolicited")) {
+                unsolicited(peers.peer("stranger.test"), proxy);
+            }
+            if (part.test("intake")) {
+                intake(peers.peer("stranger.test"));
+            }
+            if (part.test("wanted")) {
+                wanted();
+            }
+            if (part.test("memory")) {
+                memory();
+            }
         } finally {
             proxy.close();
             peers.close();
             exec(Map.of("PULLMAIL_STATE", state.resolve("domains").toString()), root.resolve("pullmail").toString(), "down");
+        }
+        if (!only.isBlank()) {
+            log("BENCH_ONLY: nothing recorded; " + results);
+            return;
         }
         postfix.forEach((k, v) -> results.put(k, v));
         write(postfix);
@@ -221,7 +236,7 @@ public final class Benchmark {
         for (int rep = 0; rep < 3; rep++) {
             int n = 300;
             List<String> ids = sendMany(alice, text, n, 8, 0);
-            peaks.add(throughput(awaitDeliveries(alice, ids)));
+            peaks.add(throughput(awaitDeliveries(ids)));
         }
         double peak = median(peaks);
         results.put("wanted_msgs_per_s", round(peak));
@@ -231,7 +246,7 @@ public final class Benchmark {
         double half = peak / 2;
         int n = (int) Math.min(400, Math.max(100, half * 20));
         List<String> ids = sendMany(alice, text, n, 4, (long) (1_000_000_000L / half));
-        List<double[]> deliveries = awaitDeliveries(alice, ids);
+        List<double[]> deliveries = awaitDeliveries(ids);
         List<Double> latencies = deliveries.stream().map(d -> d[1] - d[0]).sorted().toList();
         results.put("contact_send_to_stored_p50_ms", round(percentile(latencies, 50) * 1000));
         results.put("contact_send_to_stored_p99_ms", round(percentile(latencies, 99) * 1000));
@@ -280,43 +295,64 @@ public final class Benchmark {
     }
 
     void awaitStored(String token, int n) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
-        while (System.nanoTime() < deadline) {
-            JsonNode list = get(ALPHA, "/api/v1/outbox/messages?state=stored&limit=500", token);
-            if (list.get("messages").size() >= n) {
-                return;
-            }
-            Thread.sleep(200);
+        List<String> ids = new ArrayList<>();
+        for (JsonNode m : get(ALPHA, "/api/v1/outbox/messages?limit=" + n, token).get("messages")) {
+            ids.add(m.get("id").asString());
         }
-        throw new IllegalStateException("messages were not stored in time");
+        awaitDeliveries(ids);
     }
 
-    /** Waits until every message is stored; answers [queued_at, stored_at] in epoch seconds per message. */
-    List<double[]> awaitDeliveries(String token, List<String> ids) throws Exception {
+    /**
+     * Waits until every message is stored; answers [queued_at, stored_at] in epoch seconds per message. It reads
+     * alpha.test's outbox database, one query per quarter second, so that watching adds no load to the services
+     * measured (hundreds of status requests per round through the gateway would).
+     */
+    List<double[]> awaitDeliveries(List<String> ids) throws Exception {
+        int port = Integer.parseInt(Files.readString(state.resolve("domains/alpha.test/port")).trim()) + 4;
         long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
-        List<double[]> out = new ArrayList<>();
-        List<String> pending = new ArrayList<>(ids);
-        while (!pending.isEmpty() && System.nanoTime() < deadline) {
-            List<String> still = new ArrayList<>();
-            for (String id : pending) {
-                JsonNode d = get(ALPHA, "/api/v1/outbox/messages/" + id, token).get("recipients").get(0);
-                if ("stored".equals(d.get("status").asString())) {
-                    out.add(new double[] {seconds(d.get("queued_at").asString()), seconds(d.get("stored_at").asString())});
-                } else if (List.of("failed", "declined", "expired").contains(d.get("status").asString())) {
-                    throw new IllegalStateException("message " + id + " ended " + d);
-                } else {
-                    still.add(id);
+        try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/outbox", "postgres",
+                "postgres")) {
+            java.sql.Array array = c.createArrayOf("uuid", ids.stream().map(java.util.UUID::fromString).toArray());
+            while (System.nanoTime() < deadline) {
+                var count = c.prepareStatement("""
+                        SELECT count(*) FILTER (WHERE state = 'stored'),
+                               count(*) FILTER (WHERE state IN ('failed', 'declined', 'spam', 'expired', 'recalled'))
+                        FROM delivery WHERE message_id = ANY (?)""");
+                count.setArray(1, array);
+                ResultSet rs = count.executeQuery();
+                rs.next();
+                if (rs.getLong(2) > 0) {
+                    throw new IllegalStateException(rs.getLong(2) + " messages ended without being stored");
                 }
-            }
-            pending = still;
-            if (!pending.isEmpty()) {
+                if (rs.getLong(1) == ids.size()) {
+                    var times = c.prepareStatement("""
+                            SELECT extract(epoch FROM queued_at)::float8, extract(epoch FROM stored_at)::float8
+                            FROM delivery WHERE message_id = ANY (?)""");
+                    times.setArray(1, array);
+                    ResultSet t = times.executeQuery();
+                    List<double[]> out = new ArrayList<>();
+                    while (t.next()) {
+                        out.add(new double[] {t.getDouble(1), t.getDouble(2)});
+                    }
+                    var stages = c.prepareStatement("""
+                            SELECT extract(epoch FROM max(queued_at) - min(queued_at)),
+                                   percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM notified_at - queued_at)),
+                                   percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM fetched_at - notified_at)),
+                                   percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM stored_at - fetched_at)),
+                                   extract(epoch FROM max(stored_at) - max(queued_at))
+                            FROM delivery WHERE message_id = ANY (?)""");
+                    stages.setArray(1, array);
+                    ResultSet st = stages.executeQuery();
+                    st.next();
+                    log(String.format(java.util.Locale.ROOT, "  %d messages: accepted over %.2f s; median s from queued to "
+                                    + "notified %.3f, to fetched %.3f, to stored %.3f; last stored %.2f s after the last accepted",
+                            ids.size(), st.getDouble(1), st.getDouble(2), st.getDouble(3), st.getDouble(4), st.getDouble(5)));
+                    return out;
+                }
                 Thread.sleep(250);
             }
         }
-        if (!pending.isEmpty()) {
-            throw new IllegalStateException(pending.size() + " messages were not stored within 5 minutes");
-        }
-        return out;
+        throw new IllegalStateException("the messages were not stored within 5 minutes");
     }
 
     static double throughput(List<double[]> deliveries) {
@@ -331,9 +367,8 @@ public final class Benchmark {
         Map<String, Double> pss = new LinkedHashMap<>();
         double domain = 0;
         for (String process : List.of("gateway", "outbox-service", "notifier-service", "inbox-service", "postgres")) {
-            long pid = Long.parseLong(Files.readString(state.resolve("domains/beta.test/" + process + ".pid")).trim());
             double mb = 0;
-            for (long p : tree(pid)) {
+            for (long p : processes(state.resolve("domains/beta.test"), process)) {
                 mb += pssKb(p) / 1024.0;
             }
             pss.put(process, round(mb));
@@ -343,7 +378,7 @@ public final class Benchmark {
         results.put("domain_rss_mb", round(domain));
         log("memory (PSS, MB): " + pss + ", domain " + round(domain));
         notes.add("(d) memory is the proportional set size (PSS, from /proc/*/smaps_rollup) of each service's process "
-                + "and of the domain's PostgreSQL with its backends, after the load; services run with -Xmx256m "
+                + "and of the domain's PostgreSQL (the JVM that starts it, its server and every backend), after the load; services run with -Xmx256m "
                 + "-XX:+UseSerialGC as ./pullmail starts them. Start-up is Spring Boot's own 'Started … in' time, each service "
                 + "started alone (PULLMAIL_SEQUENTIAL=1) while the services started before it run idle.");
     }
@@ -405,8 +440,7 @@ public final class Benchmark {
         Path dir = state.resolve("domains").resolve(domain);
         double cpu = 0;
         for (String process : List.of("gateway", "outbox-service", "notifier-service", "inbox-service", "postgres")) {
-            long pid = Long.parseLong(Files.readString(dir.resolve(process + ".pid")).trim());
-            for (long p : tree(pid)) {
+            for (long p : processes(dir, process)) {
                 cpu += cpuSeconds(p);
             }
         }
@@ -422,6 +456,23 @@ public final class Benchmark {
             disk = rs.getLong(1) + rs.getLong(2);
         }
         return new Usage(cpu, disk);
+    }
+
+    /**
+     * The processes of one part of a domain. PostgreSQL's server detaches from the JVM that starts it, so
+     * its processes are found from the server's own pid file (postmaster.pid) and counted with that JVM.
+     */
+    static List<Long> processes(Path domain, String part) throws IOException {
+        List<Long> out = new ArrayList<>(tree(Long.parseLong(Files.readString(domain.resolve(part + ".pid")).trim())));
+        Path postmaster = domain.resolve("pgdata/postmaster.pid");
+        if (part.equals("postgres") && Files.exists(postmaster)) {
+            for (long p : tree(Long.parseLong(Files.readAllLines(postmaster).get(0).trim()))) {
+                if (!out.contains(p)) {
+                    out.add(p);
+                }
+            }
+        }
+        return out;
     }
 
     static List<Long> tree(long root) throws IOException {
@@ -594,11 +645,6 @@ public final class Benchmark {
     static double percentile(List<Double> sorted, int p) {
         int index = (int) Math.ceil(p / 100.0 * sorted.size()) - 1;
         return sorted.get(Math.max(0, Math.min(sorted.size() - 1, index)));
-    }
-
-    static double seconds(String iso) {
-        Instant i = Instant.parse(iso);
-        return i.getEpochSecond() + i.getNano() / 1e9;
     }
 
     static double round(double v) {

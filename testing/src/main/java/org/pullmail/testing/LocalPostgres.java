@@ -38,10 +38,14 @@ public final class LocalPostgres {
             throw new IllegalArgumentException("--data DIR is required");
         }
         Files.createDirectories(data);
+        // durable, unlike the embedded server's test defaults (-F, synchronous_commit=off): an accepted
+        // message must survive a crash of the machine, not only of a service
         EmbeddedPostgres pg = EmbeddedPostgres.builder()
                 .setDataDirectory(data)
                 .setCleanDataDirectory(false)
                 .setPort(port)
+                .setServerConfig("fsync", "on")
+                .setServerConfig("synchronous_commit", "on")
                 .start();
         try (Connection c = pg.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
             for (String db : databases) {

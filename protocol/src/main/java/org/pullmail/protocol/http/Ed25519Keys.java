@@ -1,13 +1,18 @@
 package org.pullmail.protocol.http;
 
 import java.security.GeneralSecurityException;
+import java.security.Key;
 import java.security.KeyFactory;
 import java.security.KeyPairGenerator;
 import java.security.PrivateKey;
 import java.security.PublicKey;
+import java.security.interfaces.EdECPrivateKey;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.security.spec.X509EncodedKeySpec;
 import java.util.Arrays;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 
 import com.nimbusds.jose.jwk.Curve;
 import com.nimbusds.jose.jwk.JWK;
@@ -15,6 +20,9 @@ import com.nimbusds.jose.jwk.KeyUse;
 import com.nimbusds.jose.jwk.OctetKeyPair;
 import com.nimbusds.jose.util.Base64URL;
 
+import org.bouncycastle.crypto.params.AsymmetricKeyParameter;
+import org.bouncycastle.crypto.params.Ed25519PrivateKeyParameters;
+import org.bouncycastle.crypto.params.Ed25519PublicKeyParameters;
 import org.pullmail.protocol.ProblemType;
 import org.pullmail.protocol.ProtocolException;
 
@@ -82,6 +90,50 @@ public final class Ed25519Keys {
         } catch (GeneralSecurityException e) {
             throw new IllegalArgumentException("unusable Ed25519 private key " + jwk.getKeyID(), e);
         }
+    }
+
+    /** Keys already converted for the Ed25519 arithmetic; a domain has a few keys and knows a bounded number of peers. */
+    private static final Map<Key, AsymmetricKeyParameter> CONVERTED = new ConcurrentHashMap<>();
+    private static final int CONVERTED_LIMIT = 4096;
+
+    /** The private key as the signing arithmetic takes it (its public half derived once and kept). */
+    static Ed25519PrivateKeyParameters signing(PrivateKey key) {
+        return (Ed25519PrivateKeyParameters) converted(key, () -> {
+            byte[] seed = key instanceof EdECPrivateKey ed ? ed.getBytes().orElse(null) : null;
+            if (seed == null || seed.length != 32) {
+                throw new IllegalArgumentException("not an Ed25519 private key: " + key.getAlgorithm());
+            }
+            return new Ed25519PrivateKeyParameters(seed, 0);
+        });
+    }
+
+    /** The public key as the verifying arithmetic takes it (its point decoded once and kept). */
+    static Ed25519PublicKeyParameters verifying(PublicKey key) throws ProtocolException {
+        byte[] encoded = key.getEncoded();
+        if (!"EdDSA".equals(key.getAlgorithm()) && !"Ed25519".equals(key.getAlgorithm())
+                || encoded == null || encoded.length != X509_PREFIX.length + 32
+                || !Arrays.equals(encoded, 0, X509_PREFIX.length, X509_PREFIX, 0, X509_PREFIX.length)) {
+            throw new ProtocolException(ProblemType.UNKNOWN_KEY, "the key cannot verify Ed25519 signatures");
+        }
+        try {
+            return (Ed25519PublicKeyParameters) converted(key,
+                    () -> new Ed25519PublicKeyParameters(encoded, X509_PREFIX.length));
+        } catch (IllegalArgumentException e) {
+            throw new ProtocolException(ProblemType.UNKNOWN_KEY, "unusable Ed25519 public key", e);
+        }
+    }
+
+    private static AsymmetricKeyParameter converted(Key key, Supplier<AsymmetricKeyParameter> convert) {
+        AsymmetricKeyParameter known = CONVERTED.get(key);
+        if (known != null) {
+            return known;
+        }
+        if (CONVERTED.size() >= CONVERTED_LIMIT) {
+            CONVERTED.clear();
+        }
+        AsymmetricKeyParameter fresh = convert.get();
+        CONVERTED.put(key, fresh);
+        return fresh;
     }
 
     private static byte[] tail(byte[] encoded) {

@@ -2,15 +2,14 @@ package org.pullmail.protocol.http;
 
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
 import java.security.PrivateKey;
 import java.security.PublicKey;
-import java.security.Signature;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
+import org.bouncycastle.crypto.signers.Ed25519Signer;
 import org.pullmail.protocol.ProblemType;
 import org.pullmail.protocol.ProtocolException;
 import org.pullmail.protocol.http.StructuredFields.InnerList;
@@ -65,16 +64,12 @@ public final class HttpSignatures {
     public static SignatureFields sign(HttpRequestView request, String label, InnerList coverage, PrivateKey key)
             throws ProtocolException {
         byte[] base = signatureBase(request, coverage).getBytes(StandardCharsets.UTF_8);
-        try {
-            Signature ed25519 = Signature.getInstance("Ed25519");
-            ed25519.initSign(key);
-            ed25519.update(base);
-            byte[] value = ed25519.sign();
-            return new SignatureFields(label + "=" + StructuredFields.serialize(coverage),
-                    label + "=" + StructuredFields.serializeBare(value));
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("Ed25519 signing failed", e);
-        }
+        Ed25519Signer ed25519 = new Ed25519Signer();
+        ed25519.init(true, Ed25519Keys.signing(key));
+        ed25519.update(base, 0, base.length);
+        byte[] value = ed25519.generateSignature();
+        return new SignatureFields(label + "=" + StructuredFields.serialize(coverage),
+                label + "=" + StructuredFields.serializeBare(value));
     }
 
     /** True when {@code signature} is a valid Ed25519 signature of the request's base by {@code key}. */
@@ -84,16 +79,10 @@ public final class HttpSignatures {
         if (signature.length != 64) {
             return false;
         }
-        try {
-            Signature ed25519 = Signature.getInstance("Ed25519");
-            ed25519.initVerify(key);
-            ed25519.update(base);
-            return ed25519.verify(signature);
-        } catch (java.security.SignatureException e) {
-            return false;
-        } catch (GeneralSecurityException e) {
-            throw new ProtocolException(ProblemType.UNKNOWN_KEY, "the key cannot verify Ed25519 signatures", e);
-        }
+        Ed25519Signer ed25519 = new Ed25519Signer();
+        ed25519.init(false, Ed25519Keys.verifying(key));
+        ed25519.update(base, 0, base.length);
+        return ed25519.verifySignature(signature);
     }
 
     private static String componentValue(HttpRequestView request, String name) throws ProtocolException {

@@ -78,4 +78,34 @@ class Rfc9421VectorsTest {
                 .header("Content-Length", "18");
         assertThat(HttpSignatures.verify(changed, b26Coverage(), signature, publicKey)).isFalse();
     }
+
+    @Test
+    void signaturesAgreeWithTheJdksEd25519BothWays() throws Exception {
+        OctetKeyPair key = Ed25519Keys.generate("alpha.test/1");
+        String base = HttpSignatures.signatureBase(testRequest(), b26Coverage());
+        var ours = HttpSignatures.sign(testRequest(), "sig", b26Coverage(), Ed25519Keys.privateKey(key));
+        byte[] ourSignature = java.util.Base64.getDecoder().decode(
+                ours.signature().substring("sig=:".length(), ours.signature().length() - 1));
+
+        java.security.Signature jdk = java.security.Signature.getInstance("Ed25519");
+        jdk.initVerify(Ed25519Keys.publicKey(key.toPublicJWK()));
+        jdk.update(base.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        assertThat(jdk.verify(ourSignature)).isTrue();
+
+        jdk.initSign(Ed25519Keys.privateKey(key));
+        jdk.update(base.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        byte[] jdkSignature = jdk.sign();
+        assertThat(jdkSignature).isEqualTo(ourSignature); // Ed25519 is deterministic
+        assertThat(HttpSignatures.verify(testRequest(), b26Coverage(), jdkSignature,
+                Ed25519Keys.publicKey(key.toPublicJWK()))).isTrue();
+    }
+
+    @Test
+    void aKeyThatIsNotEd25519IsRefusedAsUnknown() throws Exception {
+        var rsa = java.security.KeyPairGenerator.getInstance("RSA").generateKeyPair().getPublic();
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                        () -> HttpSignatures.verify(testRequest(), b26Coverage(), new byte[64], rsa))
+                .isInstanceOfSatisfying(org.pullmail.protocol.ProtocolException.class,
+                        e -> assertThat(e.type()).isEqualTo(org.pullmail.protocol.ProblemType.UNKNOWN_KEY));
+    }
 }
