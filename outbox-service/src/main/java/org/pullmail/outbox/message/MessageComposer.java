@@ -88,15 +88,15 @@ class MessageComposer {
     /** text alone; or text and HTML as alternatives; with inline parts, the HTML is related to them. */
     private void fillBody(MimePart target, String text, String html, List<Part> inline) throws MessagingException {
         if (html == null && inline.isEmpty()) {
-            target.setText(text, "UTF-8");
+            setText(target, text, "plain");
             return;
         }
         MimeMultipart alternative = new MimeMultipart("alternative");
         MimeBodyPart plain = new MimeBodyPart();
-        plain.setText(text, "UTF-8");
+        setText(plain, text, "plain");
         alternative.addBodyPart(plain);
         MimeBodyPart rich = new MimeBodyPart();
-        rich.setText(html == null ? "" : html, "UTF-8", "html");
+        setText(rich, html == null ? "" : html, "html");
         if (inline.isEmpty()) {
             alternative.addBodyPart(rich);
         } else {
@@ -112,6 +112,41 @@ class MessageComposer {
             alternative.addBodyPart(relatedPart);
         }
         target.setContent(alternative);
+    }
+
+    /**
+     * Text in UTF-8 with the transfer encoding chosen as Jakarta Mail would choose it, but in one pass over
+     * the text: left alone, Jakarta Mail encodes the whole text once to choose and again to write.
+     */
+    private static void setText(MimePart part, String text, String subtype) throws MessagingException {
+        part.setText(text, "UTF-8", subtype);
+        part.setHeader("Content-Transfer-Encoding", transferEncoding(text));
+    }
+
+    /** 7bit for short lines of ASCII; else quoted-printable while most bytes are ASCII, base64 when not. */
+    static String transferEncoding(String text) {
+        long ascii = 0;
+        long other = 0;
+        int line = 0;
+        boolean longLine = false;
+        for (byte b : text.getBytes(java.nio.charset.StandardCharsets.UTF_8)) {
+            int c = b & 0xff;
+            if (c == '\r' || c == '\n') {
+                line = 0;
+                ascii++;
+                continue;
+            }
+            longLine |= ++line > 998;
+            if (c >= 0x7f || c < 0x20 && c != '\t') {
+                other++;
+            } else {
+                ascii++;
+            }
+        }
+        if (other == 0) {
+            return longLine ? "quoted-printable" : "7bit";
+        }
+        return other > ascii ? "base64" : "quoted-printable";
     }
 
     private static MimeBodyPart filePart(Part part, String disposition) throws MessagingException {

@@ -38,7 +38,22 @@ public final class DiscoveryClient {
     private static final Duration STALE_IF_ERROR = Duration.ofHours(1);
     private static final Duration MIN_REFETCH_INTERVAL = Duration.ofMinutes(1);
 
-    private record Cached(DiscoveryDocument document, Instant fetchedAt, Instant freshUntil) {
+    /** A document with its keys, each parsed on first use and kept as long as the document. */
+    private record Cached(DiscoveryDocument document, Instant fetchedAt, Instant freshUntil,
+            Map<String, PublicKey> keys) {
+
+        Cached(DiscoveryDocument document, Instant fetchedAt, Instant freshUntil) {
+            this(document, fetchedAt, freshUntil, new ConcurrentHashMap<>());
+        }
+
+        PublicKey key(String keyId) throws ProtocolException {
+            PublicKey known = keys.get(keyId);
+            if (known == null) {
+                known = document.key(keyId);
+                keys.put(keyId, known);
+            }
+            return known;
+        }
     }
 
     private final HttpClient http;
@@ -60,17 +75,20 @@ public final class DiscoveryClient {
 
     /** The domain's document, from the cache while fresh. */
     public DiscoveryDocument discover(String domain) throws ProtocolException {
-        String key = domain.toLowerCase(Locale.ROOT);
-        Cached cached = cache.get(key);
+        return current(domain.toLowerCase(Locale.ROOT)).document();
+    }
+
+    private Cached current(String domain) throws ProtocolException {
+        Cached cached = cache.get(domain);
         Instant now = clock.instant();
         if (cached != null && now.isBefore(cached.freshUntil())) {
-            return cached.document();
+            return cached;
         }
         try {
-            return refresh(key).document();
+            return refresh(domain);
         } catch (ProtocolException e) {
             if (cached != null && now.isBefore(cached.freshUntil().plus(STALE_IF_ERROR))) {
-                return cached.document();
+                return cached;
             }
             throw e;
         }
@@ -78,15 +96,15 @@ public final class DiscoveryClient {
 
     /** A public key of {@code domain}; refetches once (at most once a minute) when the kid is unknown. */
     public PublicKey key(String domain, String keyId) throws ProtocolException {
-        DiscoveryDocument document = discover(domain);
+        String name = domain.toLowerCase(Locale.ROOT);
+        Cached cached = current(name);
         try {
-            return document.key(keyId);
+            return cached.key(keyId);
         } catch (ProtocolException unknown) {
-            Cached cached = cache.get(domain.toLowerCase(Locale.ROOT));
-            if (cached != null && clock.instant().isBefore(cached.fetchedAt().plus(MIN_REFETCH_INTERVAL))) {
+            if (clock.instant().isBefore(cached.fetchedAt().plus(MIN_REFETCH_INTERVAL))) {
                 throw unknown;
             }
-            return refresh(domain.toLowerCase(Locale.ROOT)).document().key(keyId);
+            return refresh(name).key(keyId);
         }
     }
 
