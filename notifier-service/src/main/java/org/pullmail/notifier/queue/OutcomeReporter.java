@@ -35,7 +35,7 @@ class OutcomeReporter {
     private static final int BATCH = 50;
 
     private record Due(UUID id, String messageId, String recipientDomain, String state, String receipt,
-            String lastError, int attempts) {
+            String lastError, int attempts, Instant sentAt) {
     }
 
     private final JdbcClient jdbc;
@@ -57,13 +57,14 @@ class OutcomeReporter {
         Instant now = clock.instant();
         List<Due> due = tx.execute(status -> {
             List<Due> rows = jdbc.sql("""
-                    SELECT id, message_id, recipient_domain, state, receipt, last_error, report_attempts
+                    SELECT id, message_id, recipient_domain, state, receipt, last_error, report_attempts, sent_at
                     FROM notification WHERE report_due AND report_next_at <= ?
                     ORDER BY report_next_at LIMIT ? FOR UPDATE SKIP LOCKED""")
                     .params(Timestamp.from(now), BATCH)
                     .query((rs, n) -> new Due(rs.getObject("id", UUID.class), rs.getString("message_id"),
                             rs.getString("recipient_domain"), rs.getString("state"), rs.getString("receipt"),
-                            rs.getString("last_error"), rs.getInt("report_attempts")))
+                            rs.getString("last_error"), rs.getInt("report_attempts"),
+                            rs.getTimestamp("sent_at") == null ? null : rs.getTimestamp("sent_at").toInstant()))
                     .list();
             for (Due d : rows) {
                 jdbc.sql("UPDATE notification SET report_next_at = ?, report_attempts = report_attempts + 1 WHERE id = ?")
@@ -80,6 +81,9 @@ class OutcomeReporter {
         outcome.put("recipient_domain", d.recipientDomain());
         if ("sent".equals(d.state())) {
             outcome.put("result", "notified");
+            if (d.sentAt() != null) {
+                outcome.put("notified_at", d.sentAt().toString());
+            }
             List<Map<String, String>> recipients = new ArrayList<>();
             try {
                 NotificationReceipt receipt = PmpJson.read(d.receipt().getBytes(java.nio.charset.StandardCharsets.UTF_8),

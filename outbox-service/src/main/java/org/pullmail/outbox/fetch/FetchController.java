@@ -77,9 +77,9 @@ class FetchController {
             throw new ProtocolException(ProblemType.NOT_FOUND, "no such message for this capability");
         }
         jdbc.sql("""
-                UPDATE delivery SET state = 'fetched', fetched_at = ?
-                WHERE id = ? AND state IN ('queued', 'notified')""")
-                .params(Timestamp.from(clock.instant()), delivery.id()).update();
+                UPDATE delivery SET state = 'fetched', fetched_at = :now, notified_at = COALESCE(notified_at, :now)
+                WHERE id = :id AND state IN ('queued', 'notified')""")
+                .param("now", Timestamp.from(clock.instant())).param("id", delivery.id()).update();
         meters.counter("pullmail.fetches.served").increment();
         return ResponseEntity.ok()
                 .header("Content-Type", Pmp.MEDIA_TYPE_MESSAGE)
@@ -108,7 +108,8 @@ class FetchController {
             for (StatusReport.RecipientStatus r : report.recipients()) {
                 String sql = switch (r.status()) {
                     case STORED -> """
-                            UPDATE delivery SET state = 'stored', stored_at = :now, fetched_at = COALESCE(fetched_at, :now)
+                            UPDATE delivery SET state = 'stored', stored_at = :now, fetched_at = COALESCE(fetched_at, :now),
+                                   notified_at = COALESCE(notified_at, :now)
                             WHERE message_id = :id AND recipient = :r AND state IN ('queued', 'notified', 'fetched')""";
                     case DECLINED -> """
                             UPDATE delivery SET state = 'declined', declined_at = :now, detail = 'declined by the recipient'

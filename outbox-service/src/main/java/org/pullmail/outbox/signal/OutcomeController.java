@@ -28,9 +28,12 @@ class OutcomeController {
     record RecipientOutcome(@NotBlank String address, @NotBlank String outcome) {
     }
 
-    /** result: {@code notified} (the recipient domain answered) or {@code failed} (the notifier gave up). */
+    /**
+     * result: {@code notified} (the recipient domain answered, at {@code notifiedAt}) or {@code failed} (the
+     * notifier gave up).
+     */
     record Outcome(@NotNull UUID messageId, @NotBlank String recipientDomain, @NotBlank String result, String detail,
-            List<RecipientOutcome> recipients) {
+            List<RecipientOutcome> recipients, java.time.Instant notifiedAt) {
     }
 
     private final JdbcClient jdbc;
@@ -53,10 +56,15 @@ class OutcomeController {
             case "notified" -> {
                 for (RecipientOutcome r : outcome.recipients() == null ? List.<RecipientOutcome>of() : outcome.recipients()) {
                     switch (r.outcome()) {
+                        // the recipient's domain may have fetched (even stored) the message before this report
+                        // arrives: the delivery keeps its later state and learns when it was notified
                         case "accepted" -> jdbc.sql("""
-                                UPDATE delivery SET state = 'notified', notified_at = ?
-                                WHERE message_id = ? AND recipient = ? AND state IN ('queued', 'failed')""")
-                                .params(now, outcome.messageId(), r.address()).update();
+                                UPDATE delivery SET notified_at = LEAST(notified_at, ?),
+                                       state = CASE WHEN state IN ('queued', 'failed') THEN 'notified' ELSE state END
+                                WHERE message_id = ? AND recipient = ?
+                                  AND state IN ('queued', 'failed', 'notified', 'fetched', 'stored', 'declined', 'spam')""")
+                                .params(outcome.notifiedAt() == null ? now : Timestamp.from(outcome.notifiedAt()),
+                                        outcome.messageId(), r.address()).update();
                         case "unknown" -> jdbc.sql("""
                                 UPDATE delivery SET state = 'failed', failed_at = ?, detail = 'no such mailbox'
                                 WHERE message_id = ? AND recipient = ? AND state IN ('queued', 'failed')""")
