@@ -149,13 +149,13 @@ class MessageService {
                     "a message from this account may have at most " + limits.recipients() + " recipients");
         }
         Instant now = clock.instant();
-        int lastHour = sentSince(sender, now.minus(Duration.ofHours(1)));
+        int lastHour = sentSince(sender, now.minus(Duration.ofHours(1)), limits.messagesPerHour());
         if (lastHour >= limits.messagesPerHour()) {
             throw new ApiProblem("sending-rate-exceeded", HttpStatus.TOO_MANY_REQUESTS, "Sending limit reached",
                     "this account may send " + limits.messagesPerHour() + " messages an hour",
                     retryAfter(sender, now, Duration.ofHours(1), limits.messagesPerHour()));
         }
-        int lastDay = sentSince(sender, now.minus(Duration.ofDays(1)));
+        int lastDay = sentSince(sender, now.minus(Duration.ofDays(1)), limits.messagesPerDay());
         if (lastDay >= limits.messagesPerDay()) {
             throw new ApiProblem("sending-rate-exceeded", HttpStatus.TOO_MANY_REQUESTS, "Sending limit reached",
                     "this account may send " + limits.messagesPerDay() + " messages a day",
@@ -169,9 +169,11 @@ class MessageService {
         }
     }
 
-    private int sentSince(String sender, Instant since) {
-        return jdbc.sql("SELECT count(*) FROM message WHERE sender = ? AND created_at > ?")
-                .params(sender, Timestamp.from(since)).query(Integer.class).single();
+    /** Messages sent since {@code since}, counted up to {@code limit}: a send never reads more than the limit. */
+    private int sentSince(String sender, Instant since, int limit) {
+        return jdbc.sql("""
+                SELECT count(*) FROM (SELECT 1 FROM message WHERE sender = ? AND created_at > ? LIMIT ?) AS counted""")
+                .params(sender, Timestamp.from(since), limit).query(Integer.class).single();
     }
 
     /** When the oldest message that counts against the window leaves it. */

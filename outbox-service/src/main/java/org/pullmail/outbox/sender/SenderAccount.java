@@ -40,10 +40,10 @@ public class SenderAccount {
                 .orElseThrow(() -> notProvisioned(sender));
     }
 
-    /** Bytes of messages the account still stores. */
+    /** Bytes of messages the account still stores (kept by a trigger on message). */
     public long storedBytes(String sender) {
-        return jdbc.sql("SELECT coalesce(sum(size), 0) FROM message WHERE sender = ? AND content IS NOT NULL")
-                .param(sender).query(Long.class).single();
+        return jdbc.sql("SELECT stored_bytes FROM sender WHERE address = ?")
+                .param(sender).query(Long.class).optional().orElse(0L);
     }
 
     private Limits limits(java.sql.ResultSet rs) throws java.sql.SQLException {

@@ -61,6 +61,10 @@ class RetentionTest {
         return jdbc.sql("SELECT state FROM delivery WHERE message_id = ?").param(message).query(String.class).single();
     }
 
+    long storedBytes(String sender) {
+        return jdbc.sql("SELECT stored_bytes FROM sender WHERE address = ?").param(sender).query(Long.class).single();
+    }
+
     boolean hasBytes(UUID message) {
         return jdbc.sql("SELECT content IS NOT NULL FROM message WHERE id = ?").param(message).query(Boolean.class).single();
     }
@@ -78,8 +82,14 @@ class RetentionTest {
         UUID kept = message("keeper@alpha.test", now.minus(Duration.ofDays(10)), now.plus(Duration.ofDays(20)),
                 "stored", now.minus(Duration.ofDays(8)));
 
+        long storedBefore = storedBytes("old@alpha.test");
         retention.apply();
 
+        assertThat(storedBefore - storedBytes("old@alpha.test")).as("two messages of 4 bytes lost their bytes")
+                .isEqualTo(8);
+        assertThat(storedBytes("old@alpha.test")).as("the account's counter agrees with its messages")
+                .isEqualTo(jdbc.sql("SELECT sum(size) FROM message WHERE sender = 'old@alpha.test' AND content IS NOT NULL")
+                        .query(Long.class).single());
         assertThat(state(unfetched)).isEqualTo("expired");
         assertThat(hasBytes(unfetched)).isFalse();
         assertThat(state(stillOffered)).isEqualTo("notified");
