@@ -275,8 +275,11 @@ public final class Benchmark {
         notes.add("(b) alice@alpha.test sends 20 KB messages through alpha.test's gateway to bob@beta.test, who has "
                 + "her as a contact; a message counts when alpha.test's outbox records bob's domain's 'stored' status "
                 + "(notified, fetched, checked, stored and confirmed). Throughput is messages over the time from the first "
-                + "acceptance to the last 'stored', eight senders at once; latencies are stored_at - queued_at, sent "
-                + "at a steady half of that rate.");
+                + "acceptance to the last 'stored', eight senders at once, after 1,200 messages of warm-up (the JIT "
+                + "compilers of eight JVMs on two cores need that many before they fall quiet); latencies are "
+                + "stored_at - queued_at, sent at a steady half of that rate. Progress is read from alpha.test's "
+                + "outbox database, not its API, so that watching adds no load. CPU per message is every process "
+                + "of both domains over the three measured runs.");
     }
 
     List<String> sendMany(String token, String text, int n, int concurrency, long intervalNanos) throws Exception {
@@ -389,9 +392,10 @@ public final class Benchmark {
         results.put("domain_rss_mb", round(domain));
         log("memory (PSS, MB): " + pss + ", domain " + round(domain));
         notes.add("(d) memory is the proportional set size (PSS, from /proc/*/smaps_rollup) of each service's process "
-                + "and of the domain's PostgreSQL (the JVM that starts it, its server and every backend), after the load; services run with -Xmx256m "
-                + "-XX:+UseSerialGC as ./pullmail starts them. Start-up is Spring Boot's own 'Started … in' time, each service "
-                + "started alone (PULLMAIL_SEQUENTIAL=1) while the services started before it run idle.");
+                + "and of the domain's PostgreSQL (the JVM that starts it, its server and every backend), after the load, "
+                + "with the heaps ./pullmail gives each service. Start-up is Spring Boot's own 'Started … in' time, each "
+                + "service started alone (PULLMAIL_SEQUENTIAL=1: the next one starts when the last is ready) while the "
+                + "services started before it run idle.");
     }
 
     // ------------------------------------------------------------------ Postfix
@@ -583,7 +587,10 @@ public final class Benchmark {
         md.append("| (d) slowest service start-up, s | ").append(results.get("startup_max_s")).append(" | – | – | ≤ 8 |\n\n");
         md.append("Per service: memory ").append(results.get("service_pss_mb")).append(" MB; start-up ")
                 .append(results.get("startup_s")).append(" s. Runs: wanted ").append(results.get("wanted_runs"))
-                .append(" msgs/s; intake ").append(results.get("intake_runs")).append(" per s.\n\n## How it was measured\n\n");
+                .append(" msgs/s; intake ").append(results.get("intake_runs")).append(" per s.\n\n")
+                .append("CPU milliseconds per message, by process: unsolicited (beta.test) ")
+                .append(results.get("unsolicited_cpu_ms_per_msg")).append("; wanted mail (both domains) ")
+                .append(results.get("wanted_cpu_ms_per_msg")).append(".\n\n## How it was measured\n\n");
         for (String note : notes) {
             md.append("- ").append(note).append("\n");
         }
