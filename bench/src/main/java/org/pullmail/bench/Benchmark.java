@@ -150,7 +150,7 @@ public final class Benchmark {
     void unsolicited(PeerDomains.Peer stranger, CountingProxy proxy) throws Exception {
         int n = 400;
         // the JVMs reach steady state (JIT-compiled) first; Postfix, written in C, needs no warm-up
-        warmUp(stranger, 1500);
+        warmUp(stranger, 3000);
         Usage before = usage("beta.test");
         Map<String, Double> cpuBefore = cpuByProcess();
         proxy.reset();
@@ -239,9 +239,9 @@ public final class Benchmark {
         String bob = token(BETA, "bob@beta.test");
         put(BETA, "/api/v1/inbox/contacts/alice@alpha.test", bob);
         String text = "x".repeat(MESSAGE_BYTES);
-        // warm-up: two cores' JIT compilers need a couple of thousand requests per service before the
-        // compilations stop (measured with jstat -compiler); a mail server runs for months
-        for (int round = 0; round < 4; round++) {
+        // warm-up: two cores' JIT compilers need a few thousand requests per service before the
+        // compilations die down (measured with jstat -compiler); a mail server runs for months
+        for (int round = 0; round < 8; round++) {
             awaitDeliveries(sendMany(alice, text, 300, 8, 0));
         }
 
@@ -275,8 +275,8 @@ public final class Benchmark {
         notes.add("(b) alice@alpha.test sends 20 KB messages through alpha.test's gateway to bob@beta.test, who has "
                 + "her as a contact; a message counts when alpha.test's outbox records bob's domain's 'stored' status "
                 + "(notified, fetched, checked, stored and confirmed). Throughput is messages over the time from the first "
-                + "acceptance to the last 'stored', eight senders at once, after 1,200 messages of warm-up (the JIT "
-                + "compilers of eight JVMs on two cores need that many before they fall quiet); latencies are "
+                + "acceptance to the last 'stored', eight senders at once, after 2,400 messages of warm-up (the JIT "
+                + "compilers of eight JVMs on two cores are still busy after the first thousand); latencies are "
                 + "stored_at - queued_at, sent at a steady half of that rate. Progress is read from alpha.test's "
                 + "outbox database, not its API, so that watching adds no load. CPU per message is every process "
                 + "of both domains over the three measured runs.");
