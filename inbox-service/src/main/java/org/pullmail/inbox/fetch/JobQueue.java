@@ -40,7 +40,7 @@ public class JobQueue {
         jdbc.sql("""
                 INSERT INTO job (id, notice, kind, status, next_attempt_at, give_up_at) VALUES (?, ?, ?, ?, ?, ?)
                 ON CONFLICT (notice, kind) DO NOTHING""")
-                .params(UUID.randomUUID(), notice, kind, status, Timestamp.from(now),
+                .params(org.pullmail.service.TimeOrderedIds.next(), notice, kind, status, Timestamp.from(now),
                         Timestamp.from(giveUpAt.isAfter(now) ? giveUpAt : now.plusSeconds(3600)))
                 .update();
         events.publishEvent(new JobsQueued());

@@ -217,7 +217,7 @@ class JobWorker {
             int updated = jdbc.sql("UPDATE notice SET state = 'stored', decided_at = COALESCE(decided_at, ?) "
                     + "WHERE id = ? AND state = 'fetching'").params(Timestamp.from(now), job.notice()).update();
             if (updated == 1) {
-                UUID message = UUID.randomUUID();
+                UUID message = org.pullmail.service.TimeOrderedIds.next();
                 jdbc.sql("""
                         INSERT INTO message (id, notice, mailbox, sender, subject, size, content, received_at)
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?)""")

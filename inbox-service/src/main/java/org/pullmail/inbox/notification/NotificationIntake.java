@@ -20,6 +20,7 @@ import org.pullmail.protocol.NotificationReceipt.Outcome;
 import org.pullmail.protocol.NotificationReceipt.RecipientOutcome;
 import org.pullmail.protocol.json.PmpJson;
 import org.pullmail.service.ApiProblem;
+import org.pullmail.service.TimeOrderedIds;
 import org.springframework.http.HttpStatus;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
@@ -58,19 +59,19 @@ class NotificationIntake {
 
     @Transactional
     String receive(Notification n) {
-        UUID id = UUID.randomUUID();
+        UUID id = TimeOrderedIds.next();
         Instant now = clock.instant();
         int inserted = jdbc.sql("""
                 INSERT INTO notification (id, sender_domain, notification_id, sender, subject, size, digest, fetch_url,
-                                          sent_at, expires_at, received_at, receipt)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '')
+                                          sent_at, expires_at, received_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (sender_domain, notification_id) DO NOTHING""")
                 .params(id, n.senderDomain(), n.id(), n.from(), n.subject(), n.size(), n.digest(), n.fetchUrl(),
                         Timestamp.from(n.sentAt()), Timestamp.from(n.expiresAt()), Timestamp.from(now))
                 .update();
         if (inserted == 0) {
-            // a repeat, or a concurrent copy that won the race: the first answer (a copy still in flight has
-            // an empty receipt until it commits, and the insert above waited for that)
+            // a repeat, or a concurrent copy that won the race: the first answer (the insert above waited
+            // for a copy still in flight to commit, receipt and all)
             return earlierReceipt(n).orElseThrow();
         }
         List<RecipientOutcome> outcomes = new ArrayList<>();
@@ -94,7 +95,7 @@ class NotificationIntake {
             if (decision.action() == SenderPolicy.Action.HOLD) {
                 requirePendingRoom(r.address());
             }
-            UUID notice = UUID.randomUUID();
+            UUID notice = TimeOrderedIds.next();
             boolean fetch = decision.action() == SenderPolicy.Action.FETCH;
             jdbc.sql("""
                     INSERT INTO notice (id, notification, recipient, token, state, created_at, policy)
@@ -111,7 +112,7 @@ class NotificationIntake {
             outcomes.add(new RecipientOutcome(r.address(), Outcome.ACCEPTED));
         }
         String receipt = PmpJson.writeString(new NotificationReceipt(n.id(), outcomes));
-        jdbc.sql("UPDATE notification SET receipt = ? WHERE id = ?").params(receipt, id).update();
+        jdbc.sql("INSERT INTO notification_receipt (notification, receipt) VALUES (?, ?)").params(id, receipt).update();
         return receipt;
     }
 
@@ -127,7 +128,9 @@ class NotificationIntake {
     }
 
     private Optional<String> earlierReceipt(Notification n) {
-        return jdbc.sql("SELECT receipt FROM notification WHERE sender_domain = ? AND notification_id = ?")
+        return jdbc.sql("""
+                SELECT r.receipt FROM notification f JOIN notification_receipt r ON r.notification = f.id
+                WHERE f.sender_domain = ? AND f.notification_id = ?""")
                 .params(n.senderDomain(), n.id()).query(String.class).optional();
     }
 }

@@ -54,8 +54,8 @@ class RequestDecisionTest {
         UUID notification = UUID.randomUUID();
         jdbc.sql("""
                 INSERT INTO notification (id, sender_domain, notification_id, sender, subject, size, digest, fetch_url,
-                                          sent_at, expires_at, received_at, receipt)
-                VALUES (?, ?, ?, ?, 'Offer', 1234, ?, 'https://news.example/pmp/v1/messages/x', ?, ?, ?, '{}')""")
+                                          sent_at, expires_at, received_at)
+                VALUES (?, ?, ?, ?, 'Offer', 1234, ?, 'https://news.example/pmp/v1/messages/x', ?, ?, ?)""")
                 .params(notification, sender.substring(sender.indexOf('@') + 1), notification.toString(), sender, digest,
                         Timestamp.from(createdAt), Timestamp.from(createdAt.plus(Duration.ofDays(30))),
                         Timestamp.from(createdAt))

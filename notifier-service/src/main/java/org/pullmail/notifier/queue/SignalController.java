@@ -63,7 +63,7 @@ class SignalController {
                                           give_up_at, created_at)
                 VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?)
                 ON CONFLICT (message_id, recipient_domain) DO NOTHING""")
-                .params(UUID.randomUUID(), notification.id(), notification.from(), signal.recipientDomain(), payload,
+                .params(org.pullmail.service.TimeOrderedIds.next(), notification.id(), notification.from(), signal.recipientDomain(), payload,
                         Timestamp.from(now), Timestamp.from(giveUp), Timestamp.from(now))
                 .update();
         sender.nudge();

@@ -102,7 +102,7 @@ class MessageService {
             jdbc.sql("""
                     INSERT INTO delivery (id, message_id, recipient, recipient_domain, kind, token_hash, state, queued_at)
                     VALUES (?, ?, ?, ?, ?, ?, 'queued', ?)""")
-                    .params(UUID.randomUUID(), id, recipient, Addresses.domainOf(recipient), kind, token.hash(),
+                    .params(org.pullmail.service.TimeOrderedIds.next(), id, recipient, Addresses.domainOf(recipient), kind, token.hash(),
                             Timestamp.from(accepted))
                     .update();
             byDomain.computeIfAbsent(Addresses.domainOf(recipient), d -> new ArrayList<>())
@@ -117,7 +117,7 @@ class MessageService {
                 jdbc.sql("""
                         INSERT INTO signal_request (id, message_id, recipient_domain, payload, expires_at, next_attempt_at)
                         VALUES (?, ?, ?, ?, ?, ?)""")
-                        .params(UUID.randomUUID(), id, entry.getKey(),
+                        .params(org.pullmail.service.TimeOrderedIds.next(), id, entry.getKey(),
                                 new String(PmpJson.write(notification), StandardCharsets.UTF_8),
                                 Timestamp.from(expires), Timestamp.from(now))
                         .update();
