@@ -124,6 +124,32 @@ class RecipientDecidesTest {
     }
 
     @Test
+    void manyOpenEventStreamsLeaveTheApiAnswering() throws Exception {
+        Api carol = Api.login(domains.beta, "carol@beta.test", TwoDomains.PASSWORD);
+        List<HttpResponse<java.io.InputStream>> streams = new ArrayList<>();
+        try {
+            // a dozen browser tabs, each holding the events stream open through the gateway
+            for (int i = 0; i < 12; i++) {
+                HttpResponse<java.io.InputStream> stream = Api.HTTP.send(HttpRequest.newBuilder(
+                                URI.create(carol.base + "/api/v1/inbox/events"))
+                        .header("Authorization", "Bearer " + carol.token()).header("Accept", "text/event-stream")
+                        .timeout(java.time.Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofInputStream());
+                assertThat(stream.statusCode()).isEqualTo(200);
+                streams.add(stream);
+            }
+            HttpResponse<String> requests = Api.HTTP.send(HttpRequest.newBuilder(
+                            URI.create(carol.base + "/api/v1/inbox/requests"))
+                    .header("Authorization", "Bearer " + carol.token())
+                    .timeout(java.time.Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(requests.statusCode()).isEqualTo(200);
+        } finally {
+            for (HttpResponse<java.io.InputStream> stream : streams) {
+                stream.body().close();
+            }
+        }
+    }
+
+    @Test
     void anAdminBlocksASenderDomainForEveryMailboxAndUsersCannot() throws Exception {
         Api admin = Api.login(domains.beta, "admin@beta.test", TwoDomains.PASSWORD);
         Api carol = Api.login(domains.beta, "carol@beta.test", TwoDomains.PASSWORD);
