@@ -10,8 +10,9 @@ import java.security.interfaces.EdECPrivateKey;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.security.spec.X509EncodedKeySpec;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.WeakHashMap;
 import java.util.function.Supplier;
 
 import com.nimbusds.jose.jwk.Curve;
@@ -92,9 +93,11 @@ public final class Ed25519Keys {
         }
     }
 
-    /** Keys already converted for the Ed25519 arithmetic; a domain has a few keys and knows a bounded number of peers. */
-    private static final Map<Key, AsymmetricKeyParameter> CONVERTED = new ConcurrentHashMap<>();
-    private static final int CONVERTED_LIMIT = 4096;
+    /**
+     * Keys already converted for the Ed25519 arithmetic, each kept as long as the key itself is in use (a
+     * signer's own key, the keys of a cached discovery document); a retired key is forgotten with it.
+     */
+    private static final Map<Key, AsymmetricKeyParameter> CONVERTED = Collections.synchronizedMap(new WeakHashMap<>());
 
     /** The private key as the signing arithmetic takes it (its public half derived once and kept). */
     static Ed25519PrivateKeyParameters signing(PrivateKey key) {
@@ -127,9 +130,6 @@ public final class Ed25519Keys {
         AsymmetricKeyParameter known = CONVERTED.get(key);
         if (known != null) {
             return known;
-        }
-        if (CONVERTED.size() >= CONVERTED_LIMIT) {
-            CONVERTED.clear();
         }
         AsymmetricKeyParameter fresh = convert.get();
         CONVERTED.put(key, fresh);
