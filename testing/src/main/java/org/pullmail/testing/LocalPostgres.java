@@ -46,8 +46,8 @@ public final class LocalPostgres {
                 .setPort(port)
                 .setServerConfig("fsync", "on")
                 .setServerConfig("synchronous_commit", "on")
-                // the first change to a page after a checkpoint writes the whole page to the WAL: compressed,
-                // those images take a fraction of the disk writes (random keys touch many pages)
+                // the first change to a page after a checkpoint writes the whole page to the WAL; compressed,
+                // those images take less of the disk writes
                 .setServerConfig("wal_compression", "pglz")
                 .start();
         try (Connection c = pg.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
