@@ -22,6 +22,8 @@ import org.springframework.transaction.annotation.Transactional;
 public class Retention {
 
     private static final Logger log = LoggerFactory.getLogger(Retention.class);
+    /** The advisory lock that makes retention run on one replica at a time. */
+    static final long RETENTION_LOCK = "pullmail.outbox.retention".hashCode();
 
     private final JdbcClient jdbc;
     private final OutboxProperties outbox;
@@ -36,6 +38,11 @@ public class Retention {
     @Scheduled(fixedDelayString = "${pullmail.outbox.retention-interval:PT1M}", initialDelayString = "PT15S")
     @Transactional
     public void apply() {
+        // one replica at a time: two passes deleting the same accounts' bytes in different orders would
+        // deadlock on the accounts' stored-bytes counters
+        if (!jdbc.sql("SELECT pg_try_advisory_xact_lock(?)").param(RETENTION_LOCK).query(Boolean.class).single()) {
+            return;
+        }
         Timestamp now = Timestamp.from(clock.instant());
         int expired = jdbc.sql("""
                 UPDATE delivery d SET state = 'expired', expired_at = :now, detail = 'not fetched before it expired'

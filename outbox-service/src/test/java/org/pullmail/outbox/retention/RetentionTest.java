@@ -31,6 +31,8 @@ class RetentionTest {
     Retention retention;
     @Autowired
     JdbcClient jdbc;
+    @Autowired
+    javax.sql.DataSource dataSource;
 
     @BeforeEach
     void senders() {
@@ -99,5 +101,21 @@ class RetentionTest {
         assertThat(hasBytes(kept)).as("the account keeps sent copies").isTrue();
         assertThat(jdbc.sql("SELECT expired_at IS NOT NULL FROM delivery WHERE message_id = ?").param(unfetched)
                 .query(Boolean.class).single()).isTrue();
+    }
+
+    @Test
+    void aPassRunningOnAnotherReplicaIsNotRunTwice() throws Exception {
+        Instant now = Instant.now();
+        UUID unfetched = message("old@alpha.test", now.minus(Duration.ofDays(31)), now.minus(Duration.ofDays(1)),
+                "notified", null);
+        try (java.sql.Connection otherReplica = dataSource.getConnection()) {
+            otherReplica.setAutoCommit(false);
+            otherReplica.createStatement().execute("SELECT pg_advisory_xact_lock(" + Retention.RETENTION_LOCK + ")");
+            retention.apply();
+            assertThat(state(unfetched)).as("the other replica's pass is still running").isEqualTo("notified");
+            otherReplica.rollback();
+        }
+        retention.apply();
+        assertThat(state(unfetched)).isEqualTo("expired");
     }
 }
