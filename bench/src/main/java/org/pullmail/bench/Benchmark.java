@@ -1,5 +1,7 @@
 package org.pullmail.bench;
 
+import static org.awaitility.Awaitility.await;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -14,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.time.Duration;
 import java.time.Instant;
@@ -152,18 +155,13 @@ public final class Benchmark {
         // the JVMs reach steady state (JIT-compiled) first; Postfix, written in C, needs no warm-up
         warmUp(stranger, 3000);
         Usage before = usage("beta.test");
-        Map<String, Double> cpuBefore = cpuByProcess();
         proxy.reset();
         List<Integer> statuses = Collections.synchronizedList(new ArrayList<>());
         parallel(8, n, i -> statuses.add(notify(stranger, "bob@beta.test", "http://127.0.0.1:" + proxy.port())));
         Usage after = usage("beta.test");
         Map<String, Double> cpuPerMessage = new LinkedHashMap<>();
-        cpuByProcess().forEach((process, seconds) -> {
-            if (process.startsWith("beta.test/")) {
-                cpuPerMessage.put(process.substring("beta.test/".length()),
-                        round((seconds - cpuBefore.get(process)) * 1000 / n));
-            }
-        });
+        after.cpuSeconds().forEach((part, seconds) ->
+                cpuPerMessage.put(part, round((seconds - before.cpuSeconds().get(part)) * 1000 / n)));
         results.put("unsolicited_cpu_ms_per_msg", cpuPerMessage);
         log("unsolicited, CPU ms per message: " + cpuPerMessage);
         long accepted = statuses.stream().filter(s -> s == 200).count();
@@ -172,8 +170,9 @@ public final class Benchmark {
         }
         results.put("unsolicited_messages", n);
         results.put("unsolicited_recipient_bytes_per_msg", round((double) proxy.bytes() / n));
-        results.put("unsolicited_recipient_cpu_s_per_1000", round((after.cpuSeconds - before.cpuSeconds) * 1000 / n));
-        results.put("unsolicited_recipient_disk_bytes_per_msg", round((double) (after.diskBytes - before.diskBytes) / n));
+        results.put("unsolicited_recipient_cpu_s_per_1000",
+                round((after.totalCpuSeconds() - before.totalCpuSeconds()) * 1000 / n));
+        results.put("unsolicited_recipient_disk_bytes_per_msg", round((double) (after.diskBytes() - before.diskBytes()) / n));
         log("unsolicited: " + results.get("unsolicited_recipient_bytes_per_msg") + " wire bytes, "
                 + results.get("unsolicited_recipient_cpu_s_per_1000") + " CPU s per 1000, "
                 + results.get("unsolicited_recipient_disk_bytes_per_msg") + " disk bytes per message");
@@ -323,50 +322,49 @@ public final class Benchmark {
      */
     List<double[]> awaitDeliveries(List<String> ids) throws Exception {
         int port = Integer.parseInt(Files.readString(state.resolve("domains/alpha.test/port")).trim()) + 4;
-        long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
         try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/outbox", "postgres",
-                "postgres")) {
-            java.sql.Array array = c.createArrayOf("uuid", ids.stream().map(java.util.UUID::fromString).toArray());
-            while (System.nanoTime() < deadline) {
-                var count = c.prepareStatement("""
+                "postgres");
+                PreparedStatement count = c.prepareStatement("""
                         SELECT count(*) FILTER (WHERE state = 'stored'),
                                count(*) FILTER (WHERE state IN ('failed', 'declined', 'spam', 'expired', 'recalled'))
                         FROM delivery WHERE message_id = ANY (?)""");
-                count.setArray(1, array);
-                ResultSet rs = count.executeQuery();
-                rs.next();
-                if (rs.getLong(2) > 0) {
-                    throw new IllegalStateException(rs.getLong(2) + " messages ended without being stored");
-                }
-                if (rs.getLong(1) == ids.size()) {
-                    var times = c.prepareStatement("""
-                            SELECT extract(epoch FROM queued_at)::float8, extract(epoch FROM stored_at)::float8
-                            FROM delivery WHERE message_id = ANY (?)""");
-                    times.setArray(1, array);
-                    ResultSet t = times.executeQuery();
-                    List<double[]> out = new ArrayList<>();
-                    while (t.next()) {
-                        out.add(new double[] {t.getDouble(1), t.getDouble(2)});
+                PreparedStatement times = c.prepareStatement("""
+                        SELECT extract(epoch FROM queued_at)::float8, extract(epoch FROM stored_at)::float8
+                        FROM delivery WHERE message_id = ANY (?)""");
+                PreparedStatement stages = c.prepareStatement("""
+                        SELECT extract(epoch FROM max(queued_at) - min(queued_at)),
+                               percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM notified_at - queued_at)),
+                               percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM fetched_at - notified_at)),
+                               percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM stored_at - fetched_at)),
+                               extract(epoch FROM max(stored_at) - max(queued_at))
+                        FROM delivery WHERE message_id = ANY (?)""")) {
+            java.sql.Array array = c.createArrayOf("uuid", ids.stream().map(java.util.UUID::fromString).toArray());
+            count.setArray(1, array);
+            times.setArray(1, array);
+            stages.setArray(1, array);
+            await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofMillis(250)).until(() -> {
+                try (ResultSet rs = count.executeQuery()) {
+                    rs.next();
+                    if (rs.getLong(2) > 0) {
+                        throw new IllegalStateException(rs.getLong(2) + " messages ended without being stored");
                     }
-                    var stages = c.prepareStatement("""
-                            SELECT extract(epoch FROM max(queued_at) - min(queued_at)),
-                                   percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM notified_at - queued_at)),
-                                   percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM fetched_at - notified_at)),
-                                   percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM stored_at - fetched_at)),
-                                   extract(epoch FROM max(stored_at) - max(queued_at))
-                            FROM delivery WHERE message_id = ANY (?)""");
-                    stages.setArray(1, array);
-                    ResultSet st = stages.executeQuery();
-                    st.next();
-                    log(String.format(java.util.Locale.ROOT, "  %d messages: accepted over %.2f s; median s from queued to "
-                                    + "notified %.3f, to fetched %.3f, to stored %.3f; last stored %.2f s after the last accepted",
-                            ids.size(), st.getDouble(1), st.getDouble(2), st.getDouble(3), st.getDouble(4), st.getDouble(5)));
-                    return out;
+                    return rs.getLong(1) == ids.size();
                 }
-                Thread.sleep(250);
+            });
+            List<double[]> out = new ArrayList<>();
+            try (ResultSet t = times.executeQuery()) {
+                while (t.next()) {
+                    out.add(new double[] {t.getDouble(1), t.getDouble(2)});
+                }
             }
+            try (ResultSet st = stages.executeQuery()) {
+                st.next();
+                log(String.format(java.util.Locale.ROOT, "  %d messages: accepted over %.2f s; median s from queued to "
+                                + "notified %.3f, to fetched %.3f, to stored %.3f; last stored %.2f s after the last accepted",
+                        ids.size(), st.getDouble(1), st.getDouble(2), st.getDouble(3), st.getDouble(4), st.getDouble(5)));
+            }
+            return out;
         }
-        throw new IllegalStateException("the messages were not stored within 5 minutes");
     }
 
     static double throughput(List<double[]> deliveries) {
@@ -380,7 +378,7 @@ public final class Benchmark {
     void memory() throws IOException {
         Map<String, Double> pss = new LinkedHashMap<>();
         double domain = 0;
-        for (String process : List.of("gateway", "outbox-service", "notifier-service", "inbox-service", "postgres")) {
+        for (String process : PARTS) {
             double mb = 0;
             for (long p : processes(state.resolve("domains/beta.test"), process)) {
                 mb += pssKb(p) / 1024.0;
@@ -448,32 +446,41 @@ public final class Benchmark {
 
     // ------------------------------------------------------------------ measuring
 
-    record Usage(double cpuSeconds, long diskBytes) {
+    /** CPU seconds so far of each part of a domain, and its disk bytes (WAL written plus database sizes). */
+    record Usage(Map<String, Double> cpuSeconds, long diskBytes) {
+
+        double totalCpuSeconds() {
+            return cpuSeconds.values().stream().mapToDouble(Double::doubleValue).sum();
+        }
     }
 
-    /** CPU seconds so far of every process of both domains, by domain/part. */
+    static final List<String> PARTS = List.of("gateway", "outbox-service", "notifier-service", "inbox-service", "postgres");
+
+    /** CPU seconds so far of every part of one domain. */
+    Map<String, Double> cpuByPart(String domain) throws IOException {
+        Map<String, Double> out = new LinkedHashMap<>();
+        for (String part : PARTS) {
+            double cpu = 0;
+            for (long p : processes(state.resolve("domains").resolve(domain), part)) {
+                cpu += cpuSeconds(p);
+            }
+            out.put(part, cpu);
+        }
+        return out;
+    }
+
+    /** CPU seconds so far of every part of both domains, by domain/part. */
     Map<String, Double> cpuByProcess() throws IOException {
         Map<String, Double> out = new LinkedHashMap<>();
         for (String domain : List.of("alpha.test", "beta.test")) {
-            for (String process : List.of("gateway", "outbox-service", "notifier-service", "inbox-service", "postgres")) {
-                double cpu = 0;
-                for (long p : processes(state.resolve("domains").resolve(domain), process)) {
-                    cpu += cpuSeconds(p);
-                }
-                out.put(domain + "/" + process, cpu);
-            }
+            cpuByPart(domain).forEach((part, cpu) -> out.put(domain + "/" + part, cpu));
         }
         return out;
     }
 
     Usage usage(String domain) throws Exception {
         Path dir = state.resolve("domains").resolve(domain);
-        double cpu = 0;
-        for (String process : List.of("gateway", "outbox-service", "notifier-service", "inbox-service", "postgres")) {
-            for (long p : processes(dir, process)) {
-                cpu += cpuSeconds(p);
-            }
-        }
+        Map<String, Double> cpu = cpuByPart(domain);
         int port = Integer.parseInt(Files.readString(dir.resolve("port")).trim()) + 4;
         long disk = 0;
         try (Connection c = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + port + "/postgres", "postgres",

@@ -22,6 +22,7 @@ import jakarta.mail.internet.MimeBodyPart;
 import jakarta.mail.internet.MimeMessage;
 import jakarta.mail.internet.MimeMultipart;
 import jakarta.mail.internet.MimePart;
+import jakarta.mail.internet.MimeUtility;
 import jakarta.mail.util.ByteArrayDataSource;
 
 /**
@@ -115,38 +116,18 @@ class MessageComposer {
     }
 
     /**
-     * Text in UTF-8 with the transfer encoding chosen as Jakarta Mail would choose it, but in one pass over
-     * the text: left alone, Jakarta Mail encodes the whole text once to choose and again to write.
+     * Text in UTF-8 with its transfer encoding chosen from the bytes in one counting pass: left to choose
+     * while saving, Jakarta Mail writes the whole text through its encoder once to choose and again to send.
      */
     private static void setText(MimePart part, String text, String subtype) throws MessagingException {
         part.setText(text, "UTF-8", subtype);
-        part.setHeader("Content-Transfer-Encoding", transferEncoding(text));
+        part.setHeader("Content-Transfer-Encoding", transferEncoding(text, subtype));
     }
 
-    /** 7bit for short lines of ASCII; else quoted-printable while most bytes are ASCII, base64 when not. */
-    static String transferEncoding(String text) {
-        long ascii = 0;
-        long other = 0;
-        int line = 0;
-        boolean longLine = false;
-        for (byte b : text.getBytes(java.nio.charset.StandardCharsets.UTF_8)) {
-            int c = b & 0xff;
-            if (c == '\r' || c == '\n') {
-                line = 0;
-                ascii++;
-                continue;
-            }
-            longLine |= ++line > 998;
-            if (c >= 0x7f || c < 0x20 && c != '\t') {
-                other++;
-            } else {
-                ascii++;
-            }
-        }
-        if (other == 0) {
-            return longLine ? "quoted-printable" : "7bit";
-        }
-        return other > ascii ? "base64" : "quoted-printable";
+    /** 7bit, quoted-printable or base64, by Jakarta Mail's own rule for text (MimeUtility.getEncoding). */
+    static String transferEncoding(String text, String subtype) {
+        return MimeUtility.getEncoding(new ByteArrayDataSource(text.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                "text/" + subtype + "; charset=UTF-8"));
     }
 
     private static MimeBodyPart filePart(Part part, String disposition) throws MessagingException {

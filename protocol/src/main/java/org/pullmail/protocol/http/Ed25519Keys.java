@@ -112,6 +112,10 @@ public final class Ed25519Keys {
 
     /** The public key as the verifying arithmetic takes it (its point decoded once and kept). */
     static Ed25519PublicKeyParameters verifying(PublicKey key) throws ProtocolException {
+        AsymmetricKeyParameter known = CONVERTED.get(key);
+        if (known instanceof Ed25519PublicKeyParameters verified) {
+            return verified;
+        }
         byte[] encoded = key.getEncoded();
         if (!"EdDSA".equals(key.getAlgorithm()) && !"Ed25519".equals(key.getAlgorithm())
                 || encoded == null || encoded.length != X509_PREFIX.length + 32
