@@ -15,6 +15,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param fetchedGrace     how long a message stays after every recipient is done with it, unless the
  *                         account keeps sent copies
  * @param keepSentCopies   the default for accounts that did not choose
+ * @param storedTokenGrace how long a delivery's token still fetches after the recipient's domain reported
+ *                         it stored (PROTOCOL.md 5: for a receiver that reported before its copy was durable)
  * @param webhooksMayReachPrivateAddresses lets webhooks point at loopback and private networks (local runs,
  *                         tests); off in production, where a webhook must not reach the domain's own network
  */
@@ -26,7 +28,8 @@ public record OutboxProperties(@DefaultValue("http://127.0.0.1:8082") URI notifi
         @DefaultValue Limits limits,
         @DefaultValue("P7D") Duration fetchedGrace,
         @DefaultValue("false") boolean keepSentCopies,
-        @DefaultValue("false") boolean webhooksMayReachPrivateAddresses) {
+        @DefaultValue("false") boolean webhooksMayReachPrivateAddresses,
+        @DefaultValue("PT1H") Duration storedTokenGrace) {
 
     /**
      * @param messagesPerHour messages an account may send in any hour

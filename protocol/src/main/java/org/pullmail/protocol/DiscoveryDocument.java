@@ -36,13 +36,20 @@ public record DiscoveryDocument(String protocol, String domain, String notifyUrl
         if (!fetchBase.endsWith("/")) {
             throw invalid("fetch_base must end with '/'");
         }
-        if (keySet().getKeys().isEmpty()) {
+        JWKSet keySet = keySet();
+        if (keySet.getKeys().isEmpty()) {
             throw invalid("keys must list at least one key");
+        }
+        if (keySet.getKeys().stream().anyMatch(JWK::isPrivate)) {
+            throw invalid("a discovery document must not publish private keys");
         }
         return this;
     }
 
-    /** The published keys as a Nimbus JWK set. */
+    /**
+     * The published keys as a Nimbus JWK set. A key of a type Nimbus does not know is left out; a key of
+     * a known type that is not a valid JWK makes the document invalid.
+     */
     public JWKSet keySet() throws ProtocolException {
         if (keys == null) {
             throw invalid("keys is missing");
@@ -54,7 +61,11 @@ public record DiscoveryDocument(String protocol, String domain, String notifyUrl
         }
     }
 
-    /** The public Ed25519 key with {@code kid}, or UNKNOWN_KEY. */
+    /**
+     * The public Ed25519 key with {@code kid}, or UNKNOWN_KEY. Keys of other types (RSA, P-256, X25519…)
+     * may stand next to the Ed25519 keys without making the document invalid, but never verify a PMP/1
+     * signature: naming one is answered like naming no key at all (PROTOCOL.md 2.1).
+     */
     public PublicKey key(String kid) throws ProtocolException {
         JWK jwk = keySet().getKeyByKeyId(kid);
         if (jwk == null) {

@@ -8,8 +8,9 @@ import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
- * The "knock": one per (message, recipient domain), at most {@link Pmp#MAX_NOTIFICATION_BYTES}
- * bytes of JSON. Each recipient carries its own capability token.
+ * The "knock": at most {@link Pmp#MAX_NOTIFICATION_BYTES} bytes of JSON announcing one message to
+ * recipients in one domain (several notifications, each with its own id, when they do not all fit).
+ * Each recipient carries its own capability token.
  */
 public record Notification(String id, String from, List<Recipient> recipients, String subject, long size,
         String digest, String fetchUrl, Instant sentAt, Instant expiresAt) {
@@ -23,23 +24,24 @@ public record Notification(String id, String from, List<Recipient> recipients, S
     public static final Pattern TOKEN = Pattern.compile("[A-Za-z0-9_-]{43}");
     private static final Pattern SHA256_FIELD = Pattern.compile("sha-256=:[A-Za-z0-9+/]{43}=:");
 
-    /** Checks every field's type and limit; the receiver runs this before anything else. */
+    /**
+     * Checks every field's type and limit; the receiver runs this before anything else. Whether the
+     * recipients belong to the receiving domain is the receiver's check ({@link #allRecipientsIn}), so
+     * that a foreign recipient is refused as {@code foreign-recipient} whether or not the list mixes domains.
+     */
     public Notification validate() throws ProtocolException {
         require(id != null && ID.matcher(id).matches(), "id must be 1 to 128 URL-safe characters");
         require(Addresses.isValid(from), "from must be a mail address with a lowercase domain");
         require(recipients != null && !recipients.isEmpty(), "recipients must not be empty");
         require(recipients.size() <= Pmp.MAX_RECIPIENTS_PER_NOTIFICATION,
                 "at most " + Pmp.MAX_RECIPIENTS_PER_NOTIFICATION + " recipients per notification");
-        Set<String> domains = new HashSet<>();
         Set<String> addresses = new HashSet<>();
         for (Recipient r : recipients) {
             require(r != null && Addresses.isValid(r.address()), "each recipient needs a valid address");
             require(r.token() != null && TOKEN.matcher(r.token()).matches(),
                     "each recipient needs a 43-character base64url token");
             require(addresses.add(r.address()), "recipient " + r.address() + " is listed twice");
-            domains.add(Addresses.domainOf(r.address()));
         }
-        require(domains.size() == 1, "all recipients of one notification belong to one domain");
         require(subject == null || subject.codePointCount(0, subject.length()) <= Pmp.MAX_SUBJECT_CHARS,
                 "subject is a preview of at most " + Pmp.MAX_SUBJECT_CHARS + " characters");
         require(size >= 0, "size must not be negative");
@@ -51,7 +53,12 @@ public record Notification(String id, String from, List<Recipient> recipients, S
         return this;
     }
 
-    /** The domain every recipient belongs to. */
+    /** True when every recipient's address is in {@code domain} (PROTOCOL.md 3.3, foreign-recipient). */
+    public boolean allRecipientsIn(String domain) {
+        return recipients.stream().allMatch(r -> Addresses.domainOf(r.address()).equalsIgnoreCase(domain));
+    }
+
+    /** The domain of the first recipient: the domain of them all once {@link #allRecipientsIn} holds for it. */
     public String recipientDomain() {
         return Addresses.domainOf(recipients.get(0).address());
     }

@@ -1,5 +1,7 @@
 package org.pullmail.protocol;
 
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.time.Duration;
 
 /** Constants of PMP/1 that both sides must agree on. */
@@ -9,6 +11,8 @@ public final class Pmp {
     public static final String WELL_KNOWN_PATH = "/.well-known/pullmail";
     public static final String NOTIFY_PATH = "/pmp/v1/notifications";
     public static final String FETCH_PATH = "/pmp/v1/messages";
+    /** Appended to a fetch_url's path to give the URL its status reports go to. */
+    public static final String STATUS_PATH_SUFFIX = "/status";
 
     /** Largest notification body a receiver must accept. */
     public static final int MAX_NOTIFICATION_BYTES = 4096;
@@ -38,5 +42,28 @@ public final class Pmp {
     public static final String MEDIA_TYPE_PROBLEM = "application/problem+json";
 
     private Pmp() {
+    }
+
+    /**
+     * {@code {fetch_url}/status} (PROTOCOL.md 5.1): the fetch_url with {@code /status} appended to its
+     * <em>path</em>, its query kept and its fragment (never sent anyway) dropped, so that
+     * {@code https://a.example/m/1?v=2} reports to {@code https://a.example/m/1/status?v=2}. Both sides
+     * build the URL with this, because the signature covers it exactly.
+     *
+     * @throws IllegalArgumentException when {@code fetchUrl} is not an absolute URL
+     */
+    public static String statusUrl(String fetchUrl) {
+        URI uri;
+        try {
+            uri = new URI(fetchUrl);
+        } catch (URISyntaxException | NullPointerException e) {
+            throw new IllegalArgumentException("not a fetch_url: " + fetchUrl, e);
+        }
+        if (!uri.isAbsolute() || uri.isOpaque() || uri.getRawAuthority() == null) {
+            throw new IllegalArgumentException("a fetch_url is an absolute URL with a host: " + fetchUrl);
+        }
+        String path = uri.getRawPath() == null ? "" : uri.getRawPath();
+        return uri.getScheme() + "://" + uri.getRawAuthority() + path + STATUS_PATH_SUFFIX
+                + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
     }
 }

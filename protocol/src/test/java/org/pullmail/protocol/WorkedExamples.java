@@ -118,7 +118,7 @@ final class WorkedExamples {
 
     static Example statusRequest() throws ProtocolException {
         byte[] body = PmpJson.write(statusReport());
-        HttpRequestView view = new HttpRequestView("POST", URI.create(FETCH_URL + "/status"))
+        HttpRequestView view = new HttpRequestView("POST", URI.create(Pmp.statusUrl(FETCH_URL)))
                 .header("Authorization", "PMP-Capability " + BOB_TOKEN)
                 .header("Content-Type", "application/json")
                 .header("Content-Digest", ContentDigest.sha256(body));

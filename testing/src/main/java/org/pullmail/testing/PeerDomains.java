@@ -49,6 +49,10 @@ public final class PeerDomains implements AutoCloseable {
         public final List<Notification> received = new CopyOnWriteArrayList<>();
         /** The W3C traceparent header of each received notification, in order (null where absent). */
         public final List<String> traceparents = new CopyOnWriteArrayList<>();
+        /** Fetches received, per message id (the last segment of the fetch URL). */
+        public final Map<String, java.util.concurrent.atomic.AtomicInteger> fetches = new ConcurrentHashMap<>();
+        /** How a fetch of a message id is answered; a message without one answers 404 not-found. */
+        public final Map<String, Answer> fetchAnswers = new ConcurrentHashMap<>();
         private final OctetKeyPair signingKey;
 
         Peer(String domain) {
@@ -97,6 +101,16 @@ public final class PeerDomains implements AutoCloseable {
         }
     }
 
+    /** A canned answer of a peer's fetch endpoint. */
+    public record Answer(int status, String contentType, String body, Map<String, String> headers) {
+
+        /** An RFC 9457 problem of PMP/1 ({@code type} is the problem's slug). */
+        public static Answer problem(int status, String type, Map<String, String> headers) {
+            return new Answer(status, Pmp.MEDIA_TYPE_PROBLEM, "{\"type\":\"https://pullmail.org/problems/" + type
+                    + "\",\"title\":\"" + type + "\",\"status\":" + status + ",\"detail\":\"" + type + "\"}", headers);
+        }
+    }
+
     private final HttpServer server;
     private final Map<String, Peer> peers = new ConcurrentHashMap<>();
     private final Map<String, URI> overrides = new ConcurrentHashMap<>();
@@ -134,6 +148,12 @@ public final class PeerDomains implements AutoCloseable {
             respond(exchange, 200, PmpJson.writeString(peer.discovery()));
         } else if (rest.equals(Pmp.NOTIFY_PATH) && exchange.getRequestMethod().equals("POST")) {
             receive(peer, exchange);
+        } else if (rest.startsWith(Pmp.FETCH_PATH + "/") && exchange.getRequestMethod().equals("GET")) {
+            String message = rest.substring(Pmp.FETCH_PATH.length() + 1);
+            peer.fetches.computeIfAbsent(message, m -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet();
+            Answer answer = peer.fetchAnswers.getOrDefault(message, Answer.problem(404, "not-found", Map.of()));
+            answer.headers().forEach((name, value) -> exchange.getResponseHeaders().set(name, value));
+            respond(exchange, answer.status(), answer.contentType(), answer.body());
         } else {
             respond(exchange, 404, "{}");
         }
@@ -158,8 +178,12 @@ public final class PeerDomains implements AutoCloseable {
     }
 
     private static void respond(HttpExchange exchange, int status, String body) throws IOException {
+        respond(exchange, status, "application/json", body);
+    }
+
+    private static void respond(HttpExchange exchange, int status, String contentType, String body) throws IOException {
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-        exchange.getResponseHeaders().set("Content-Type", "application/json");
+        exchange.getResponseHeaders().set("Content-Type", contentType);
         exchange.sendResponseHeaders(status, bytes.length);
         try (OutputStream out = exchange.getResponseBody()) {
             out.write(bytes);

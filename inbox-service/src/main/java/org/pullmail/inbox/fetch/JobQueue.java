@@ -35,11 +35,23 @@ public class JobQueue {
         insert(notice, "status", status, giveUpAt);
     }
 
+    /**
+     * A spam report about a stored message: the "stored" report, if it has not gone yet, is not sent
+     * (spam may follow any earlier state, and one report says it all), and the spam report is queued.
+     */
+    public void enqueueComplaint(UUID notice, Instant giveUpAt) {
+        jdbc.sql("""
+                UPDATE job SET done_at = ?, last_error = 'superseded by a spam report'
+                WHERE notice = ? AND kind = 'status' AND status = 'stored' AND done_at IS NULL""")
+                .params(Timestamp.from(clock.instant()), notice).update();
+        insert(notice, "status", "spam", giveUpAt);
+    }
+
     private void insert(UUID notice, String kind, String status, Instant giveUpAt) {
         Instant now = clock.instant();
         jdbc.sql("""
                 INSERT INTO job (id, notice, kind, status, next_attempt_at, give_up_at) VALUES (?, ?, ?, ?, ?, ?)
-                ON CONFLICT (notice, kind) DO NOTHING""")
+                ON CONFLICT (notice, kind, (coalesce(status, ''))) DO NOTHING""")
                 .params(org.pullmail.service.TimeOrderedIds.next(), notice, kind, status, Timestamp.from(now),
                         Timestamp.from(giveUpAt.isAfter(now) ? giveUpAt : now.plusSeconds(3600)))
                 .update();

@@ -20,6 +20,7 @@ import org.pullmail.inbox.events.MailboxEvents;
 import org.pullmail.inbox.reputation.Reputation;
 import org.pullmail.protocol.Addresses;
 import org.pullmail.protocol.Pmp;
+import org.pullmail.protocol.ProblemType;
 import org.pullmail.protocol.ProtocolException;
 import org.pullmail.protocol.StatusReport;
 import org.pullmail.protocol.discovery.DiscoveryClient;
@@ -54,13 +55,40 @@ class JobWorker {
             String recipient, String token, String sender, String subject, long size, String digest, String fetchUrl) {
     }
 
-    /** A job's end: permanent failures stop retrying. */
+    /** A job's end: permanent failures stop retrying; {@code retryAfter} is the peer's Retry-After. */
     private static final class JobFailure extends Exception {
         final boolean permanent;
+        final Duration retryAfter;
 
         JobFailure(String message, boolean permanent) {
+            this(message, permanent, null);
+        }
+
+        JobFailure(String message, boolean permanent, Duration retryAfter) {
             super(message);
             this.permanent = permanent;
+            this.retryAfter = retryAfter;
+        }
+
+        /**
+         * PROTOCOL.md 7.1: 429 (after its Retry-After), 5xx and 401 unknown-key (the sender's copy of this
+         * domain's keys may be stale) are retried; every other refusal ends the job, 404 and 410 included.
+         */
+        static JobFailure answered(HttpResponse<?> response, String problem) {
+            int status = response.statusCode();
+            boolean transientFailure = status == 429 || status >= 500
+                    || (status == 401 && problem.contains(ProblemType.UNKNOWN_KEY.uri().toString()));
+            Duration retryAfter = response.headers().firstValue("Retry-After").map(JobFailure::seconds).orElse(null);
+            return new JobFailure("the sender answered " + status + ": " + problem, !transientFailure, retryAfter);
+        }
+
+        private static Duration seconds(String value) {
+            try {
+                // capped at an hour (PROTOCOL.md 7.1), so that no peer parks a job for longer
+                return Duration.ofSeconds(Math.min(3600, Math.max(0, Long.parseLong(value.trim()))));
+            } catch (NumberFormatException e) {
+                return null;
+            }
         }
     }
 
@@ -148,7 +176,11 @@ class JobWorker {
             if ("fetch".equals(job.kind())) {
                 meters.counter("pullmail.fetches", "result", e.permanent ? "refused" : "retry").increment();
             }
-            Instant next = clock.instant().plus(backoff(job.attempts() + 1));
+            Duration delay = backoff(job.attempts() + 1);
+            if (e.retryAfter != null && e.retryAfter.compareTo(delay) > 0) {
+                delay = e.retryAfter;
+            }
+            Instant next = clock.instant().plus(delay);
             if (e.permanent || next.isAfter(job.giveUpAt())) {
                 log.warn("{} job {} for {} failed: {}", job.kind(), job.id(), job.recipient(), e.getMessage());
                 tx.executeWithoutResult(s -> {
@@ -191,8 +223,7 @@ class JobWorker {
         try (InputStream in = response.body()) {
             if (response.statusCode() != 200) {
                 String problem = new String(in.readNBytes(2000), java.nio.charset.StandardCharsets.UTF_8);
-                boolean transientFailure = response.statusCode() == 429 || response.statusCode() >= 500;
-                throw new JobFailure("the sender answered " + response.statusCode() + ": " + problem, !transientFailure);
+                throw JobFailure.answered(response, problem);
             }
             if (job.size() > inbox.maxMessageBytes()) {
                 throw new JobFailure("the message is larger than this domain accepts", true);
@@ -234,7 +265,7 @@ class JobWorker {
     }
 
     private void reportStatus(Job job) throws JobFailure, InterruptedException {
-        URI url = URI.create(job.fetchUrl() + "/status");
+        URI url = URI.create(Pmp.statusUrl(job.fetchUrl()));
         guard(url, job.sender());
         StatusReport report = new StatusReport(List.of(new StatusReport.RecipientStatus(job.recipient(),
                 StatusReport.Status.valueOf(job.status().toUpperCase()))));
@@ -257,8 +288,7 @@ class JobWorker {
             throw new JobFailure("cannot reach " + url.getHost() + ": " + e, false);
         }
         if (response.statusCode() / 100 != 2) {
-            boolean transientFailure = response.statusCode() == 429 || response.statusCode() >= 500;
-            throw new JobFailure("the sender answered " + response.statusCode() + ": " + response.body(), !transientFailure);
+            throw JobFailure.answered(response, response.body());
         }
         jdbc.sql("UPDATE job SET done_at = ?, last_error = NULL WHERE id = ?")
                 .params(Timestamp.from(clock.instant()), job.id()).update();

@@ -14,7 +14,10 @@ import org.springframework.http.ResponseEntity;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.security.core.annotation.AuthenticationPrincipal;
 import org.springframework.security.oauth2.jwt.Jwt;
+import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
@@ -40,12 +43,35 @@ class MessageController {
             List<ParsedMessage.Attachment> attachments) {
     }
 
+    /** block: {@code address} or {@code domain} blocks the sender in the same step. */
+    record SpamRequest(String block) {
+    }
+
     private final JdbcClient jdbc;
     private final Mailboxes mailboxes;
+    private final MessageActions actions;
 
-    MessageController(JdbcClient jdbc, Mailboxes mailboxes) {
+    MessageController(JdbcClient jdbc, Mailboxes mailboxes, MessageActions actions) {
         this.jdbc = jdbc;
         this.mailboxes = mailboxes;
+        this.actions = actions;
+    }
+
+    /** Removes the message from the mailbox; the sender is not told. */
+    @DeleteMapping("/{id}")
+    ResponseEntity<Void> delete(@AuthenticationPrincipal Jwt user, @PathVariable UUID id) {
+        actions.delete(mailboxes.of(user), id);
+        return ResponseEntity.noContent().build();
+    }
+
+    /**
+     * Reports delivered mail as spam: it leaves the mailbox, the sender's domain is told {@code spam},
+     * the sender's reputation here counts it, and {@code block} can block the sender or its domain.
+     */
+    @PostMapping("/{id}/spam")
+    MessageActions.SpamReport reportSpam(@AuthenticationPrincipal Jwt user, @PathVariable UUID id,
+            @RequestBody(required = false) SpamRequest request) {
+        return actions.reportSpam(mailboxes.of(user), id, request == null ? null : request.block());
     }
 
     @GetMapping

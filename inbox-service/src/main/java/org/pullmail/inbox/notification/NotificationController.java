@@ -70,9 +70,10 @@ class NotificationController {
             throw new ProtocolException(ProblemType.FETCH_URL_OUTSIDE_BASE,
                     "fetch_url must lie under " + sender.fetchBase());
         }
-        if (!notification.recipientDomain().equals(pullmail.domain())) {
+        // one answer for a list wholly in another domain and for one that mixes domains
+        if (!notification.allRecipientsIn(pullmail.domain())) {
             throw new ProtocolException(ProblemType.FOREIGN_RECIPIENT,
-                    "this is " + pullmail.domain() + ", not " + notification.recipientDomain());
+                    "this is " + pullmail.domain() + ": every recipient of a notification to it must be in it");
         }
         String receipt = intake.receive(notification);
         meters.counter("pullmail.notifications.received").increment();

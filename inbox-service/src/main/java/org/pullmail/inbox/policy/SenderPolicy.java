@@ -102,6 +102,19 @@ public class SenderPolicy {
     }
 
     /** The user's own default for strangers, else the domain's, else hold. */
+    /**
+     * Blocks a sender for one mailbox, by address or by its whole domain ({@code scope} is
+     * {@code address} or {@code domain}); returns the entry blocked.
+     */
+    public String block(String mailbox, String sender, String scope) {
+        String entry = "domain".equals(scope) ? org.pullmail.protocol.Addresses.domainOf(sender) : sender;
+        jdbc.sql("""
+                INSERT INTO sender_rule (mailbox, entry, kind) VALUES (?, ?, 'block')
+                ON CONFLICT (mailbox, entry) DO UPDATE SET kind = 'block', created_at = now()""")
+                .params(mailbox, entry).update();
+        return entry;
+    }
+
     public StrangerPolicy strangerPolicy(String mailbox) {
         Optional<String> own = jdbc.sql("SELECT stranger_policy FROM mailbox WHERE address = ?").param(mailbox)
                 .query((rs, n) -> Optional.ofNullable(rs.getString(1))).optional().flatMap(o -> o);

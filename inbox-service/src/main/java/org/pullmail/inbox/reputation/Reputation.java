@@ -17,11 +17,14 @@ public class Reputation {
 
     public enum Event { RECEIVED, FETCHED, DECLINED, SPAM, REFUSED }
 
-    /** A sender's counters; {@code fetchRatio} is null before anything was received. */
+    /**
+     * A sender's counters; {@code fetchRatio} is null before anything was received, {@code firstSeen} is
+     * when this domain first heard of the sender (null if never).
+     */
     public record Score(String sender, long received, long fetched, long declined, long spam, long refused,
-            Double fetchRatio) {
+            Double fetchRatio, java.time.Instant firstSeen) {
         static Score empty(String sender) {
-            return new Score(sender, 0, 0, 0, 0, 0, null);
+            return new Score(sender, 0, 0, 0, 0, 0, null, null);
         }
     }
 
@@ -41,14 +44,14 @@ public class Reputation {
     }
 
     public Score of(String sender) {
-        return jdbc.sql("SELECT sender, received, fetched, declined, spam, refused FROM sender_reputation WHERE sender = ?")
+        return jdbc.sql("SELECT sender, received, fetched, declined, spam, refused, first_seen FROM sender_reputation WHERE sender = ?")
                 .param(sender).query((rs, n) -> score(rs)).optional().orElse(Score.empty(sender));
     }
 
     /** Sender domains, most notifications first. */
     public List<Score> domains(int limit) {
         return jdbc.sql("""
-                SELECT sender, received, fetched, declined, spam, refused FROM sender_reputation
+                SELECT sender, received, fetched, declined, spam, refused, first_seen FROM sender_reputation
                 WHERE sender NOT LIKE '%@%' ORDER BY received DESC, sender LIMIT ?""")
                 .param(limit).query((rs, n) -> score(rs)).list();
     }
@@ -57,6 +60,7 @@ public class Reputation {
         long received = rs.getLong("received");
         long fetched = rs.getLong("fetched");
         return new Score(rs.getString("sender"), received, fetched, rs.getLong("declined"), rs.getLong("spam"),
-                rs.getLong("refused"), received == 0 ? null : Math.min(1.0, (double) fetched / received));
+                rs.getLong("refused"), received == 0 ? null : Math.min(1.0, (double) fetched / received),
+                rs.getTimestamp("first_seen").toInstant());
     }
 }

@@ -11,6 +11,7 @@ import java.util.UUID;
 
 import org.pullmail.inbox.fetch.JobQueue;
 import org.pullmail.inbox.mailbox.Mailboxes;
+import org.pullmail.inbox.policy.SenderPolicy;
 import org.pullmail.inbox.reputation.BulkDetector;
 import org.pullmail.inbox.reputation.Reputation;
 import org.pullmail.protocol.Addresses;
@@ -39,13 +40,18 @@ import org.springframework.web.bind.annotation.RestController;
 class RequestController {
 
     /**
-     * @param verifiedSender  the notification was signed by a key that the sender's own domain publishes
+     * Every request is signed by a key of its sender's own domain (PROTOCOL.md 6.3), so what tells a user
+     * more is how long this domain has known the sender: a first-seen of minutes ago is a stranger.
+     *
+     * @param senderFirstSeen  when this domain first received a notification from this address
+     * @param domainFirstSeen  when this domain first received a notification from the sender's domain
      * @param senderReputation how this sender address has fared here
      * @param domainReputation how the sender's domain has fared here
      * @param bulk            the same content was notified to many local recipients
      * @param policy          the rule that held it
      */
-    record Request(UUID id, String from, String senderDomain, boolean verifiedSender, String subject, long size,
+    record Request(UUID id, String from, String senderDomain, Instant senderFirstSeen, Instant domainFirstSeen,
+            String subject, long size,
             Instant receivedAt, Instant expiresAt, String state, boolean bulk, String policy,
             Reputation.Score senderReputation, Reputation.Score domainReputation) {
     }
@@ -66,10 +72,12 @@ class RequestController {
     private final JobQueue jobs;
     private final Reputation reputation;
     private final BulkDetector bulk;
+    private final SenderPolicy policy;
     private final Clock clock;
 
     RequestController(JdbcClient jdbc, Mailboxes mailboxes, JobQueue jobs, Reputation reputation, BulkDetector bulk,
-            Clock clock) {
+            SenderPolicy policy, Clock clock) {
+        this.policy = policy;
         this.jdbc = jdbc;
         this.mailboxes = mailboxes;
         this.jobs = jobs;
@@ -121,11 +129,7 @@ class RequestController {
         jobs.enqueueStatus(id, state, now.plus(Duration.ofDays(2)));
         reputation.record(request.from(), state.equals("spam") ? Reputation.Event.SPAM : Reputation.Event.DECLINED);
         if (block != null) {
-            String entry = block.equals("domain") ? Addresses.domainOf(request.from()) : request.from();
-            jdbc.sql("""
-                    INSERT INTO sender_rule (mailbox, entry, kind) VALUES (?, ?, 'block')
-                    ON CONFLICT (mailbox, entry) DO UPDATE SET kind = 'block', created_at = now()""")
-                    .params(mailbox, entry).update();
+            policy.block(mailbox, request.from(), block);
         }
         return view(find(mailbox, id));
     }
@@ -149,10 +153,11 @@ class RequestController {
     }
 
     private Request view(Row r) {
-        // accepted only if signed by a key of the sender's own domain (PROTOCOL.md 6.3)
-        return new Request(r.id(), r.from(), r.senderDomain(), true, r.subject(), r.size(), r.receivedAt(),
-                r.expiresAt(), r.state(), bulk.isBulk(r.digest(), r.receivedAt()), r.policy(),
-                reputation.of(r.from()), reputation.of(r.senderDomain()));
+        Reputation.Score sender = reputation.of(r.from());
+        Reputation.Score domain = reputation.of(r.senderDomain());
+        return new Request(r.id(), r.from(), r.senderDomain(), sender.firstSeen(), domain.firstSeen(), r.subject(),
+                r.size(), r.receivedAt(), r.expiresAt(), r.state(), bulk.isBulk(r.digest(), r.receivedAt()), r.policy(),
+                sender, domain);
     }
 
     private static final String SELECT = """

@@ -74,9 +74,14 @@ class RequestDecisionTest {
     }
 
     @Test
-    void aRequestShowsVerificationReputationBulkPreviewAndSize() throws Exception {
-        jdbc.sql("INSERT INTO sender_reputation (sender, received, fetched) VALUES ('shop.example', 40, 10) "
-                + "ON CONFLICT (sender) DO UPDATE SET received = 40, fetched = 10").update();
+    void aRequestShowsSinceWhenTheSenderIsKnownReputationBulkPreviewAndSize() throws Exception {
+        jdbc.sql("INSERT INTO sender_reputation (sender, received, fetched, first_seen) "
+                + "VALUES ('shop.example', 40, 10, '2026-01-05T08:00:00Z') "
+                + "ON CONFLICT (sender) DO UPDATE SET received = 40, fetched = 10, first_seen = '2026-01-05T08:00:00Z'")
+                .update();
+        jdbc.sql("INSERT INTO sender_reputation (sender, received, first_seen) "
+                + "VALUES ('deals@shop.example', 3, '2026-11-20T10:30:00Z') "
+                + "ON CONFLICT (sender) DO UPDATE SET first_seen = '2026-11-20T10:30:00Z'").update();
         String[] many = new String[10];
         many[0] = BOB;
         for (int i = 1; i < 10; i++) {
@@ -87,7 +92,9 @@ class RequestDecisionTest {
 
         mvc.perform(get("/api/v1/inbox/requests/" + bulk).with(jwt().jwt(j -> j.subject(BOB))))
                 .andExpect(status().isOk())
-                .andExpect(jsonPath("$.verified_sender").value(true))
+                .andExpect(jsonPath("$.verified_sender").doesNotExist())
+                .andExpect(jsonPath("$.sender_first_seen").value("2026-11-20T10:30:00Z"))
+                .andExpect(jsonPath("$.domain_first_seen").value("2026-01-05T08:00:00Z"))
                 .andExpect(jsonPath("$.bulk").value(true))
                 .andExpect(jsonPath("$.subject").value("Offer"))
                 .andExpect(jsonPath("$.size").value(1234))

@@ -34,7 +34,7 @@ class OutcomeReporter {
     private static final Logger log = LoggerFactory.getLogger(OutcomeReporter.class);
     private static final int BATCH = 50;
 
-    private record Due(UUID id, String messageId, String recipientDomain, String state, String receipt,
+    private record Due(UUID id, String messageId, String notificationId, String recipientDomain, String state, String receipt,
             String lastError, int attempts, Instant sentAt) {
     }
 
@@ -57,11 +57,12 @@ class OutcomeReporter {
         Instant now = clock.instant();
         List<Due> due = tx.execute(status -> {
             List<Due> rows = jdbc.sql("""
-                    SELECT id, message_id, recipient_domain, state, receipt, last_error, report_attempts, sent_at
+                    SELECT id, message_id, notification_id, recipient_domain, state, receipt, last_error, report_attempts, sent_at
                     FROM notification WHERE report_due AND report_next_at <= ?
                     ORDER BY report_next_at LIMIT ? FOR UPDATE SKIP LOCKED""")
                     .params(Timestamp.from(now), BATCH)
                     .query((rs, n) -> new Due(rs.getObject("id", UUID.class), rs.getString("message_id"),
+                            rs.getString("notification_id"),
                             rs.getString("recipient_domain"), rs.getString("state"), rs.getString("receipt"),
                             rs.getString("last_error"), rs.getInt("report_attempts"),
                             rs.getTimestamp("sent_at") == null ? null : rs.getTimestamp("sent_at").toInstant()))
@@ -78,6 +79,7 @@ class OutcomeReporter {
     private void report(Due d) {
         Map<String, Object> outcome = new LinkedHashMap<>();
         outcome.put("message_id", d.messageId());
+        outcome.put("notification_id", d.notificationId());
         outcome.put("recipient_domain", d.recipientDomain());
         if ("sent".equals(d.state())) {
             outcome.put("result", "notified");

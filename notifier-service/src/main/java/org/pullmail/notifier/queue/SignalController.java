@@ -21,13 +21,14 @@ import org.springframework.web.bind.annotation.RestController;
 import tools.jackson.databind.JsonNode;
 
 /**
- * Takes signal requests from the outbox into the durable queue. Idempotent on (message, recipient
- * domain): the outbox's relay may hand the same signal over more than once.
+ * Takes signal requests from the outbox into the durable queue. Idempotent on the notification's id and
+ * recipient domain: the outbox's relay may hand the same signal over more than once.
  */
 @RestController
 class SignalController {
 
-    record SignalRequest(String recipientDomain, JsonNode notification) {
+    /** messageId: the outbox's message, which may be announced in several notifications to one domain. */
+    record SignalRequest(String recipientDomain, String messageId, JsonNode notification) {
     }
 
     private final JdbcClient jdbc;
@@ -49,8 +50,9 @@ class SignalController {
         }
         String payload = signal.notification().toString();
         Notification notification = PmpJson.readNotification(payload.getBytes(StandardCharsets.UTF_8));
-        if (!notification.recipientDomain().equals(signal.recipientDomain())
-                || !Addresses.isValidDomain(signal.recipientDomain())) {
+        boolean allInDomain = notification.recipients().stream()
+                .allMatch(r -> Addresses.domainOf(r.address()).equals(signal.recipientDomain()));
+        if (!allInDomain || !Addresses.isValidDomain(signal.recipientDomain())) {
             throw ApiProblem.invalid("the notification's recipients are not in " + signal.recipientDomain());
         }
         Instant now = clock.instant();
@@ -58,13 +60,15 @@ class SignalController {
         if (notification.expiresAt().isBefore(giveUp)) {
             giveUp = notification.expiresAt();
         }
+        // an outbox from before notifications had ids of their own sent the message id as the notification id
+        String messageId = signal.messageId() == null ? notification.id() : signal.messageId();
         jdbc.sql("""
-                INSERT INTO notification (id, message_id, sender, recipient_domain, payload, state, next_attempt_at,
-                                          give_up_at, created_at)
-                VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?)
-                ON CONFLICT (message_id, recipient_domain) DO NOTHING""")
-                .params(org.pullmail.service.TimeOrderedIds.next(), notification.id(), notification.from(), signal.recipientDomain(), payload,
-                        Timestamp.from(now), Timestamp.from(giveUp), Timestamp.from(now))
+                INSERT INTO notification (id, message_id, notification_id, sender, recipient_domain, payload, state,
+                                          next_attempt_at, give_up_at, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)
+                ON CONFLICT (notification_id, recipient_domain) DO NOTHING""")
+                .params(org.pullmail.service.TimeOrderedIds.next(), messageId, notification.id(), notification.from(),
+                        signal.recipientDomain(), payload, Timestamp.from(now), Timestamp.from(giveUp), Timestamp.from(now))
                 .update();
         sender.nudge();
         return ResponseEntity.accepted().build();

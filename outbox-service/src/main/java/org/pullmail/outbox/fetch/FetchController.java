@@ -5,12 +5,16 @@ import java.io.InputStream;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
+import org.pullmail.outbox.OutboxProperties;
 import org.pullmail.outbox.delivery.CapabilityToken;
-import org.pullmail.protocol.Addresses;
+import org.pullmail.outbox.delivery.DeliveryState;
 import org.pullmail.protocol.Pmp;
 import org.pullmail.protocol.ProblemType;
 import org.pullmail.protocol.ProtocolException;
@@ -41,7 +45,7 @@ import jakarta.servlet.http.HttpServletRequest;
 class FetchController {
 
     private record Delivery(UUID id, String recipient, String recipientDomain, String state, byte[] content,
-            String digest, long size, Instant expiresAt, Instant recalledAt) {
+            String digest, long size, Instant expiresAt, Instant recalledAt, Instant storedAt) {
     }
 
     private final JdbcClient jdbc;
@@ -49,11 +53,14 @@ class FetchController {
     private final PmpVerifier verifier;
     private final DiscoveryClient discovery;
     private final PullmailProperties pullmail;
+    private final OutboxProperties outbox;
     private final Clock clock;
     private final io.micrometer.core.instrument.MeterRegistry meters;
 
     FetchController(JdbcClient jdbc, TransactionTemplate tx, PmpVerifier verifier, DiscoveryClient discovery,
-            PullmailProperties pullmail, Clock clock, io.micrometer.core.instrument.MeterRegistry meters) {
+            PullmailProperties pullmail, OutboxProperties outbox, Clock clock,
+            io.micrometer.core.instrument.MeterRegistry meters) {
+        this.outbox = outbox;
         this.meters = meters;
         meters.counter("pullmail.fetches.served");
         this.jdbc = jdbc;
@@ -76,6 +83,12 @@ class FetchController {
         if ("declined".equals(delivery.state()) || "spam".equals(delivery.state())) {
             throw new ProtocolException(ProblemType.NOT_FOUND, "no such message for this capability");
         }
+        if ("stored".equals(delivery.state()) && delivery.storedAt() != null
+                && delivery.storedAt().plus(outbox.storedTokenGrace()).isBefore(clock.instant())) {
+            throw new ProtocolException(ProblemType.ALREADY_STORED,
+                    "your domain reported this message stored at " + delivery.storedAt()
+                            + "; its token fetched for " + outbox.storedTokenGrace() + " after that");
+        }
         jdbc.sql("""
                 UPDATE delivery SET state = 'fetched', fetched_at = :now, notified_at = COALESCE(notified_at, :now)
                 WHERE id = :id AND state IN ('queued', 'notified')""")
@@ -90,37 +103,77 @@ class FetchController {
 
     @PostMapping(Pmp.FETCH_PATH + "/{id}/status")
     ResponseEntity<Void> status(@PathVariable String id, HttpServletRequest request) throws ProtocolException {
+        String contentType = request.getContentType();
+        if (contentType == null || !contentType.toLowerCase(java.util.Locale.ROOT).startsWith(Pmp.MEDIA_TYPE_JSON)) {
+            throw new ProtocolException(ProblemType.UNSUPPORTED_MEDIA_TYPE, "a status report is application/json");
+        }
         byte[] body = readBody(request);
         Delivery delivery = authorize(id, request, body, SignatureProfile.STATUS);
         StatusReport report = PmpJson.readStatusReport(body);
         UUID messageId = UUID.fromString(id);
-        for (StatusReport.RecipientStatus r : report.recipients()) {
-            boolean ours = Addresses.domainOf(r.address()).equals(delivery.recipientDomain())
-                    && jdbc.sql("SELECT count(*) FROM delivery WHERE message_id = ? AND recipient = ?")
-                            .params(messageId, r.address()).query(Integer.class).single() == 1;
-            if (!ours) {
-                throw new ProtocolException(ProblemType.WRONG_DOMAIN,
-                        r.address() + " is not a recipient of this message in " + delivery.recipientDomain());
-            }
-        }
         Timestamp now = Timestamp.from(clock.instant());
-        tx.executeWithoutResult(s -> {
+        ProtocolException refusal = tx.execute(s -> {
+            // the named deliveries of this message in the token's domain, locked: two reports for one
+            // recipient are judged one after the other
+            Map<String, DeliveryState> states = new HashMap<>();
+            jdbc.sql("""
+                    SELECT recipient, state FROM delivery
+                    WHERE message_id = :id AND recipient_domain = :domain AND recipient IN (:recipients)
+                    FOR UPDATE""")
+                    .param("id", messageId).param("domain", delivery.recipientDomain())
+                    .param("recipients", report.recipients().stream().map(StatusReport.RecipientStatus::address).toList())
+                    .query(rs -> {
+                        states.put(rs.getString("recipient"), DeliveryState.of(rs.getString("state")));
+                    });
             for (StatusReport.RecipientStatus r : report.recipients()) {
+                if (!states.containsKey(r.address())) {
+                    return new ProtocolException(ProblemType.WRONG_DOMAIN,
+                            r.address() + " is not a recipient of this message in " + delivery.recipientDomain());
+                }
+            }
+            // all or nothing: judged in order (an address may be named twice), applied only if all are allowed
+            List<StatusReport.RecipientStatus> changes = new ArrayList<>();
+            for (StatusReport.RecipientStatus r : report.recipients()) {
+                DeliveryState current = states.get(r.address());
+                switch (current.onReport(r.status())) {
+                    case APPLY -> {
+                        changes.add(r);
+                        states.put(r.address(), DeliveryState.reported(r.status()));
+                    }
+                    case REPEAT -> {
+                    }
+                    case CONFLICT -> {
+                        return new ProtocolException(ProblemType.STATUS_CONFLICT, r.address() + " is "
+                                + current.wire() + ": a report of " + r.status().name().toLowerCase(java.util.Locale.ROOT)
+                                + " cannot follow it");
+                    }
+                }
+            }
+            for (StatusReport.RecipientStatus r : changes) {
                 String sql = switch (r.status()) {
                     case STORED -> """
                             UPDATE delivery SET state = 'stored', stored_at = :now, fetched_at = COALESCE(fetched_at, :now),
                                    notified_at = COALESCE(notified_at, :now)
-                            WHERE message_id = :id AND recipient = :r AND state IN ('queued', 'notified', 'fetched')""";
+                            WHERE message_id = :id AND recipient = :r""";
                     case DECLINED -> """
-                            UPDATE delivery SET state = 'declined', declined_at = :now, detail = 'declined by the recipient'
-                            WHERE message_id = :id AND recipient = :r AND state IN ('queued', 'notified')""";
+                            UPDATE delivery SET state = 'declined', declined_at = :now, detail = 'declined by the recipient',
+                                   notified_at = COALESCE(notified_at, :now)
+                            WHERE message_id = :id AND recipient = :r""";
+                    // a complaint about stored mail keeps when it was stored
                     case SPAM -> """
-                            UPDATE delivery SET state = 'spam', declined_at = :now, detail = 'reported as spam'
-                            WHERE message_id = :id AND recipient = :r AND state IN ('queued', 'notified')""";
+                            UPDATE delivery SET declined_at = :now, notified_at = COALESCE(notified_at, :now),
+                                   detail = CASE WHEN state = 'stored' THEN 'reported as spam after delivery'
+                                                 ELSE 'reported as spam' END,
+                                   state = 'spam'
+                            WHERE message_id = :id AND recipient = :r""";
                 };
                 jdbc.sql(sql).param("now", now).param("id", messageId).param("r", r.address()).update();
             }
+            return null;
         });
+        if (refusal != null) {
+            throw refusal;
+        }
         return ResponseEntity.noContent().build();
     }
 
@@ -143,14 +196,15 @@ class FetchController {
         byte[] hash = CapabilityToken.hash(authorization.substring(prefix.length()).trim());
         Delivery delivery = jdbc.sql("""
                 SELECT d.id, d.recipient, d.recipient_domain, d.state, m.content, m.digest, m.size, m.expires_at,
-                       m.recalled_at
+                       m.recalled_at, d.stored_at
                 FROM delivery d JOIN message m ON m.id = d.message_id
                 WHERE d.token_hash = ? AND d.message_id = ?""")
                 .params(hash, messageId)
                 .query((rs, n) -> new Delivery(rs.getObject("id", UUID.class), rs.getString("recipient"),
                         rs.getString("recipient_domain"), rs.getString("state"), rs.getBytes("content"),
                         rs.getString("digest"), rs.getLong("size"), rs.getTimestamp("expires_at").toInstant(),
-                        rs.getTimestamp("recalled_at") == null ? null : rs.getTimestamp("recalled_at").toInstant()))
+                        rs.getTimestamp("recalled_at") == null ? null : rs.getTimestamp("recalled_at").toInstant(),
+                        rs.getTimestamp("stored_at") == null ? null : rs.getTimestamp("stored_at").toInstant()))
                 .optional()
                 .orElseThrow(() -> new ProtocolException(ProblemType.NOT_FOUND, "no such message for this capability"));
         verifier.verify(view(request), body, profile, kid -> discovery.key(delivery.recipientDomain(), kid));

@@ -22,6 +22,7 @@ import org.pullmail.outbox.message.MessageViews.SentMessage;
 import org.pullmail.outbox.sender.SenderAccount;
 import org.pullmail.protocol.Addresses;
 import org.pullmail.protocol.Notification;
+import org.pullmail.protocol.NotificationBatches;
 import org.pullmail.protocol.Pmp;
 import org.pullmail.protocol.ProtocolException;
 import org.pullmail.protocol.http.ContentDigest;
@@ -96,47 +97,43 @@ class MessageService {
                 .update();
 
         Map<String, List<Notification.Recipient>> byDomain = new LinkedHashMap<>();
+        Map<String, String> kinds = new LinkedHashMap<>();
+        Map<String, byte[]> tokenHashes = new LinkedHashMap<>();
         for (String recipient : all) {
             CapabilityToken token = CapabilityToken.generate();
-            String kind = to.contains(recipient) ? "to" : cc.contains(recipient) ? "cc" : "bcc";
-            jdbc.sql("""
-                    INSERT INTO delivery (id, message_id, recipient, recipient_domain, kind, token_hash, state, queued_at)
-                    VALUES (?, ?, ?, ?, ?, ?, 'queued', ?)""")
-                    .params(org.pullmail.service.TimeOrderedIds.next(), id, recipient, Addresses.domainOf(recipient), kind, token.hash(),
-                            Timestamp.from(accepted))
-                    .update();
+            kinds.put(recipient, to.contains(recipient) ? "to" : cc.contains(recipient) ? "cc" : "bcc");
+            tokenHashes.put(recipient, token.hash());
             byDomain.computeIfAbsent(Addresses.domainOf(recipient), d -> new ArrayList<>())
                     .add(new Notification.Recipient(recipient, token.value()));
         }
         String fetchUrl = pullmail.fetchBase() + id.toString();
+        Notification announcement = new Notification(id.toString(), sender, List.of(), preview(message.subject()),
+                bytes.length, digest, fetchUrl, now, expires);
         for (var entry : byDomain.entrySet()) {
-            // one notification per recipient domain; each recipient has its own token
-            for (List<Notification.Recipient> chunk : chunks(entry.getValue())) {
-                Notification notification = new Notification(id.toString(), sender, chunk, preview(message.subject()),
-                        bytes.length, digest, fetchUrl, now, expires);
+            // one notification per recipient domain, or several when the recipients do not fit in 4 KiB;
+            // each has its own id and each recipient its own token
+            for (Notification notification : NotificationBatches.split(announcement, entry.getValue())) {
                 jdbc.sql("""
-                        INSERT INTO signal_request (id, message_id, recipient_domain, payload, expires_at, next_attempt_at)
-                        VALUES (?, ?, ?, ?, ?, ?)""")
-                        .params(org.pullmail.service.TimeOrderedIds.next(), id, entry.getKey(),
+                        INSERT INTO signal_request (id, message_id, notification_id, recipient_domain, payload, expires_at,
+                                                    next_attempt_at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?)""")
+                        .params(org.pullmail.service.TimeOrderedIds.next(), id, notification.id(), entry.getKey(),
                                 new String(PmpJson.write(notification), StandardCharsets.UTF_8),
                                 Timestamp.from(expires), Timestamp.from(now))
                         .update();
+                for (Notification.Recipient r : notification.recipients()) {
+                    jdbc.sql("""
+                            INSERT INTO delivery (id, message_id, notification_id, recipient, recipient_domain, kind, token_hash,
+                                                  state, queued_at)
+                            VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?)""")
+                            .params(org.pullmail.service.TimeOrderedIds.next(), id, notification.id(), r.address(),
+                                    entry.getKey(), kinds.get(r.address()), tokenHashes.get(r.address()), Timestamp.from(accepted))
+                            .update();
+                }
             }
         }
         events.publishEvent(new org.pullmail.outbox.signal.SignalRelay.SignalsQueued());
         return find(sender, id);
-    }
-
-    /**
-     * A notification is at most 4 KiB, so a domain with very many recipients of one message gets them
-     * in several notifications (each about 80 bytes a recipient; 30 fit comfortably).
-     */
-    private static List<List<Notification.Recipient>> chunks(List<Notification.Recipient> recipients) {
-        List<List<Notification.Recipient>> chunks = new ArrayList<>();
-        for (int i = 0; i < recipients.size(); i += 30) {
-            chunks.add(recipients.subList(i, Math.min(recipients.size(), i + 30)));
-        }
-        return chunks;
     }
 
     private void checkLimits(String sender, SenderAccount.Limits limits, int recipients, long size) {

@@ -32,7 +32,8 @@ class OutcomeController {
      * result: {@code notified} (the recipient domain answered, at {@code notifiedAt}) or {@code failed} (the
      * notifier gave up).
      */
-    record Outcome(@NotNull UUID messageId, @NotBlank String recipientDomain, @NotBlank String result, String detail,
+    record Outcome(@NotNull UUID messageId, String notificationId, @NotBlank String recipientDomain,
+            @NotBlank String result, String detail,
             List<RecipientOutcome> recipients, java.time.Instant notifiedAt) {
     }
 
@@ -49,10 +50,16 @@ class OutcomeController {
     ResponseEntity<Void> report(@Valid @RequestBody Outcome outcome) {
         Timestamp now = Timestamp.from(clock.instant());
         switch (outcome.result()) {
+            // only the recipients that this notification carried (a notifier from before notifications had
+            // ids of their own reports none: then every recipient in the domain)
             case "failed" -> jdbc.sql("""
-                    UPDATE delivery SET state = 'failed', failed_at = ?, detail = ?
-                    WHERE message_id = ? AND recipient_domain = ? AND state = 'queued'""")
-                    .params(now, outcome.detail(), outcome.messageId(), outcome.recipientDomain()).update();
+                    UPDATE delivery SET state = 'failed', failed_at = :now, detail = :detail
+                    WHERE message_id = :message AND recipient_domain = :domain AND state = 'queued'
+                      AND (CAST(:notification AS text) IS NULL
+                           OR coalesce(notification_id, message_id::text) = :notification)""")
+                    .param("now", now).param("detail", outcome.detail()).param("message", outcome.messageId())
+                    .param("domain", outcome.recipientDomain()).param("notification", outcome.notificationId())
+                    .update();
             case "notified" -> {
                 for (RecipientOutcome r : outcome.recipients() == null ? List.<RecipientOutcome>of() : outcome.recipients()) {
                     switch (r.outcome()) {
@@ -73,8 +80,20 @@ class OutcomeController {
                                 UPDATE delivery SET state = 'declined', declined_at = ?, detail = 'blocked by the recipient'
                                 WHERE message_id = ? AND recipient = ? AND state IN ('queued', 'failed')""")
                                 .params(now, outcome.messageId(), r.address()).update();
-                        default -> throw ApiProblem.invalid("unknown recipient outcome " + r.outcome());
+                        // an outcome this version does not know counts as accepted (PROTOCOL.md 3.4)
+                        default -> { }
                     }
+                }
+                // a recipient the receipt did not list (or an unreadable receipt) counts as accepted too: the
+                // receiver holds the token and may still fetch (PROTOCOL.md 3.4)
+                if (outcome.notificationId() != null) {
+                    jdbc.sql("""
+                            UPDATE delivery SET state = 'notified', notified_at = COALESCE(notified_at, :at)
+                            WHERE message_id = :message AND recipient_domain = :domain
+                              AND coalesce(notification_id, message_id::text) = :notification AND state = 'queued'""")
+                            .param("at", outcome.notifiedAt() == null ? now : Timestamp.from(outcome.notifiedAt()))
+                            .param("message", outcome.messageId()).param("domain", outcome.recipientDomain())
+                            .param("notification", outcome.notificationId()).update();
                 }
             }
             default -> throw ApiProblem.invalid("result is notified or failed");

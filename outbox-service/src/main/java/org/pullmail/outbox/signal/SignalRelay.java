@@ -26,8 +26,8 @@ import org.springframework.transaction.support.TransactionTemplate;
 /**
  * The relay of the transactional outbox: hands signal requests to the notifier. A batch is claimed
  * with {@code FOR UPDATE SKIP LOCKED} and leased (its next attempt pushed out) in a short
- * transaction; the HTTP calls run outside any transaction. The notifier is idempotent on
- * (message, recipient domain), so a hand-over repeated after a crash does no harm.
+ * transaction; the HTTP calls run outside any transaction. The notifier is idempotent on the
+ * notification's id and recipient domain, so a hand-over repeated after a crash does no harm.
  */
 @Component
 public class SignalRelay {
@@ -36,7 +36,7 @@ public class SignalRelay {
     private static final Duration LEASE = Duration.ofSeconds(30);
     private static final int BATCH = 50;
 
-    private record Claimed(UUID id, String recipientDomain, String payload, int attempts) {
+    private record Claimed(UUID id, UUID messageId, String recipientDomain, String payload, int attempts) {
     }
 
     private final JdbcClient jdbc;
@@ -78,11 +78,12 @@ public class SignalRelay {
         Instant now = clock.instant();
         return tx.execute(status -> {
             List<Claimed> claimed = jdbc.sql("""
-                    SELECT id, recipient_domain, payload, attempts FROM signal_request
+                    SELECT id, message_id, recipient_domain, payload, attempts FROM signal_request
                     WHERE handed_over_at IS NULL AND next_attempt_at <= ?
                     ORDER BY next_attempt_at LIMIT ? FOR UPDATE SKIP LOCKED""")
                     .params(Timestamp.from(now), BATCH)
-                    .query((rs, n) -> new Claimed(rs.getObject("id", UUID.class), rs.getString("recipient_domain"),
+                    .query((rs, n) -> new Claimed(rs.getObject("id", UUID.class), rs.getObject("message_id", UUID.class),
+                            rs.getString("recipient_domain"),
                             rs.getString("payload"), rs.getInt("attempts")))
                     .list();
             for (Claimed c : claimed) {
@@ -94,7 +95,9 @@ public class SignalRelay {
     }
 
     private void handOver(Claimed signal) {
-        String body = "{\"recipient_domain\":\"" + signal.recipientDomain() + "\",\"notification\":" + signal.payload() + "}";
+        // the payload is the notification's JSON as stored; the domain and the message id are plain tokens
+        String body = "{\"recipient_domain\":\"" + signal.recipientDomain() + "\",\"message_id\":\""
+                + signal.messageId() + "\",\"notification\":" + signal.payload() + "}";
         try {
             HttpResponse<String> response = http.send(HttpRequest.newBuilder(
                             URI.create(outbox.notifierUrl() + "/internal/v1/signals"))

@@ -1,12 +1,24 @@
 package org.pullmail.protocol.json;
 
+import java.time.Instant;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeFormatterBuilder;
+import java.time.format.DateTimeParseException;
+import java.util.regex.Pattern;
+
 import com.fasterxml.jackson.annotation.JsonInclude;
 
 import tools.jackson.core.JacksonException;
+import tools.jackson.core.JsonParser;
+import tools.jackson.core.JsonToken;
+import tools.jackson.databind.DeserializationContext;
 import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.PropertyNamingStrategies;
+import tools.jackson.databind.ValueDeserializer;
 import tools.jackson.databind.cfg.DateTimeFeature;
+import tools.jackson.databind.cfg.EnumFeature;
 import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.module.SimpleModule;
 
 import org.pullmail.protocol.DiscoveryDocument;
 import org.pullmail.protocol.Notification;
@@ -18,6 +30,8 @@ import org.pullmail.protocol.StatusReport;
 /**
  * The JSON codec of PMP/1: snake_case members, RFC 3339 timestamps, absent members for nulls,
  * unknown members ignored (so later minor versions can add fields), and limits checked on read.
+ * An enum value this version does not know fails the read, unless the enum names a default for it
+ * (a receipt's unknown outcome counts as {@code accepted}, PROTOCOL.md 3.4).
  */
 public final class PmpJson {
 
@@ -25,7 +39,9 @@ public final class PmpJson {
             .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            .enable(EnumFeature.READ_UNKNOWN_ENUM_VALUES_USING_DEFAULT_VALUE)
             .disable(DateTimeFeature.WRITE_DATES_AS_TIMESTAMPS)
+            .addModule(new SimpleModule("pmp-timestamps").addDeserializer(Instant.class, new Rfc3339Instant()))
             .changeDefaultPropertyInclusion(incl -> incl.withValueInclusion(JsonInclude.Include.NON_NULL))
             .build();
 
@@ -73,6 +89,38 @@ public final class PmpJson {
             return value;
         } catch (JacksonException e) {
             throw new ProtocolException(onError, "malformed JSON: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    /**
+     * A timestamp is an RFC 3339 date-time string (PROTOCOL.md 1): {@code T} and {@code Z} in either
+     * case, 1 to 9 fraction digits, {@code Z} or a {@code ±hh:mm} offset. Jackson's own reader would
+     * also take numbers as epoch seconds and strings padded with spaces, which no PMP/1 peer sends;
+     * accepting them would make a lenient reading part of the protocol.
+     */
+    private static final class Rfc3339Instant extends ValueDeserializer<Instant> {
+
+        private static final Pattern DATE_TIME = Pattern.compile(
+                "\\d{4}-\\d{2}-\\d{2}[Tt]\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,9})?([Zz]|[+-]\\d{2}:\\d{2})");
+        /** Converts offsets to UTC and reads a leap second (23:59:60) as 23:59:59. */
+        private static final DateTimeFormatter INSTANT = new DateTimeFormatterBuilder()
+                .parseCaseInsensitive().appendInstant().toFormatter();
+
+        @Override
+        public Instant deserialize(JsonParser parser, DeserializationContext context) throws JacksonException {
+            if (!parser.hasToken(JsonToken.VALUE_STRING)) {
+                return context.reportInputMismatch(Instant.class, "a timestamp is an RFC 3339 string");
+            }
+            String text = parser.getString();
+            if (DATE_TIME.matcher(text).matches()) {
+                try {
+                    return INSTANT.parse(text, Instant::from);
+                } catch (DateTimeParseException e) {
+                    // a well-formed string naming no instant, like February 30: refused below
+                }
+            }
+            throw context.weirdStringException(text, Instant.class,
+                    "not an RFC 3339 date-time like 2026-11-26T12:00:00Z");
         }
     }
 }

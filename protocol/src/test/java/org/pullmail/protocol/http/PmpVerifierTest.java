@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.security.PublicKey;
 import java.time.Clock;
 import java.time.Duration;
@@ -85,17 +86,85 @@ class PmpVerifierTest {
         assertRefused(copy(request, "Content-Type", "text/plain"), BODY, ProblemType.SIGNATURE_INVALID);
     }
 
+    /** Signs with {@code components} under {@code label}, as a peer that ignores the profile would. */
+    HttpRequestView signedWith(HttpRequestView request, List<String> components, String label) throws Exception {
+        Map<String, Object> params = new LinkedHashMap<>();
+        params.put("created", NOW.getEpochSecond());
+        params.put("keyid", "alpha.test/1");
+        params.put("nonce", "0123456789abcdefghij");
+        params.put("alg", "ed25519");
+        var fields = HttpSignatures.sign(request, label, HttpSignatures.coverage(components, params),
+                Ed25519Keys.privateKey(alpha));
+        return request.header("Signature-Input", fields.signatureInput()).header("Signature", fields.signature());
+    }
+
+    static final byte[] TAMPERED = "{\"id\":\"m2\"}".getBytes(StandardCharsets.UTF_8);
+
+    // PROTOCOL.md 3.3: the signature covers the Content-Digest header, not the body itself, so a tampered
+    // body is caught by the signature only when its digest was recomputed, else by the digest check
+
     @Test
-    void refusesAChangedBody() {
+    void aTamperedBodyWithItsOriginalContentDigestIsDigestMismatch() {
         HttpRequestView request = signed(notification(BODY), alpha, clock);
-        assertRefused(request, "{\"id\":\"m2\"}".getBytes(StandardCharsets.UTF_8), ProblemType.DIGEST_MISMATCH);
+        assertRefused(request, TAMPERED, ProblemType.DIGEST_MISMATCH);
     }
 
     @Test
-    void refusesAChangedBodyWithARecomputedDigest() {
-        byte[] other = "{\"id\":\"m2\"}".getBytes(StandardCharsets.UTF_8);
+    void aTamperedBodyWithARecomputedContentDigestIsSignatureInvalid() {
         HttpRequestView request = signed(notification(BODY), alpha, clock);
-        assertRefused(copy(request, "Content-Digest", ContentDigest.sha256(other)), other, ProblemType.SIGNATURE_INVALID);
+        assertRefused(copy(request, "Content-Digest", ContentDigest.sha256(TAMPERED)), TAMPERED,
+                ProblemType.SIGNATURE_INVALID);
+    }
+
+    @Test
+    void aMissingContentDigestIsSignatureInvalidWhenTheSignatureCoversIt() {
+        HttpRequestView request = signed(notification(BODY), alpha, clock);
+        assertRefused(copy(request, "Content-Digest", null), BODY, ProblemType.SIGNATURE_INVALID);
+    }
+
+    @Test
+    void aMissingContentDigestIsSignatureProfileWhenTheSignatureDoesNotCoverIt() throws Exception {
+        HttpRequestView request = signedWith(new HttpRequestView("POST", NOTIFY).header("Content-Type", "application/json"),
+                List.of("@method", "@target-uri", "content-type"), "pmp");
+        assertRefused(request, BODY, ProblemType.SIGNATURE_PROFILE);
+    }
+
+    @Test
+    void aSignatureWithoutThePmpLabelIsSignatureProfile() throws Exception {
+        HttpRequestView request = signedWith(notification(BODY), SignatureProfile.NOTIFICATION.components(), "sig1");
+        assertRefused(request, BODY, ProblemType.SIGNATURE_PROFILE);
+    }
+
+    @Test
+    void aSignedContentDigestWithoutSha256OrSha512IsMalformedRequest() throws Exception {
+        HttpRequestView request = signedWith(new HttpRequestView("POST", NOTIFY)
+                .header("Content-Type", "application/json").header("Content-Digest", "md5=:AAAAAAAAAAAAAAAAAAAAAA==:"),
+                SignatureProfile.NOTIFICATION.components(), "pmp");
+        assertRefused(request, BODY, ProblemType.MALFORMED_REQUEST);
+    }
+
+    @Test
+    void aSignedSha512ContentDigestIsAccepted() throws Exception {
+        byte[] sha512 = MessageDigest.getInstance("SHA-512").digest(BODY);
+        HttpRequestView request = signedWith(new HttpRequestView("POST", NOTIFY)
+                .header("Content-Type", "application/json")
+                .header("Content-Digest", ContentDigest.fieldValue("sha-512", sha512)),
+                SignatureProfile.NOTIFICATION.components(), "pmp");
+        verifier.verify(request, BODY, SignatureProfile.NOTIFICATION, alphaKeys());
+    }
+
+    @Test
+    void theSignatureIsCheckedBeforeTheDigest() {
+        Clock stale = Clock.fixed(NOW.minus(Duration.ofMinutes(10)), ZoneOffset.UTC);
+        assertRefused(signed(notification(BODY), alpha, stale), TAMPERED, ProblemType.SIGNATURE_EXPIRED);
+    }
+
+    @Test
+    void theDigestIsCheckedBeforeTheNonce() throws Exception {
+        HttpRequestView request = signed(notification(BODY), alpha, clock);
+        verifier.verify(request, BODY, SignatureProfile.NOTIFICATION, alphaKeys());
+        assertRefused(request, TAMPERED, ProblemType.DIGEST_MISMATCH);
+        assertRefused(request, BODY, ProblemType.NONCE_REUSED);
     }
 
     @Test

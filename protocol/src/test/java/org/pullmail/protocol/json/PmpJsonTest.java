@@ -9,9 +9,15 @@ import java.util.ArrayList;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.pullmail.protocol.Notification;
+import org.pullmail.protocol.NotificationReceipt;
+import org.pullmail.protocol.NotificationReceipt.Outcome;
 import org.pullmail.protocol.ProblemType;
 import org.pullmail.protocol.ProtocolException;
+import org.pullmail.protocol.StatusReport;
 
 class PmpJsonTest {
 
@@ -82,9 +88,150 @@ class PmpJsonTest {
         assertInvalid(good.replace("https://alpha.test/pmp/v1/messages/m-1", "file:///etc/passwd"), ProblemType.INVALID_NOTIFICATION);
         assertInvalid(good.replace("2026-11-26T13:00:00Z", "2026-11-26T11:00:00Z"), ProblemType.INVALID_NOTIFICATION);
         assertInvalid(good.replace("\"sent_at\":\"2026-11-26T12:00:00Z\"", "\"sent_at\":\"yesterday\""), ProblemType.INVALID_NOTIFICATION);
-        assertInvalid(good.replace("\"recipients\":[", "\"recipients\":[{\"address\":\"eve@gamma.test\",\"token\":\"" + TOKEN + "\"},"),
-                ProblemType.INVALID_NOTIFICATION);
         assertInvalid(good.replace("\"recipients\":[", "\"recipients\":[{\"address\":\"bob@beta.test\",\"token\":\"" + TOKEN + "\"},"),
                 ProblemType.INVALID_NOTIFICATION);
+    }
+
+    /** The valid notification's JSON with {@code sent_at} written as {@code value} (raw JSON). */
+    static byte[] sentAt(String rawJsonValue) {
+        String good = new String(PmpJson.write(valid("hi", bob())), StandardCharsets.UTF_8);
+        return good.replace("\"sent_at\":\"2026-11-26T12:00:00Z\"", "\"sent_at\":" + rawJsonValue)
+                .getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void writesTimestampsInUtcWithZ() {
+        Notification n = new Notification("m-1", "alice@alpha.test", bob(), null, 18, DIGEST,
+                "https://alpha.test/pmp/v1/messages/m-1", SENT.plusMillis(500), SENT.plusSeconds(3600));
+        assertThat(new String(PmpJson.write(n), StandardCharsets.UTF_8))
+                .contains("\"sent_at\":\"2026-11-26T12:00:00.500Z\"", "\"expires_at\":\"2026-11-26T13:00:00Z\"");
+    }
+
+    /** PROTOCOL.md 1: the RFC 3339 forms a receiver accepts, each read as the same instant (12:00:00 UTC, plus a fraction). */
+    @ParameterizedTest
+    @CsvSource({
+            "2026-11-26T12:00:00Z,             2026-11-26T12:00:00Z",
+            "2026-11-26T12:00:00.5Z,           2026-11-26T12:00:00.500Z",
+            "2026-11-26T12:00:00.123456789Z,   2026-11-26T12:00:00.123456789Z",
+            "2026-11-26T14:00:00+02:00,        2026-11-26T12:00:00Z",
+            "2026-11-26T07:00:00-05:00,        2026-11-26T12:00:00Z",
+            "2026-11-26T12:00:00+00:00,        2026-11-26T12:00:00Z",
+            "2026-11-26T12:00:00-00:00,        2026-11-26T12:00:00Z",
+            "2026-11-26T12:00:00z,             2026-11-26T12:00:00Z",
+            "2026-11-26t12:00:00Z,             2026-11-26T12:00:00Z"})
+    void acceptsTheseTimestampForms(String form, String instant) throws Exception {
+        assertThat(PmpJson.readNotification(sentAt("\"" + form + "\"")).sentAt()).isEqualTo(Instant.parse(instant));
+    }
+
+    @Test
+    void readsALeapSecondAsTheSecondBefore() throws Exception {
+        Notification n = valid("hi", bob());
+        Notification late = new Notification(n.id(), n.from(), n.recipients(), n.subject(), n.size(), n.digest(),
+                n.fetchUrl(), Instant.parse("2026-12-31T23:00:00Z"), Instant.parse("2027-01-01T00:00:00Z"));
+        String json = new String(PmpJson.write(late), StandardCharsets.UTF_8)
+                .replace("2026-12-31T23:00:00Z", "2026-12-31T23:59:60Z");
+        assertThat(PmpJson.readNotification(json.getBytes(StandardCharsets.UTF_8)).sentAt())
+                .isEqualTo(Instant.parse("2026-12-31T23:59:59Z"));
+    }
+
+    /** PROTOCOL.md 1: everything else is refused with 400 invalid-notification. */
+    @ParameterizedTest
+    @ValueSource(strings = {
+            "\"2026-11-26 12:00:00Z\"",           // a space instead of T
+            "\"2026-11-26T12:00:00\"",            // no zone
+            "\"2026-11-26T12:00Z\"",              // no seconds
+            "\"2026-11-26\"",                     // a date only
+            "\"2026-11-26T12:00:00+0200\"",       // an offset without a colon
+            "\"2026-11-26T12:00:00+02\"",         // an offset without minutes
+            "\"2026-11-26T12:00:00+19:00\"",      // an offset beyond ±18:00
+            "\"2026-11-26T12:00:00.1234567891Z\"", // more than 9 fraction digits
+            "\"2026-11-26T12:00:00.Z\"",          // a point without digits
+            "\"2026-02-30T12:00:00Z\"",           // no such day
+            "\"2026-11-26T12:00:60Z\"",           // second 60 other than at 23:59
+            "\"+2026-11-26T12:00:00Z\"",          // a signed year
+            "\" 2026-11-26T12:00:00Z\"",          // padded
+            "\"2026-11-26T12:00:00Z \"",
+            "\"2026-11-26T14:00:00+02:00[Europe/Berlin]\"", // a zone name
+            "\"1795694400\"",                     // epoch seconds as a string
+            "1795694400",                          // epoch seconds as a number
+            "1795694400.5",
+            "\"\"",
+            "true"})
+    void refusesEveryOtherTimestampForm(String rawJsonValue) {
+        assertThatThrownBy(() -> PmpJson.readNotification(sentAt(rawJsonValue))).as(rawJsonValue)
+                .isInstanceOfSatisfying(ProtocolException.class,
+                        e -> assertThat(e.type()).isEqualTo(ProblemType.INVALID_NOTIFICATION));
+    }
+
+    @Test
+    void acceptsRecipientsOfSeveralDomainsTheReceiverThenRefusesAsForeign() throws Exception {
+        String good = new String(PmpJson.write(valid("hi", bob())), StandardCharsets.UTF_8);
+        String mixed = good.replace("\"recipients\":[",
+                "\"recipients\":[{\"address\":\"eve@gamma.test\",\"token\":\"" + TOKEN + "\"},");
+        Notification n = PmpJson.readNotification(mixed.getBytes(StandardCharsets.UTF_8));
+        assertThat(n.recipients()).hasSize(2);
+        assertThat(n.allRecipientsIn("beta.test")).isFalse();
+    }
+
+    @Test
+    void readsTheReceiptOfSection3_4() throws Exception {
+        String json = "{\"id\":\"m-1\",\"recipients\":[{\"address\":\"bob@beta.test\",\"outcome\":\"accepted\"},"
+                + "{\"address\":\"carol@beta.test\",\"outcome\":\"unknown\"},"
+                + "{\"address\":\"dave@beta.test\",\"outcome\":\"blocked\",\"since\":\"2026\"}],\"later\":1}";
+        NotificationReceipt receipt = PmpJson.read(json.getBytes(StandardCharsets.UTF_8), NotificationReceipt.class,
+                ProblemType.MALFORMED_REQUEST);
+        assertThat(receipt.id()).isEqualTo("m-1");
+        assertThat(receipt.recipients()).extracting(NotificationReceipt.RecipientOutcome::outcome)
+                .containsExactly(Outcome.ACCEPTED, Outcome.UNKNOWN, Outcome.BLOCKED);
+    }
+
+    @Test
+    void readsAnOutcomeThisVersionDoesNotKnowAsAccepted() throws Exception {
+        String json = "{\"id\":\"m-1\",\"recipients\":[{\"address\":\"bob@beta.test\",\"outcome\":\"quarantined\"}]}";
+        NotificationReceipt receipt = PmpJson.read(json.getBytes(StandardCharsets.UTF_8), NotificationReceipt.class,
+                ProblemType.MALFORMED_REQUEST);
+        assertThat(receipt.recipients().get(0).outcome()).isEqualTo(Outcome.ACCEPTED);
+    }
+
+    @Test
+    void writesEachOutcomeInLowercase() {
+        assertThat(PmpJson.writeString(new NotificationReceipt("m-1", List.of(
+                new NotificationReceipt.RecipientOutcome("bob@beta.test", Outcome.BLOCKED)))))
+                .isEqualTo("{\"id\":\"m-1\",\"recipients\":[{\"address\":\"bob@beta.test\",\"outcome\":\"blocked\"}]}");
+    }
+
+    @Test
+    void readsAStatusReport() throws Exception {
+        StatusReport report = PmpJson.readStatusReport(
+                "{\"recipients\":[{\"address\":\"bob@beta.test\",\"status\":\"spam\"}]}".getBytes(StandardCharsets.UTF_8));
+        assertThat(report.recipients()).containsExactly(
+                new StatusReport.RecipientStatus("bob@beta.test", StatusReport.Status.SPAM));
+    }
+
+    /** PROTOCOL.md 5.2: a body the sender cannot act on is 400 malformed-request, an unknown status included. */
+    @ParameterizedTest
+    @ValueSource(strings = {
+            "not json",
+            "{}",
+            "{\"recipients\":[]}",
+            "{\"recipients\":[{\"status\":\"stored\"}]}",
+            "{\"recipients\":[{\"address\":\"bob@beta.test\"}]}",
+            "{\"recipients\":[{\"address\":\"bob@beta.test\",\"status\":\"read\"}]}",
+            "{\"recipients\":[{\"address\":\"bob@beta.test\",\"status\":\"STORED\"}]}"})
+    void refusesAStatusReportItCannotActOn(String json) {
+        assertThatThrownBy(() -> PmpJson.readStatusReport(json.getBytes(StandardCharsets.UTF_8))).as(json)
+                .isInstanceOfSatisfying(ProtocolException.class,
+                        e -> assertThat(e.type()).isEqualTo(ProblemType.MALFORMED_REQUEST));
+    }
+
+    @Test
+    void refusesAStatusReportOfMoreThan100Entries() {
+        List<StatusReport.RecipientStatus> entries = new ArrayList<>();
+        for (int i = 0; i < 101; i++) {
+            entries.add(new StatusReport.RecipientStatus("u" + i + "@beta.test", StatusReport.Status.STORED));
+        }
+        assertThatThrownBy(() -> new StatusReport(entries).validate())
+                .isInstanceOfSatisfying(ProtocolException.class,
+                        e -> assertThat(e.type()).isEqualTo(ProblemType.MALFORMED_REQUEST));
     }
 }
