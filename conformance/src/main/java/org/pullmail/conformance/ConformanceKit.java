@@ -7,6 +7,7 @@ import java.io.PrintStream;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 import org.pullmail.protocol.DiscoveryDocument;
@@ -75,9 +76,10 @@ public final class ConformanceKit {
         Recorder recorder = new Recorder(out);
         PeerKeys keys = PeerKeys.load(options.effectiveKeyFile(), options.peerDomain());
         Wire wire = new Wire(options.baseUrl());
-        InboundNotifications inbound = new InboundNotifications(options.domain(), options.baseUrl(),
-                options.peerDomain(), wire.client());
-        PeerOutbox outbox = new PeerOutbox(inbound.discovery());
+        KnownDomains discovery = new KnownDomains(wire.client(), Map.of(options.domain(), options.baseUrl(),
+                options.peerDomain(), PeerDomain.base(options.peerPort())));
+        InboundNotifications inbound = new InboundNotifications(options.domain(), options.peerDomain(), discovery);
+        PeerOutbox outbox = new PeerOutbox(options.domain(), discovery);
         try (PeerDomain peer = new PeerDomain(options.peerDomain(), options.peerPort(), keys.published, inbound, outbox)) {
             recorder.say("pmp-conformance: checking " + options.domain() + " at " + options.baseUrl() + " against PMP/1;"
                     + " the kit's peer domain " + peer.domain() + " runs at " + peer.base() + " with key "

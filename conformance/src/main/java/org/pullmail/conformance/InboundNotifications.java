@@ -1,7 +1,5 @@
 package org.pullmail.conformance;
 
-import java.net.URI;
-import java.net.http.HttpClient;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -19,7 +17,6 @@ import org.pullmail.protocol.Notification;
 import org.pullmail.protocol.Pmp;
 import org.pullmail.protocol.ProblemType;
 import org.pullmail.protocol.ProtocolException;
-import org.pullmail.protocol.discovery.DiscoveryClient;
 import org.pullmail.protocol.http.ContentDigest;
 import org.pullmail.protocol.http.HttpRequestView;
 import org.pullmail.protocol.http.InMemoryNonceStore;
@@ -46,21 +43,17 @@ final class InboundNotifications {
 
     private final String domain;
     private final String peerDomain;
-    private final DiscoveryClient discovery;
+    private final KnownDomains discovery;
     private final PmpVerifier verifier;
     private final List<Received> received = new ArrayList<>();
 
-    InboundNotifications(String domain, URI baseUrl, String peerDomain, HttpClient http) {
+    /** @param discovery knows the deployment's domain through its static entry domain → BASE_URL */
+    InboundNotifications(String domain, String peerDomain, KnownDomains discovery) {
         this.domain = domain;
         this.peerDomain = peerDomain;
+        this.discovery = discovery;
         Clock clock = Clock.systemUTC();
-        this.discovery = new DiscoveryClient(http, clock, Map.of(domain, baseUrl), true);
         this.verifier = new PmpVerifier(clock, new InMemoryNonceStore(clock));
-    }
-
-    /** The deployment's discovery, through the static entry domain → BASE_URL. */
-    DiscoveryClient discovery() {
-        return discovery;
     }
 
     /** Checks a notification that reached the peer's notify_url and keeps it. */

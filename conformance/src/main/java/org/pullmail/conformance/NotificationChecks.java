@@ -25,10 +25,11 @@ import org.pullmail.protocol.http.SignatureProfile;
 import org.pullmail.protocol.json.PmpJson;
 
 /**
- * What the deployment answers to notifications from the kit's peer domain (PROTOCOL.md 3, 6, 7). Each
- * refusal check breaks exactly one rule of a notification that is otherwise valid; the receiver must
- * answer the first failing check of its order: media type, size, members, signature, digest, nonce,
- * fetch_url, recipients.
+ * What the deployment answers to notifications from the kit's peer domain (PROTOCOL.md 3, 6, 7). Most
+ * refusal checks break one rule of a notification that is otherwise valid. Those alone would pass a
+ * receiver that checks in any order, so the order checks break two rules at once: the receiver must
+ * answer the earlier step of section 3.3's table (media type, size, members, signature, digest, nonce,
+ * fetch_url, recipients).
  */
 final class NotificationChecks {
 
@@ -141,7 +142,29 @@ final class NotificationChecks {
         recorder.refusal("3.3", "notification to recipients of two domains → 400 foreign-recipient",
                 sendSigned(body(probe(probe, stranger))), 400, "foreign-recipient");
 
+        inOrder(probe, stranger, otherPort);
         accepted(probe, "conformance-probe-2@" + domain);
+    }
+
+    /** Two rules broken at once: the earlier step of section 3.3's table must answer. */
+    private void inOrder(String probe, String stranger, int otherPort) {
+        recorder.refusal("3.3", "notification with Content-Type text/plain and over 4096 bytes → 415 unsupported-media-type",
+                send(request(body(oversized())).header("Content-Type", "text/plain").sign(valid())),
+                415, "unsupported-media-type", false);
+        recorder.refusal("3.3", "notification over 4096 bytes and without a signature → 413 too-large",
+                send(request(body(oversized()))), 413, "too-large", false);
+        recorder.refusal("3.3", "notification body that is not JSON and without a signature → 400 invalid-notification",
+                send(request("this is not JSON".getBytes(StandardCharsets.UTF_8))), 400, "invalid-notification", false);
+        recorder.refusal("3.3", "notification without a signature and with a Content-Digest that does not match → "
+                        + "401 signature-missing",
+                send(request(body(probe(probe))).body(body(probe(probe)))), 401, "signature-missing", false);
+        Notification n = probe(stranger);
+        URI base = peer.fetchBase();
+        recorder.refusal("3.3", "notification with fetch_url outside fetch_base and a recipient of another domain → "
+                        + "400 fetch-url-outside-base",
+                sendSigned(body(with(n, n.recipients(), "http://" + base.getHost() + ":" + otherPort + base.getRawPath()
+                        + n.id()))),
+                400, "fetch-url-outside-base");
     }
 
     /** A valid notification, its replay and its repeat (sections 3.2, 3.4, 6.4). */
@@ -151,8 +174,9 @@ final class NotificationChecks {
         PmpRequest first = request(body).sign(valid());
         Answer answer = wire.send(first);
         recorder.success("3.4", "valid notification → 200", answer, 200, true);
+        boolean accepted = answer.answered() && answer.status() == 200;
         Map<String, String> outcomes = null;
-        if (answer.status() == 200) {
+        if (accepted) {
             outcomes = receipt(n, answer);
         } else {
             for (String name : List.of("receipt is application/json", "receipt names the notification's id",
@@ -162,12 +186,42 @@ final class NotificationChecks {
         }
         recorder.refusal("6.4", "notification replayed byte for byte → 401 nonce-reused", wire.send(first),
                 401, "nonce-reused");
+        // the same signed request with another body: its nonce is used (step 7), but the digest (step 6) comes first
+        String usedNonce = "notification with a used nonce and a body that does not match its Content-Digest → "
+                + "400 digest-mismatch";
+        if (accepted) {
+            recorder.refusal("3.3", usedNonce, wire.send(first.body(body(probe(to)))), 400, "digest-mismatch");
+        } else {
+            recorder.skip("3.3", usedNonce, "the valid notification was not accepted, so its nonce is not known to be used");
+        }
+        repeated(body, answer, outcomes);
+    }
+
+    /**
+     * Section 3.2: the notification again, freshly signed, gets the first receipt.
+     *
+     * @param first    what the first copy was answered
+     * @param outcomes the first receipt's outcomes, or null when it could not be read
+     */
+    private void repeated(byte[] body, Answer first, Map<String, String> outcomes) {
+        String name = "notification repeated with a fresh signature → 200 with the same outcomes";
+        if (!first.answered() || first.status() != 200) {
+            recorder.skip("3.2", name, "the valid notification was not accepted (" + first.describe()
+                    + "), so there is no first receipt to compare with");
+            return;
+        }
         Answer repeat = wire.send(request(body).sign(valid()));
-        Map<String, String> again = repeat.status() == 200 ? outcomesOf(repeat) : null;
-        boolean same = repeat.status() == 200 && again != null && (outcomes == null || outcomes.equals(again));
-        recorder.check("3.2", "notification repeated with a fresh signature → 200 with the same outcomes", same,
-                repeat.status() != 200 ? "expected 200, got " + repeat.describe()
-                        : "the first answer gave " + outcomes + ", the repeat " + (again == null ? repeat.describe() : again));
+        if (!repeat.answered() || repeat.status() != 200) {
+            recorder.fail("3.2", name, "expected 200, got " + repeat.describe());
+            return;
+        }
+        if (outcomes == null) {
+            recorder.skip("3.2", name, "the first answer carried no readable receipt to compare with");
+            return;
+        }
+        Map<String, String> again = outcomesOf(repeat);
+        recorder.check("3.2", name, outcomes.equals(again), "the first answer gave " + outcomes + ", the repeat "
+                + (again == null ? "no receipt: " + repeat.describe() : again));
     }
 
     /** Checks the receipt of an accepted notification; returns address → outcome, or null. */

@@ -69,7 +69,12 @@ final class PeerDomain implements AutoCloseable {
     }
 
     URI base() {
-        return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+        return base(server.getAddress().getPort());
+    }
+
+    /** Where the peer domain answers when it listens on {@code port}. */
+    static URI base(int port) {
+        return URI.create("http://127.0.0.1:" + port);
     }
 
     URI notifyUrl() {

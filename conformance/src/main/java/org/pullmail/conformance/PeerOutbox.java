@@ -13,7 +13,6 @@ import org.pullmail.protocol.Addresses;
 import org.pullmail.protocol.Pmp;
 import org.pullmail.protocol.ProblemType;
 import org.pullmail.protocol.ProtocolException;
-import org.pullmail.protocol.discovery.DiscoveryClient;
 import org.pullmail.protocol.http.HttpRequestView;
 import org.pullmail.protocol.http.InMemoryNonceStore;
 import org.pullmail.protocol.http.PmpVerifier;
@@ -22,7 +21,9 @@ import org.pullmail.protocol.http.SignatureProfile;
 /**
  * The messages behind the kit's own probe notifications. The probes go to addresses that most likely do
  * not exist; should the deployment fetch one anyway, it gets the message as PROTOCOL.md 4 prescribes,
- * provided that its token is right and its signature is by a key of the recipient's domain.
+ * provided that its token is right and its signature is by a key of the recipient's domain. Only tokens
+ * of recipients in the deployment's domain are served: the key of any other domain would have to be
+ * discovered elsewhere, and the kit connects to nothing but the deployment and itself.
  */
 final class PeerOutbox {
 
@@ -37,10 +38,13 @@ final class PeerOutbox {
     }
 
     private final Map<String, Message> messages = new ConcurrentHashMap<>();
-    private final DiscoveryClient discovery;
+    private final String targetDomain;
+    private final KnownDomains discovery;
     private final PmpVerifier verifier;
 
-    PeerOutbox(DiscoveryClient discovery) {
+    /** @param targetDomain the deployment's domain: the only one whose recipients may fetch */
+    PeerOutbox(String targetDomain, KnownDomains discovery) {
+        this.targetDomain = targetDomain;
         this.discovery = discovery;
         Clock clock = Clock.systemUTC();
         this.verifier = new PmpVerifier(clock, new InMemoryNonceStore(clock));
@@ -79,12 +83,12 @@ final class PeerOutbox {
         }
         Message message = messages.get(id);
         String recipient = message == null ? null : message.recipientsByToken().get(authorization.substring(prefix.length()).trim());
-        if (recipient == null) {
+        // a probe of another domain's recipient (the foreign-recipient checks) is served to nobody
+        if (recipient == null || !Addresses.domainOf(recipient).equalsIgnoreCase(targetDomain)) {
             throw new ProtocolException(ProblemType.NOT_FOUND, "no such message for this capability");
         }
-        String recipientDomain = Addresses.domainOf(recipient);
         verifier.verify(request, body, status ? SignatureProfile.STATUS : SignatureProfile.FETCH,
-                kid -> discovery.key(recipientDomain, kid));
+                kid -> discovery.key(targetDomain, kid));
         return status ? new Served(204, null) : new Served(200, message.bytes());
     }
 

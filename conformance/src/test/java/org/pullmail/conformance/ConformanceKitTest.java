@@ -1,27 +1,42 @@
 package org.pullmail.conformance;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetAddress;
+import java.net.Proxy;
+import java.net.ProxySelector;
 import java.net.ServerSocket;
+import java.net.SocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.pullmail.protocol.DiscoveryDocument;
 import org.pullmail.protocol.Pmp;
+import org.pullmail.protocol.ProblemType;
+import org.pullmail.protocol.ProtocolException;
+import org.pullmail.protocol.http.Ed25519Keys;
+import org.pullmail.protocol.http.HttpRequestView;
+import org.pullmail.protocol.http.HttpSignatures;
+import org.pullmail.protocol.http.PmpSigner;
+import org.pullmail.protocol.http.SignatureProfile;
 import org.pullmail.protocol.json.PmpJson;
 
 class ConformanceKitTest {
@@ -30,7 +45,7 @@ class ConformanceKitTest {
     Path temp;
 
     @Test
-    void aDeploymentThatFollowsTheRulesPassesEveryCheck() throws Exception {
+    void aDeploymentThatFollowsTheRulesPassesEveryCheckTheReadmeLists() throws Exception {
         int peerPort = freePort();
         try (ReferenceDeployment deployment = new ReferenceDeployment("beta.test", peerAt(peerPort))) {
             Run run = run(deployment, peerPort, "--send-as", deployment.account + ":" + StubDeployment.PASSWORD);
@@ -42,8 +57,110 @@ class ConformanceKitTest {
             assertThat(run.output).contains("PASS §6.5 tampered notification with the original Content-Digest → 400 "
                     + "digest-mismatch").contains("PASS §4.3 valid fetch of a recalled message → 410 recalled")
                     .contains("PASS §6.2 notifications to the kit are signed with a published key under the notification profile")
+                    .contains("PASS §3.3 notification with a used nonce and a body that does not match its Content-Digest → "
+                            + "400 digest-mismatch")
+                    .contains("PASS §5.2 status report without Authorization and over 4096 bytes → 413 too-large")
                     .containsPattern("summary: \\d+ passed, 0 failed, 0 warnings, 0 skipped");
+            // the README shows what such a run prints, line for line, and how many lines
+            List<String> printed = run.output.lines().filter(l -> l.startsWith("PASS §")).toList();
+            String readme = Files.readString(Path.of("README.md"), StandardCharsets.UTF_8);
+            assertThat(readme.lines().filter(l -> l.startsWith("PASS §")).toList()).isEqualTo(printed);
+            assertThat(readme).contains("all " + printed.size() + " of them");
         }
+    }
+
+    @Test
+    void aDeploymentThatChecksEveryRuleButTheSignatureFirstFailsOnlyTheOrderChecks() throws Exception {
+        int peerPort = freePort();
+        try (ReferenceDeployment deployment = new ReferenceDeployment("beta.test", peerAt(peerPort)) {
+            @Override
+            Reply notification(HttpRequestView request, byte[] body) throws Refusal {
+                requireSignature(request);
+                return super.notification(request, body);
+            }
+
+            @Override
+            Reply fetch(Message message, HttpRequestView request) throws Refusal {
+                requireSignature(request);
+                return super.fetch(message, request);
+            }
+
+            @Override
+            Reply status(Message message, HttpRequestView request, byte[] body) throws Refusal {
+                requireSignature(request);
+                return super.status(message, request, body);
+            }
+        }) {
+            Run run = run(deployment, peerPort, "--send-as", deployment.account + ":" + StubDeployment.PASSWORD);
+
+            // every rule is kept, so every check of one fault passes; only two faults at once tell the order
+            assertThat(run.report.results()).as(run.output).filteredOn(r -> r.status() != Result.Status.PASS)
+                    .extracting(Result::name).containsExactlyInAnyOrder(
+                            "notification over 4096 bytes and without a signature → 413 too-large",
+                            "notification body that is not JSON and without a signature → 400 invalid-notification",
+                            "fetch without Authorization → 401 capability-missing",
+                            "fetch with Authorization PMP-Capability abc and without a signature → 401 capability-missing",
+                            "fetch with a token that is not the message's and without a signature → 404 not-found",
+                            "status report with Content-Type text/plain and without Authorization → 415 unsupported-media-type",
+                            "status report without Authorization and over 4096 bytes → 413 too-large",
+                            "status report without Authorization → 401 capability-missing",
+                            "status report with a token that is not the message's and without a signature → 404 not-found");
+            assertThat(run.output).contains("FAIL §3.3 notification over 4096 bytes and without a signature → 413 too-large: "
+                    + "expected 413 too-large, got 401 signature-missing");
+        }
+    }
+
+    @Test
+    void aShortGracePeriodAfterStoredIsAWarningNotAFailure() throws Exception {
+        int peerPort = freePort();
+        try (ReferenceDeployment deployment = new ReferenceDeployment("beta.test", peerAt(peerPort), Duration.ZERO)) {
+            Run run = run(deployment, peerPort, "--send-as", deployment.account + ":" + StubDeployment.PASSWORD);
+
+            assertThat(run.report.results()).as(run.output).filteredOn(r -> r.status() != Result.Status.PASS)
+                    .extracting(Result::status, Result::name)
+                    .containsExactly(tuple(Result.Status.WARN, "fetch right after stored, within the grace period → 200"));
+            assertThat(run.output).contains("WARN §5.4 fetch right after stored, within the grace period → 200: got 410 "
+                    + "already-stored at once");
+            assertThat(run.report.exitCode()).isZero();
+        }
+    }
+
+    @Test
+    void theKitLooksUpNoDomainButTheTargetAndItselfAndServesNoOtherDomainsRecipient() throws Exception {
+        List<URI> connections = new CopyOnWriteArrayList<>();
+        HttpClient http = HttpClient.newBuilder().proxy(new ProxySelector() {
+            @Override
+            public List<Proxy> select(URI uri) {
+                connections.add(uri);
+                return List.of(Proxy.NO_PROXY);
+            }
+
+            @Override
+            public void connectFailed(URI uri, SocketAddress address, IOException e) {
+            }
+        }).build();
+        URI nowhere = URI.create("http://127.0.0.1:" + freePort());
+        KnownDomains discovery = new KnownDomains(http, Map.of("beta.test", nowhere, "conformance.test", nowhere));
+        PeerOutbox outbox = new PeerOutbox("beta.test", discovery);
+        String token = NotificationChecks.token();
+        outbox.add("m1", new PeerOutbox.Message("Subject: x\r\n\r\nx\r\n".getBytes(StandardCharsets.UTF_8),
+                Map.of(token, "conformance-stranger@gamma.test")));
+        // properly signed by a gamma.test key: checking it would mean discovering https://gamma.test
+        HttpRequestView fetch = new HttpRequestView("GET", URI.create(nowhere + Pmp.FETCH_PATH + "/m1"))
+                .header("Authorization", Pmp.CAPABILITY_SCHEME + " " + token);
+        HttpSignatures.SignatureFields signature = new PmpSigner(Ed25519Keys.generate("gamma.test/k1"), Clock.systemUTC())
+                .sign(fetch, SignatureProfile.FETCH);
+        fetch.header(HttpSignatures.SIGNATURE_INPUT, signature.signatureInput())
+                .header(HttpSignatures.SIGNATURE, signature.signature());
+
+        assertThatThrownBy(() -> outbox.serve("m1", false, fetch, new byte[0])).isInstanceOfSatisfying(
+                ProtocolException.class, e -> assertThat(e.type()).isEqualTo(ProblemType.NOT_FOUND));
+        assertThatThrownBy(() -> discovery.key("gamma.test", "gamma.test/k1")).isInstanceOfSatisfying(
+                ProtocolException.class, e -> assertThat(e.type()).isEqualTo(ProblemType.DISCOVERY_FAILED));
+        assertThat(connections).isEmpty();
+        // the known domains are asked for where their static entries point, and only there
+        assertThatThrownBy(() -> discovery.discover("beta.test")).isInstanceOf(ProtocolException.class);
+        assertThat(connections).containsExactly(URI.create(nowhere + Pmp.WELL_KNOWN_PATH));
     }
 
     @Test
@@ -65,6 +182,17 @@ class ConformanceKitTest {
                     .contains("FAIL §4.3 unsigned fetch → 401 signature-missing: expected 401 signature-missing, got 200 message/rfc822")
                     .contains("FAIL §5.3 status declined after stored → 409 status-conflict: expected 409 status-conflict, got 204")
                     .contains("FAIL §4.3 valid fetch of a recalled message → 410 recalled")
+                    // the order checks: two faults at once, and it answers neither
+                    .contains("FAIL §3.3 notification over 4096 bytes and without a signature → 413 too-large: "
+                            + "expected 413 too-large, got 200 application/json")
+                    .contains("FAIL §3.3 notification with a used nonce and a body that does not match its Content-Digest → "
+                            + "400 digest-mismatch")
+                    .contains("FAIL §3.3 notification with fetch_url outside fetch_base and a recipient of another domain → "
+                            + "400 fetch-url-outside-base")
+                    .contains("FAIL §4.3 fetch with a token that is not the message's and without a signature → 404 not-found")
+                    .contains("FAIL §5.2 status report without Authorization and over 4096 bytes → 413 too-large")
+                    .contains("FAIL §5.2 status report with status \"read\" and for an address that is not a recipient → "
+                            + "400 malformed-request")
                     // the shape of its discovery document is right; only caching is not said
                     .contains("PASS §2.1 discovery document answers 200")
                     .contains("PASS §2.1 protocol is \"pmp/1\"")
@@ -116,6 +244,11 @@ class ConformanceKitTest {
             assertThat(run.report.status("valid notification → 200")).isEqualTo(Result.Status.FAIL);
             assertThat(run.report.find("valid notification → 200").orElseThrow().detail())
                     .isEqualTo("expected 200, got 502 discovery-failed");
+            // no first receipt, nothing to compare the repeat with
+            assertThat(run.report.find("notification repeated with a fresh signature → 200 with the same outcomes")
+                    .orElseThrow()).extracting(Result::status, Result::detail).containsExactly(Result.Status.SKIP,
+                            "the valid notification was not accepted (502 discovery-failed), so there is no first receipt "
+                                    + "to compare with");
             assertThat(run.output).contains("hint: beta.test answered discovery-failed or unknown-key")
                     .contains("--peer conformance.test=http://127.0.0.1:" + peerPort);
         }
@@ -162,10 +295,11 @@ class ConformanceKitTest {
     @Test
     void theKitsPeerPublishesAValidDiscoveryDocument() throws Exception {
         PeerKeys keys = PeerKeys.load(temp.resolve("peer.jwk"), "conformance.test");
-        InboundNotifications inbound = new InboundNotifications("beta.test", URI.create("http://127.0.0.1:9"),
-                "conformance.test", HttpClient.newHttpClient());
+        KnownDomains discovery = new KnownDomains(HttpClient.newHttpClient(),
+                Map.of("beta.test", URI.create("http://127.0.0.1:9")));
+        InboundNotifications inbound = new InboundNotifications("beta.test", "conformance.test", discovery);
         try (PeerDomain peer = new PeerDomain("conformance.test", freePort(), keys.published, inbound,
-                new PeerOutbox(inbound.discovery()))) {
+                new PeerOutbox("beta.test", discovery))) {
             HttpResponse<byte[]> response = HttpClient.newHttpClient().send(
                     HttpRequest.newBuilder(URI.create(peer.base() + Pmp.WELL_KNOWN_PATH)).build(),
                     HttpResponse.BodyHandlers.ofByteArray());
@@ -245,6 +379,13 @@ class ConformanceKitTest {
         args.addAll(List.of(extra));
         args.add(deployment.base().toString());
         return args.toArray(String[]::new);
+    }
+
+    /** What a deployment that wants a signature before anything else answers to an unsigned request. */
+    private static void requireSignature(HttpRequestView request) throws StubDeployment.Refusal {
+        if (request.firstHeader(HttpSignatures.SIGNATURE_INPUT) == null || request.firstHeader(HttpSignatures.SIGNATURE) == null) {
+            throw new StubDeployment.Refusal(401, "signature-missing", "sign first");
+        }
     }
 
     private static Map<String, URI> peerAt(int port) {

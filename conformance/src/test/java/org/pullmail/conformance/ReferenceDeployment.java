@@ -26,19 +26,25 @@ import org.pullmail.protocol.http.SignatureProfile;
 import org.pullmail.protocol.json.PmpJson;
 
 /**
- * A deployment that follows the rules the kit checks, in their order: what a conformant deployment
- * answers, so that a kit run against it must come out without a single FAIL.
+ * A deployment that follows the rules the kit checks, in the order of PROTOCOL.md's tables (3.3 for
+ * notifications, 4.3 for fetches, 5.2 for status reports): what a conformant deployment answers, so that
+ * a kit run against it must come out without a single FAIL.
  */
-final class ReferenceDeployment extends StubDeployment {
+class ReferenceDeployment extends StubDeployment {
 
-    private static final Duration STORED_GRACE = Duration.ofHours(1);
-
+    private final Duration storedGrace;
     private final PmpVerifier verifier = new PmpVerifier(clock, new InMemoryNonceStore(clock));
     /** (sender domain, id) → the first receipt: repeats get it again. */
     private final Map<String, NotificationReceipt> receipts = new ConcurrentHashMap<>();
 
     ReferenceDeployment(String domain, Map<String, URI> peers) throws IOException {
+        this(domain, peers, Duration.ofHours(1));
+    }
+
+    /** @param storedGrace how long a token still fetches after {@code stored} (section 5.4) */
+    ReferenceDeployment(String domain, Map<String, URI> peers, Duration storedGrace) throws IOException {
         super(domain, peers);
+        this.storedGrace = storedGrace;
     }
 
     @Override
@@ -46,6 +52,7 @@ final class ReferenceDeployment extends StubDeployment {
         return "public, max-age=300";
     }
 
+    /** Section 3.3's steps 1, 3, 4, 5 to 7 (the verifier), 9 and 10. */
     @Override
     Reply notification(HttpRequestView request, byte[] body) throws Refusal {
         try {
@@ -99,7 +106,7 @@ final class ReferenceDeployment extends StubDeployment {
         if (d.state == State.DECLINED || d.state == State.SPAM) {
             throw new Refusal(404, "not-found", "no such message for this capability");
         }
-        if (d.state == State.STORED && clock.instant().isAfter(d.storedAt.plus(STORED_GRACE))) {
+        if (d.state == State.STORED && !clock.instant().isBefore(d.storedAt.plus(storedGrace))) {
             throw new Refusal(410, "already-stored", "stored, and the grace period is over");
         }
         if (d.state == State.QUEUED || d.state == State.NOTIFIED) {
@@ -108,6 +115,7 @@ final class ReferenceDeployment extends StubDeployment {
         return message(m);
     }
 
+    /** Section 5.2's steps in order; every address (step 9) before any status (step 10). */
     @Override
     Reply status(Message m, HttpRequestView request, byte[] body) throws Refusal {
         try {
@@ -128,13 +136,15 @@ final class ReferenceDeployment extends StubDeployment {
         String tokenDomain = Addresses.domainOf(d.address);
         List<Delivery> named = new ArrayList<>();
         for (StatusReport.RecipientStatus r : report.recipients()) {
-            Delivery delivery = m.byToken.values().stream()
+            named.add(m.byToken.values().stream()
                     .filter(x -> x.address.equals(r.address()) && Addresses.domainOf(x.address).equals(tokenDomain))
-                    .findFirst().orElseThrow(() -> new Refusal(403, "wrong-domain", r.address() + " is no recipient"));
-            if (!allowed(delivery.state, r.status())) {
-                throw new Refusal(409, "status-conflict", r.status() + " cannot follow " + delivery.state);
+                    .findFirst().orElseThrow(() -> new Refusal(403, "wrong-domain", r.address() + " is no recipient")));
+        }
+        for (int i = 0; i < named.size(); i++) {
+            StatusReport.Status reported = report.recipients().get(i).status();
+            if (!allowed(named.get(i).state, reported)) {
+                throw new Refusal(409, "status-conflict", reported + " cannot follow " + named.get(i).state);
             }
-            named.add(delivery);
         }
         for (int i = 0; i < named.size(); i++) {
             Delivery delivery = named.get(i);

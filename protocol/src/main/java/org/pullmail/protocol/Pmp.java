@@ -45,6 +45,20 @@ public final class Pmp {
     }
 
     /**
+     * True when a Content-Type names exactly {@code application/json}, with or without parameters
+     * ({@code application/json; charset=utf-8}), in any case: notifications and status reports are
+     * refused with 415 otherwise (PROTOCOL.md 3.3, 5.2), {@code application/jsonx} included.
+     */
+    public static boolean isJson(String contentType) {
+        if (contentType == null) {
+            return false;
+        }
+        int semicolon = contentType.indexOf(';');
+        String type = (semicolon < 0 ? contentType : contentType.substring(0, semicolon)).trim();
+        return type.equalsIgnoreCase(MEDIA_TYPE_JSON);
+    }
+
+    /**
      * {@code {fetch_url}/status} (PROTOCOL.md 5.1): the fetch_url with {@code /status} appended to its
      * <em>path</em>, its query kept and its fragment (never sent anyway) dropped, so that
      * {@code https://a.example/m/1?v=2} reports to {@code https://a.example/m/1/status?v=2}. Both sides

@@ -23,9 +23,13 @@ public record StatusReport(List<RecipientStatus> recipients) {
         if (recipients == null || recipients.isEmpty() || recipients.size() > Pmp.MAX_RECIPIENTS_PER_NOTIFICATION) {
             throw new ProtocolException(ProblemType.MALFORMED_REQUEST, "recipients must list 1 to 100 entries");
         }
+        java.util.Set<String> addresses = new java.util.HashSet<>();
         for (RecipientStatus r : recipients) {
             if (r == null || !Addresses.isValid(r.address()) || r.status() == null) {
                 throw new ProtocolException(ProblemType.MALFORMED_REQUEST, "each entry needs an address and a status");
+            }
+            if (!addresses.add(r.address())) {
+                throw new ProtocolException(ProblemType.MALFORMED_REQUEST, r.address() + " is listed twice");
             }
         }
         return this;

@@ -27,4 +27,20 @@ class PmpTest {
     void statusUrlRefusesWhatIsNoFetchUrl(String fetchUrl) {
         assertThatThrownBy(() -> Pmp.statusUrl(fetchUrl)).isInstanceOf(IllegalArgumentException.class);
     }
+
+    /** PROTOCOL.md 3.3 step 1 and 5.2 step 1: exactly application/json, parameters allowed. */
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "application/json | true",
+            "application/json; charset=utf-8 | true",
+            "Application/JSON;charset=UTF-8 | true",
+            "application/jsonx | false",
+            "application/json-patch+json | false",
+            "text/plain | false",
+            "application/problem+json | false",
+            "'' | false"})
+    void isJsonAcceptsExactlyApplicationJson(String contentType, boolean json) {
+        assertThat(Pmp.isJson(contentType)).as(contentType).isEqualTo(json);
+        assertThat(Pmp.isJson(null)).isFalse();
+    }
 }

@@ -51,6 +51,11 @@ public final class PeerDomains implements AutoCloseable {
         public final List<String> traceparents = new CopyOnWriteArrayList<>();
         /** Fetches received, per message id (the last segment of the fetch URL). */
         public final Map<String, java.util.concurrent.atomic.AtomicInteger> fetches = new ConcurrentHashMap<>();
+        /**
+         * How to answer a notification, by its subject: a function of the notification that returns the
+         * receipt's raw JSON. A notification without one gets every recipient {@code accepted}.
+         */
+        public final Map<String, java.util.function.Function<Notification, String>> receipts = new ConcurrentHashMap<>();
         /** How a fetch of a message id is answered; a message without one answers 404 not-found. */
         public final Map<String, Answer> fetchAnswers = new ConcurrentHashMap<>();
         private final OctetKeyPair signingKey;
@@ -123,6 +128,12 @@ public final class PeerDomains implements AutoCloseable {
             peers.put(domain, new Peer(domain));
         }
         server.createContext("/", this::handle);
+        // requests are handled side by side, like a real domain's: one slow answer holds up no other
+        server.setExecutor(java.util.concurrent.Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "peer-domains");
+            t.setDaemon(true);
+            return t;
+        }));
         server.start();
     }
 
@@ -168,10 +179,15 @@ public final class PeerDomains implements AutoCloseable {
             verifier.verify(view, body, SignatureProfile.NOTIFICATION, kid -> discovery.key(n.senderDomain(), kid));
             peer.received.add(n);
             peer.traceparents.add(String.valueOf(exchange.getRequestHeaders().getFirst("traceparent")));
-            List<NotificationReceipt.RecipientOutcome> outcomes = new ArrayList<>();
-            n.recipients().forEach(r -> outcomes.add(
-                    new NotificationReceipt.RecipientOutcome(r.address(), NotificationReceipt.Outcome.ACCEPTED)));
-            respond(exchange, 200, PmpJson.writeString(new NotificationReceipt(n.id(), outcomes)));
+            var answer = n.subject() == null ? null : peer.receipts.get(n.subject());
+            String receipt = answer == null ? null : answer.apply(n);
+            if (receipt == null) {
+                List<NotificationReceipt.RecipientOutcome> outcomes = new ArrayList<>();
+                n.recipients().forEach(r -> outcomes.add(
+                        new NotificationReceipt.RecipientOutcome(r.address(), NotificationReceipt.Outcome.ACCEPTED)));
+                receipt = PmpJson.writeString(new NotificationReceipt(n.id(), outcomes));
+            }
+            respond(exchange, 200, receipt);
         } catch (ProtocolException e) {
             respond(exchange, e.type().status(), "{\"type\":\"" + e.type().uri() + "\"}");
         }

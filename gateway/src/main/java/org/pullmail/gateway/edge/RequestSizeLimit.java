@@ -17,7 +17,8 @@ import jakarta.servlet.http.HttpServletResponse;
 
 /**
  * Refuses oversized bodies at the edge with 413 before anything is proxied: PMP/1 notifications and
- * status reports are at most 4 KiB, the user API takes at most a large message.
+ * status reports are at most 4 KiB (and JSON: 415 otherwise, first), the user API takes at most a large
+ * message.
  */
 @Component
 @Order(Ordered.HIGHEST_PRECEDENCE)
@@ -33,6 +34,13 @@ class RequestSizeLimit extends OncePerRequestFilter {
     protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
             throws ServletException, IOException {
         String path = request.getRequestURI();
+        // PMP/1 bodies (notifications, status reports) are JSON, and the media type is checked before the size
+        // (PROTOCOL.md 3.3 and 5.2), so the edge answers in the same order as the services behind it
+        if (path.startsWith("/pmp/") && "POST".equals(request.getMethod()) && !Pmp.isJson(request.getContentType())) {
+            ProblemResponses.write(response, 415, "unsupported-media-type", "The content type is not accepted here",
+                    "PMP/1 requests with a body are application/json");
+            return;
+        }
         long limit = path.startsWith("/pmp/") ? Pmp.MAX_NOTIFICATION_BYTES : gateway.maxApiBodyBytes();
         long length = request.getContentLengthLong();
         if (length > limit) {

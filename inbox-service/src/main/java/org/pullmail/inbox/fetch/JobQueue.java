@@ -36,14 +36,11 @@ public class JobQueue {
     }
 
     /**
-     * A spam report about a stored message: the "stored" report, if it has not gone yet, is not sent
-     * (spam may follow any earlier state, and one report says it all), and the spam report is queued.
+     * A spam report about a stored message. If the "stored" report has not gone yet, the spam report
+     * waits for it (the worker takes a spam report only after the notice's stored report is done), so
+     * the sender learns both in order and records a complaint about delivered mail.
      */
     public void enqueueComplaint(UUID notice, Instant giveUpAt) {
-        jdbc.sql("""
-                UPDATE job SET done_at = ?, last_error = 'superseded by a spam report'
-                WHERE notice = ? AND kind = 'status' AND status = 'stored' AND done_at IS NULL""")
-                .params(Timestamp.from(clock.instant()), notice).update();
         insert(notice, "status", "spam", giveUpAt);
     }
 

@@ -146,6 +146,9 @@ class JobWorker {
                            f.sender, f.subject, f.size, f.digest, f.fetch_url
                     FROM job j JOIN notice n ON n.id = j.notice JOIN notification f ON f.id = n.notification
                     WHERE j.done_at IS NULL AND j.next_attempt_at <= ?
+                      -- a complaint about stored mail goes after the stored report (PROTOCOL.md 5.3)
+                      AND NOT (j.status = 'spam' AND EXISTS (SELECT 1 FROM job s WHERE s.notice = j.notice
+                               AND s.kind = 'status' AND s.status = 'stored' AND s.done_at IS NULL))
                     ORDER BY j.next_attempt_at LIMIT ? FOR UPDATE OF j SKIP LOCKED""")
                     .params(Timestamp.from(now), BATCH)
                     .query((rs, n) -> new Job(rs.getObject("id", UUID.class), rs.getString("kind"),

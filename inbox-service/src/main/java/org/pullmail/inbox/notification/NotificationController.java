@@ -54,7 +54,7 @@ class NotificationController {
     @PostMapping(value = Pmp.NOTIFY_PATH, produces = MediaType.APPLICATION_JSON_VALUE)
     ResponseEntity<String> receive(HttpServletRequest request) throws ProtocolException {
         String contentType = request.getContentType();
-        if (contentType == null || !contentType.toLowerCase().startsWith(Pmp.MEDIA_TYPE_JSON)) {
+        if (!Pmp.isJson(contentType)) {
             throw new ProtocolException(ProblemType.UNSUPPORTED_MEDIA_TYPE, "a notification is application/json");
         }
         // the per-address limit comes first: it is what protects the verifier from floods

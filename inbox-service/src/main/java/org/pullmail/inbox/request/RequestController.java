@@ -134,7 +134,10 @@ class RequestController {
         return view(find(mailbox, id));
     }
 
+    /** The request, locked until the deciding transaction ends: two decisions at once are made one by one. */
     private Row pending(String mailbox, UUID id) {
+        jdbc.sql("SELECT 1 FROM notice WHERE id = ? AND recipient = ? FOR UPDATE").params(id, mailbox)
+                .query(Integer.class).optional();
         Row request = find(mailbox, id);
         if (!"requested".equals(request.state())) {
             throw new ApiProblem("already-decided", HttpStatus.CONFLICT, "Already decided",

@@ -20,7 +20,11 @@ public enum DeliveryState {
         CONFLICT
     }
 
-    private static final Set<DeliveryState> BEFORE_STORED = EnumSet.of(QUEUED, NOTIFIED, FETCHED);
+    /**
+     * Not yet stored, declined or reported: {@code failed} too, since an admin may resend a notification
+     * that gave up, and its recipient's domain may fetch and report before the notifier's outcome arrives.
+     */
+    private static final Set<DeliveryState> BEFORE_STORED = EnumSet.of(QUEUED, NOTIFIED, FETCHED, FAILED);
 
     public String wire() {
         return name().toLowerCase(Locale.ROOT);

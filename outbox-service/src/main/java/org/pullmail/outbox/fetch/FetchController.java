@@ -77,7 +77,7 @@ class FetchController {
         if (delivery.recalledAt() != null || "recalled".equals(delivery.state())) {
             throw new ProtocolException(ProblemType.RECALLED, "the sender recalled this message");
         }
-        if (delivery.expiresAt().isBefore(clock.instant()) || delivery.content() == null) {
+        if (delivery.expiresAt().isBefore(clock.instant())) {
             throw new ProtocolException(ProblemType.EXPIRED, "this message expired before it was fetched");
         }
         if ("declined".equals(delivery.state()) || "spam".equals(delivery.state())) {
@@ -89,9 +89,14 @@ class FetchController {
                     "your domain reported this message stored at " + delivery.storedAt()
                             + "; its token fetched for " + outbox.storedTokenGrace() + " after that");
         }
+        if (delivery.content() == null) {
+            // retention removes the bytes only once every recipient is done with the message, or it expired
+            throw new ProtocolException(ProblemType.EXPIRED, "this message's bytes are no longer kept");
+        }
+        // failed too: after an admin resent a notification that gave up, the fetch may come before the outcome
         jdbc.sql("""
                 UPDATE delivery SET state = 'fetched', fetched_at = :now, notified_at = COALESCE(notified_at, :now)
-                WHERE id = :id AND state IN ('queued', 'notified')""")
+                WHERE id = :id AND state IN ('queued', 'notified', 'failed')""")
                 .param("now", Timestamp.from(clock.instant())).param("id", delivery.id()).update();
         meters.counter("pullmail.fetches.served").increment();
         return ResponseEntity.ok()
@@ -103,8 +108,7 @@ class FetchController {
 
     @PostMapping(Pmp.FETCH_PATH + "/{id}/status")
     ResponseEntity<Void> status(@PathVariable String id, HttpServletRequest request) throws ProtocolException {
-        String contentType = request.getContentType();
-        if (contentType == null || !contentType.toLowerCase(java.util.Locale.ROOT).startsWith(Pmp.MEDIA_TYPE_JSON)) {
+        if (!Pmp.isJson(request.getContentType())) {
             throw new ProtocolException(ProblemType.UNSUPPORTED_MEDIA_TYPE, "a status report is application/json");
         }
         byte[] body = readBody(request);
@@ -119,7 +123,7 @@ class FetchController {
             jdbc.sql("""
                     SELECT recipient, state FROM delivery
                     WHERE message_id = :id AND recipient_domain = :domain AND recipient IN (:recipients)
-                    FOR UPDATE""")
+                    ORDER BY recipient FOR UPDATE""")
                     .param("id", messageId).param("domain", delivery.recipientDomain())
                     .param("recipients", report.recipients().stream().map(StatusReport.RecipientStatus::address).toList())
                     .query(rs -> {
@@ -131,7 +135,7 @@ class FetchController {
                             r.address() + " is not a recipient of this message in " + delivery.recipientDomain());
                 }
             }
-            // all or nothing: judged in order (an address may be named twice), applied only if all are allowed
+            // all or nothing: applied only if every entry is allowed (no address is named twice, PROTOCOL.md 5.2)
             List<StatusReport.RecipientStatus> changes = new ArrayList<>();
             for (StatusReport.RecipientStatus r : report.recipients()) {
                 DeliveryState current = states.get(r.address());

@@ -37,6 +37,16 @@ class OutcomeController {
             List<RecipientOutcome> recipients, java.time.Instant notifiedAt) {
     }
 
+    /**
+     * The deliveries one notification carried: its message, its recipient domain and its id (null from a
+     * notifier of before notifications had ids of their own: then every one in the domain; a delivery of
+     * before has a null id, and its one notification had the message's id).
+     */
+    private static final String CARRIED = " message_id = :message AND recipient_domain = :domain"
+            + " AND (CAST(:notification AS text) IS NULL OR coalesce(notification_id, message_id::text) = :notification)";
+    /** One recipient among them. */
+    private static final String CARRIED_RECIPIENT = CARRIED + " AND recipient = :recipient";
+
     private final JdbcClient jdbc;
     private final Clock clock;
 
@@ -52,49 +62,41 @@ class OutcomeController {
         switch (outcome.result()) {
             // only the recipients that this notification carried (a notifier from before notifications had
             // ids of their own reports none: then every recipient in the domain)
-            case "failed" -> jdbc.sql("""
-                    UPDATE delivery SET state = 'failed', failed_at = :now, detail = :detail
-                    WHERE message_id = :message AND recipient_domain = :domain AND state = 'queued'
-                      AND (CAST(:notification AS text) IS NULL
-                           OR coalesce(notification_id, message_id::text) = :notification)""")
+            case "failed" -> jdbc.sql("UPDATE delivery SET state = 'failed', failed_at = :now, detail = :detail WHERE"
+                            + CARRIED + " AND state = 'queued'")
                     .param("now", now).param("detail", outcome.detail()).param("message", outcome.messageId())
                     .param("domain", outcome.recipientDomain()).param("notification", outcome.notificationId())
                     .update();
             case "notified" -> {
+                Timestamp notifiedAt = outcome.notifiedAt() == null ? now : Timestamp.from(outcome.notifiedAt());
                 for (RecipientOutcome r : outcome.recipients() == null ? List.<RecipientOutcome>of() : outcome.recipients()) {
-                    switch (r.outcome()) {
-                        // the recipient's domain may have fetched (even stored) the message before this report
-                        // arrives: the delivery keeps its later state and learns when it was notified
-                        case "accepted" -> jdbc.sql("""
-                                UPDATE delivery SET notified_at = LEAST(notified_at, ?),
-                                       state = CASE WHEN state IN ('queued', 'failed') THEN 'notified' ELSE state END
-                                WHERE message_id = ? AND recipient = ?
-                                  AND state IN ('queued', 'failed', 'notified', 'fetched', 'stored', 'declined', 'spam')""")
-                                .params(outcome.notifiedAt() == null ? now : Timestamp.from(outcome.notifiedAt()),
-                                        outcome.messageId(), r.address()).update();
-                        case "unknown" -> jdbc.sql("""
-                                UPDATE delivery SET state = 'failed', failed_at = ?, detail = 'no such mailbox'
-                                WHERE message_id = ? AND recipient = ? AND state IN ('queued', 'failed')""")
-                                .params(now, outcome.messageId(), r.address()).update();
-                        case "blocked" -> jdbc.sql("""
-                                UPDATE delivery SET state = 'declined', declined_at = ?, detail = 'blocked by the recipient'
-                                WHERE message_id = ? AND recipient = ? AND state IN ('queued', 'failed')""")
-                                .params(now, outcome.messageId(), r.address()).update();
-                        // an outcome this version does not know counts as accepted (PROTOCOL.md 3.4)
-                        default -> { }
-                    }
+                    // only deliveries this notification carried: a receipt that names anyone else is ignored there
+                    // (PROTOCOL.md 3.4), so one domain's answer can never change another domain's deliveries
+                    String sql = switch (r.outcome()) {
+                        case "unknown" -> "UPDATE delivery SET state = 'failed', failed_at = :now, detail = 'no such mailbox'"
+                                + " WHERE" + CARRIED_RECIPIENT + " AND state IN ('queued', 'failed')";
+                        case "blocked" -> "UPDATE delivery SET state = 'declined', declined_at = :now,"
+                                + " detail = 'blocked by the recipient'"
+                                + " WHERE" + CARRIED_RECIPIENT + " AND state IN ('queued', 'failed')";
+                        // accepted, or an outcome this version does not know (PROTOCOL.md 3.4). The recipient's domain
+                        // may have fetched (even stored) the message before this report arrives: the delivery keeps its
+                        // later state and learns when it was notified
+                        default -> "UPDATE delivery SET notified_at = LEAST(notified_at, :at),"
+                                + " state = CASE WHEN state IN ('queued', 'failed') THEN 'notified' ELSE state END"
+                                + " WHERE" + CARRIED_RECIPIENT
+                                + " AND state IN ('queued', 'failed', 'notified', 'fetched', 'stored', 'declined', 'spam')";
+                    };
+                    jdbc.sql(sql).param("now", now).param("at", notifiedAt).param("message", outcome.messageId())
+                            .param("recipient", r.address()).param("domain", outcome.recipientDomain())
+                            .param("notification", outcome.notificationId()).update();
                 }
                 // a recipient the receipt did not list (or an unreadable receipt) counts as accepted too: the
                 // receiver holds the token and may still fetch (PROTOCOL.md 3.4)
-                if (outcome.notificationId() != null) {
-                    jdbc.sql("""
-                            UPDATE delivery SET state = 'notified', notified_at = COALESCE(notified_at, :at)
-                            WHERE message_id = :message AND recipient_domain = :domain
-                              AND coalesce(notification_id, message_id::text) = :notification AND state = 'queued'""")
-                            .param("at", outcome.notifiedAt() == null ? now : Timestamp.from(outcome.notifiedAt()))
-                            .param("message", outcome.messageId()).param("domain", outcome.recipientDomain())
-                            .param("notification", outcome.notificationId()).update();
-                }
+                jdbc.sql("UPDATE delivery SET state = 'notified', notified_at = COALESCE(notified_at, :at) WHERE"
+                                + CARRIED + " AND state = 'queued'")
+                        .param("at", notifiedAt).param("message", outcome.messageId())
+                        .param("domain", outcome.recipientDomain()).param("notification", outcome.notificationId())
+                        .update();
             }
             default -> throw ApiProblem.invalid("result is notified or failed");
         }

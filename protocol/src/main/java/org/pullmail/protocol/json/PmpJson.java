@@ -101,7 +101,8 @@ public final class PmpJson {
     private static final class Rfc3339Instant extends ValueDeserializer<Instant> {
 
         private static final Pattern DATE_TIME = Pattern.compile(
-                "\\d{4}-\\d{2}-\\d{2}[Tt]\\d{2}:\\d{2}:\\d{2}(\\.\\d{1,9})?([Zz]|[+-]\\d{2}:\\d{2})");
+                // hours 00-23: Java's reader would take 24:00:00 as the next midnight, which RFC 3339 does not allow
+                "\\d{4}-\\d{2}-\\d{2}[Tt]([01]\\d|2[0-3]):\\d{2}:\\d{2}(\\.\\d{1,9})?([Zz]|[+-]\\d{2}:\\d{2})");
         /** Converts offsets to UTC and reads a leap second (23:59:60) as 23:59:59. */
         private static final DateTimeFormatter INSTANT = new DateTimeFormatterBuilder()
                 .parseCaseInsensitive().appendInstant().toFormatter();

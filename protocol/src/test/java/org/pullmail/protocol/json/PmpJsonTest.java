@@ -148,6 +148,7 @@ class PmpJsonTest {
             "\"2026-11-26T12:00:00.Z\"",          // a point without digits
             "\"2026-02-30T12:00:00Z\"",           // no such day
             "\"2026-11-26T12:00:60Z\"",           // second 60 other than at 23:59
+            "\"2026-11-26T24:00:00Z\"",           // hour 24 (Java would read the next midnight)
             "\"+2026-11-26T12:00:00Z\"",          // a signed year
             "\" 2026-11-26T12:00:00Z\"",          // padded
             "\"2026-11-26T12:00:00Z \"",
@@ -217,7 +218,10 @@ class PmpJsonTest {
             "{\"recipients\":[{\"status\":\"stored\"}]}",
             "{\"recipients\":[{\"address\":\"bob@beta.test\"}]}",
             "{\"recipients\":[{\"address\":\"bob@beta.test\",\"status\":\"read\"}]}",
-            "{\"recipients\":[{\"address\":\"bob@beta.test\",\"status\":\"STORED\"}]}"})
+            "{\"recipients\":[{\"address\":\"bob@beta.test\",\"status\":\"STORED\"}]}",
+            // an address listed twice: which status would count?
+            "{\"recipients\":[{\"address\":\"bob@beta.test\",\"status\":\"stored\"},"
+                    + "{\"address\":\"bob@beta.test\",\"status\":\"spam\"}]}"})
     void refusesAStatusReportItCannotActOn(String json) {
         assertThatThrownBy(() -> PmpJson.readStatusReport(json.getBytes(StandardCharsets.UTF_8))).as(json)
                 .isInstanceOfSatisfying(ProtocolException.class,

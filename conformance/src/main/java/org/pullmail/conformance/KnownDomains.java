@@ -1,0 +1,50 @@
+package org.pullmail.conformance;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.security.PublicKey;
+import java.time.Clock;
+import java.util.Locale;
+import java.util.Map;
+
+import org.pullmail.protocol.DiscoveryDocument;
+import org.pullmail.protocol.ProblemType;
+import org.pullmail.protocol.ProtocolException;
+import org.pullmail.protocol.discovery.DiscoveryClient;
+
+/**
+ * The only domains the kit discovers: the deployment under test, through BASE_URL, and the kit's own
+ * peer domain on loopback, each as a static entry (PROTOCOL.md 2.4). Any other domain is refused here,
+ * before the discovery client is asked, because the client would fall back to
+ * {@code https://<domain>/.well-known/pullmail}: the kit connects to nothing but the target and itself.
+ */
+final class KnownDomains {
+
+    private final Map<String, URI> known;
+    private final DiscoveryClient client;
+
+    /** @param known domain → base URL; the target and the kit's peer domain, nothing else */
+    KnownDomains(HttpClient http, Map<String, URI> known) {
+        this.known = Map.copyOf(known);
+        // loopback allowed: both entries are static, and no other domain ever reaches the client
+        this.client = new DiscoveryClient(http, Clock.systemUTC(), this.known, true);
+    }
+
+    DiscoveryDocument discover(String domain) throws ProtocolException {
+        return client.discover(known(domain));
+    }
+
+    PublicKey key(String domain, String keyId) throws ProtocolException {
+        return client.key(known(domain), keyId);
+    }
+
+    private String known(String domain) throws ProtocolException {
+        String name = domain == null ? "" : domain.toLowerCase(Locale.ROOT);
+        if (!known.containsKey(name)) {
+            throw new ProtocolException(ProblemType.DISCOVERY_FAILED,
+                    "the conformance kit discovers only " + String.join(" and ", known.keySet().stream().sorted().toList())
+                            + ", not " + domain);
+        }
+        return name;
+    }
+}
