@@ -405,6 +405,43 @@ class DeliveredMailTest {
     }
 
     @Test
+    void failedFetchesAreRateLimitedPerClientAndPerTokenPrefix() throws Exception {
+        String id = send(alice, List.of("quinn@gamma.test"), unique("Guess"));
+        Notification n = awaitRecipients(gamma, id, 1).get(0);
+        String token = n.recipients().get(0).token();
+        URI published = URI.create(n.fetchUrl());
+        // straight to the outbox, which trusts its own network for the client's address (the gateway sets it)
+        URI direct = URI.create(domains.alpha.serviceUrl("outbox-service") + published.getRawPath());
+        java.security.SecureRandom random = new java.security.SecureRandom();
+        java.util.function.Supplier<String> guess = () -> {
+            byte[] bytes = new byte[32];
+            random.nextBytes(bytes);
+            return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+        };
+        for (int i = 0; i < 120; i++) {
+            assertThat(fetchAs(direct, published, guess.get(), "203.0.113.50").status()).isEqualTo(404);
+        }
+        Api.Response limited = fetchAs(direct, published, token, "203.0.113.50");
+        assertProblem(limited, 429, "rate-limited");
+        assertThat(fetchAs(direct, published, token, "203.0.113.51").status()).as("another client").isEqualTo(200);
+
+        // guesses of one token prefix, spread over many clients
+        for (int i = 0; i < 60; i++) {
+            String sameStart = "Zz9Zz9Zz" + guess.get().substring(8);
+            assertThat(fetchAs(direct, published, sameStart, "198.51.100." + i).status()).isEqualTo(404);
+        }
+        assertProblem(fetchAs(direct, published, "Zz9Zz9Zz" + guess.get().substring(8), "198.51.100.200"), 429,
+                "rate-limited");
+        assertThat(fetchAs(direct, published, guess.get(), "198.51.100.200").status()).isEqualTo(404);
+    }
+
+    static Api.Response fetchAs(URI sendTo, URI published, String token, String client) throws Exception {
+        return Api.send(gamma.signed("GET", published, sendTo, null, SignatureProfile.FETCH,
+                Map.of("Authorization", Pmp.CAPABILITY_SCHEME + " " + token, "X-Pullmail-Client", client),
+                gamma.signer()));
+    }
+
+    @Test
     void theInboxOpenApiDocumentsDeletingAndReportingSpam() throws Exception {
         JsonNode paths = Api.send(HttpRequest.newBuilder(
                 URI.create(domains.beta.serviceUrl("inbox-service") + "/v3/api-docs")).GET()).json().get("paths");

@@ -17,6 +17,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param keepSentCopies   the default for accounts that did not choose
  * @param storedTokenGrace how long a delivery's token still fetches after the recipient's domain reported
  *                         it stored (PROTOCOL.md 5: for a receiver that reported before its copy was durable)
+ * @param failedFetches    how many failed fetches and status reports a client, and a token prefix, may make
+ *                         per window before it is answered 429
  * @param webhooksMayReachPrivateAddresses lets webhooks point at loopback and private networks (local runs,
  *                         tests); off in production, where a webhook must not reach the domain's own network
  */
@@ -29,7 +31,13 @@ public record OutboxProperties(@DefaultValue("http://127.0.0.1:8082") URI notifi
         @DefaultValue("P7D") Duration fetchedGrace,
         @DefaultValue("false") boolean keepSentCopies,
         @DefaultValue("false") boolean webhooksMayReachPrivateAddresses,
-        @DefaultValue("PT1H") Duration storedTokenGrace) {
+        @DefaultValue("PT1H") Duration storedTokenGrace,
+        @DefaultValue FailedFetches failedFetches) {
+
+    /** Failed fetches and status reports allowed per window, per client address and per token prefix. */
+    public record FailedFetches(@DefaultValue("120") int perClient, @DefaultValue("60") int perTokenPrefix,
+            @DefaultValue("PT1M") Duration window) {
+    }
 
     /**
      * @param messagesPerHour messages an account may send in any hour

@@ -44,6 +44,8 @@ public record Notification(String id, String from, List<Recipient> recipients, S
         }
         require(subject == null || subject.codePointCount(0, subject.length()) <= Pmp.MAX_SUBJECT_CHARS,
                 "subject is a preview of at most " + Pmp.MAX_SUBJECT_CHARS + " characters");
+        require(subject == null || !hasControlCharacters(subject),
+                "subject must not contain control characters (U+0000 to U+001F other than tab, U+007F)");
         require(size >= 0, "size must not be negative");
         require(digest != null && SHA256_FIELD.matcher(digest).matches(),
                 "digest must be an RFC 9530 sha-256 value, like sha-256=:…=:");
@@ -65,6 +67,11 @@ public record Notification(String id, String from, List<Recipient> recipients, S
 
     public String senderDomain() {
         return Addresses.domainOf(from);
+    }
+
+    /** C0 controls other than tab, and DEL: never part of a subject a person reads (NUL cannot even be stored). */
+    public static boolean hasControlCharacters(String text) {
+        return text.chars().anyMatch(c -> (c < 0x20 && c != '\t') || c == 0x7f);
     }
 
     private static boolean isHttpUrl(String url) {

@@ -57,4 +57,18 @@ class NotificationTest {
                 .isInstanceOfSatisfying(ProtocolException.class,
                         e -> assertThat(e.type()).isEqualTo(ProblemType.INVALID_NOTIFICATION));
     }
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"a\u0000b", "bell\u0007", "line\nbreak", "del\u007f"})
+    void refusesASubjectWithControlCharacters(String subject) {
+        Notification n = new Notification("m-1", "alice@alpha.test", List.of(new Notification.Recipient("bob@beta.test",
+                TOKEN)), subject, 18, "sha-256=:X48E9qOokqqrvdts8nOJRJN3OWDUoyWxBf7kbu9DBPE=:",
+                "https://alpha.test/pmp/v1/messages/m-1", SENT, SENT.plusSeconds(3600));
+        assertThatThrownBy(n::validate).isInstanceOfSatisfying(ProtocolException.class,
+                e -> assertThat(e.type()).isEqualTo(ProblemType.INVALID_NOTIFICATION));
+        Notification tab = new Notification("m-1", "alice@alpha.test", n.recipients(), "a\tb", 18, n.digest(),
+                n.fetchUrl(), SENT, SENT.plusSeconds(3600));
+        assertThat(tab.subject()).isEqualTo("a\tb");
+        org.assertj.core.api.Assertions.assertThatCode(tab::validate).doesNotThrowAnyException();
+    }
 }

@@ -4,6 +4,7 @@ import java.net.URI;
 
 import org.pullmail.protocol.ProblemType;
 import org.pullmail.protocol.ProtocolException;
+import org.pullmail.protocol.json.PmpJson;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpHeaders;
@@ -51,7 +52,15 @@ public class ProblemAdvice extends ResponseEntityExceptionHandler {
 
     @ExceptionHandler(ConstraintViolationException.class)
     ResponseEntity<ProblemDetail> constraint(ConstraintViolationException e) {
-        return api(ApiProblem.invalid(e.getMessage()));
+        // the violations' paths name Java methods and parameters: only the last node, the value's name, is said
+        String detail = e.getConstraintViolations().stream().map(v -> {
+            String name = null;
+            for (var node : v.getPropertyPath()) {
+                name = node.getName();
+            }
+            return (name == null ? "a value" : name) + " " + v.getMessage();
+        }).sorted().collect(java.util.stream.Collectors.joining("; "));
+        return api(ApiProblem.invalid(detail.isEmpty() ? "a value is invalid" : detail));
     }
 
     @ExceptionHandler(AccessDeniedException.class)
@@ -85,19 +94,8 @@ public class ProblemAdvice extends ResponseEntityExceptionHandler {
 
     /** Names the offending JSON member when Jackson knows it, without echoing internal type names. */
     private static String unreadableDetail(Exception ex) {
-        Throwable cause = ex.getCause();
-        if (cause instanceof tools.jackson.databind.DatabindException mismatch && !mismatch.getPath().isEmpty()) {
-            StringBuilder path = new StringBuilder();
-            for (var reference : mismatch.getPath()) {
-                if (reference.getPropertyName() != null) {
-                    path.append(path.isEmpty() ? "" : ".").append(reference.getPropertyName());
-                } else if (reference.getIndex() >= 0) {
-                    path.append('[').append(reference.getIndex()).append(']');
-                }
-            }
-            return "the member \"" + path + "\" is missing or has the wrong type";
-        }
-        return "the request body is not valid JSON for this endpoint";
+        return ex.getCause() instanceof tools.jackson.core.JacksonException jackson ? PmpJson.describe(jackson)
+                : "the request body is not valid JSON for this endpoint";
     }
 
     private static String slugFor(int status) {

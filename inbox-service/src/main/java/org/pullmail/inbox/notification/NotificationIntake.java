@@ -84,14 +84,18 @@ class NotificationIntake {
                 outcomes.add(new RecipientOutcome(r.address(), Outcome.UNKNOWN));
                 continue;
             }
-            limits.count("recipient", r.address(), inbox.limits().perRecipient());
             SenderPolicy.Decision decision = policy.decide(r.address(), n.from(), isBulk);
-            reputation.record(n.from(), decision.action() == SenderPolicy.Action.BLOCK
-                    ? Reputation.Event.REFUSED : Reputation.Event.RECEIVED);
             if (decision.action() == SenderPolicy.Action.BLOCK) {
+                // a refusal costs the mailbox nothing: it does not count against the mailbox's intake
+                reputation.record(n.from(), Reputation.Event.REFUSED);
                 outcomes.add(new RecipientOutcome(r.address(), Outcome.BLOCKED));
                 continue;
             }
+            // mail the user wants at once (contacts, allowed senders) has an allowance of its own, which no
+            // volume of strangers' mail can use up
+            limits.count(decision.action() == SenderPolicy.Action.FETCH ? "recipient-wanted" : "recipient",
+                    r.address(), inbox.limits().perRecipient());
+            reputation.record(n.from(), Reputation.Event.RECEIVED);
             if (decision.action() == SenderPolicy.Action.HOLD) {
                 requirePendingRoom(r.address());
             }

@@ -30,7 +30,8 @@ class IntakeLimitsAcrossReplicasTest {
 
     @BeforeAll
     static void start() throws Exception {
-        peers = new PeerDomains("limited.test", "other.test", "p1.test", "p2.test", "p3.test", "p4.test", "p5.test");
+        peers = new PeerDomains("limited.test", "other.test", "p1.test", "p2.test", "p3.test", "p4.test", "p5.test",
+                "blocked.test", "friend.test", "s1.test", "s2.test", "s3.test", "s4.test");
         String url = TestDatabases.database("inbox_limits_test");
         Map<String, Object> properties = new HashMap<>(Map.of(
                 "server.port", "0",
@@ -52,7 +53,7 @@ class IntakeLimitsAcrossReplicasTest {
         first = new SpringApplicationBuilder(InboxApplication.class).run(args);
         second = new SpringApplicationBuilder(InboxApplication.class).run(args);
         ports = new int[] {port(first), port(second)};
-        List<String> mailboxes = new ArrayList<>(List.of("carol@alpha.test", "dave@alpha.test"));
+        List<String> mailboxes = new ArrayList<>(List.of("carol@alpha.test", "dave@alpha.test", "erin@alpha.test"));
         for (int i = 0; i < 30; i++) {
             mailboxes.add("user" + i + "@alpha.test");
         }
@@ -119,5 +120,32 @@ class IntakeLimitsAcrossReplicasTest {
         }
         assertThat(statuses.subList(0, 20)).containsOnly(200);
         assertThat(statuses.get(20)).isEqualTo(429);
+    }
+
+    @Test
+    void refusalsCostAMailboxNothingAndStrangersCannotShutOutAContact() throws Exception {
+        JdbcClient jdbc = first.getBean(JdbcClient.class);
+        jdbc.sql("INSERT INTO sender_rule (mailbox, entry, kind) VALUES ('erin@alpha.test', 'blocked.test', 'block'),"
+                + " ('erin@alpha.test', 'ann@friend.test', 'contact')").update();
+        Map<String, String> client = Map.of("X-Pullmail-Client", "198.51.100.9");
+        // a blocked domain at its full rate: every notification is answered "blocked", none 429
+        for (int i = 0; i < 5; i++) {
+            HttpResponse<String> r = send("blocked.test", i, "erin@alpha.test", client);
+            assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+            assertThat(r.body()).contains("\"outcome\":\"blocked\"");
+        }
+        // strangers use up the mailbox's allowance for strangers (3 here) ...
+        List<Integer> strangers = new ArrayList<>();
+        for (String peer : List.of("s1.test", "s2.test", "s3.test", "s4.test")) {
+            strangers.add(send(peer, 0, "erin@alpha.test", client).statusCode());
+        }
+        assertThat(strangers).containsExactly(200, 200, 200, 429);
+        // ... and a contact's mail still gets in
+        PeerDomains.Peer friend = peers.peer("friend.test");
+        var fromAnn = Notifications.notification(friend, "ann@friend.test", Notifications.digestOf("minutes"), "Minutes",
+                "erin@alpha.test");
+        HttpResponse<String> contact = Notifications.send(friend, fromAnn, ports[1], client);
+        assertThat(contact.statusCode()).as(contact.body()).isEqualTo(200);
+        assertThat(contact.body()).contains("\"outcome\":\"accepted\"");
     }
 }

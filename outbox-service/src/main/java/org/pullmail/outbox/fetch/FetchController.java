@@ -54,13 +54,15 @@ class FetchController {
     private final DiscoveryClient discovery;
     private final PullmailProperties pullmail;
     private final OutboxProperties outbox;
+    private final FailedFetchLimits failures;
     private final Clock clock;
     private final io.micrometer.core.instrument.MeterRegistry meters;
 
     FetchController(JdbcClient jdbc, TransactionTemplate tx, PmpVerifier verifier, DiscoveryClient discovery,
-            PullmailProperties pullmail, OutboxProperties outbox, Clock clock,
+            PullmailProperties pullmail, OutboxProperties outbox, FailedFetchLimits failures, Clock clock,
             io.micrometer.core.instrument.MeterRegistry meters) {
         this.outbox = outbox;
+        this.failures = failures;
         this.meters = meters;
         meters.counter("pullmail.fetches.served");
         this.jdbc = jdbc;
@@ -184,10 +186,27 @@ class FetchController {
     /** Token, then signature by the token's recipient domain. Returns the delivery the token grants. */
     private Delivery authorize(String id, HttpServletRequest request, byte[] body, SignatureProfile profile)
             throws ProtocolException {
+        String client = clientAddress(request);
         String authorization = request.getHeader("Authorization");
         String prefix = Pmp.CAPABILITY_SCHEME + " ";
-        if (authorization == null || !authorization.regionMatches(true, 0, prefix, 0, prefix.length())
-                || !CapabilityToken.isWellFormed(authorization.substring(prefix.length()).trim())) {
+        String token = authorization != null && authorization.regionMatches(true, 0, prefix, 0, prefix.length())
+                ? authorization.substring(prefix.length()).trim() : null;
+        boolean wellFormed = token != null && CapabilityToken.isWellFormed(token);
+        // a client (or a token) that failed too often is refused before anything is looked up
+        failures.check(client, wellFormed ? token : null);
+        try {
+            return authorize(id, request, body, profile, wellFormed ? token : null);
+        } catch (ProtocolException e) {
+            if (e.type() != ProblemType.DISCOVERY_FAILED) {
+                failures.failed(client, wellFormed ? token : null);
+            }
+            throw e;
+        }
+    }
+
+    private Delivery authorize(String id, HttpServletRequest request, byte[] body, SignatureProfile profile,
+            String token) throws ProtocolException {
+        if (token == null) {
             throw new ProtocolException(ProblemType.CAPABILITY_MISSING,
                     "send Authorization: PMP-Capability <token> from the notification");
         }
@@ -197,7 +216,7 @@ class FetchController {
         } catch (IllegalArgumentException e) {
             throw new ProtocolException(ProblemType.NOT_FOUND, "no such message");
         }
-        byte[] hash = CapabilityToken.hash(authorization.substring(prefix.length()).trim());
+        byte[] hash = CapabilityToken.hash(token);
         Delivery delivery = jdbc.sql("""
                 SELECT d.id, d.recipient, d.recipient_domain, d.state, m.content, m.digest, m.size, m.expires_at,
                        m.recalled_at, d.stored_at
@@ -213,6 +232,15 @@ class FetchController {
                 .orElseThrow(() -> new ProtocolException(ProblemType.NOT_FOUND, "no such message for this capability"));
         verifier.verify(view(request), body, profile, kid -> discovery.key(delivery.recipientDomain(), kid));
         return delivery;
+    }
+
+    /**
+     * The client's address as this domain's gateway saw it (it always overwrites the header), else the
+     * connection's peer when the outbox is reached directly on its own network.
+     */
+    private static String clientAddress(HttpServletRequest request) {
+        String client = request.getHeader("X-Pullmail-Client");
+        return client == null || client.isBlank() ? request.getRemoteAddr() : client.trim();
     }
 
     private HttpRequestView view(HttpServletRequest request) {

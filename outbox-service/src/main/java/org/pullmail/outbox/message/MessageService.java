@@ -82,6 +82,10 @@ class MessageService {
             throw ApiProblem.invalid("a message needs at least one recipient");
         }
         checkLimits(sender, limits, all.size(), message.bytes().length);
+        if (message.subject() != null && Notification.hasControlCharacters(message.subject())) {
+            // a NUL (even one encoded as =?UTF-8?Q?a=00b?=) or another control character: no one's subject
+            throw ApiProblem.invalid("the subject contains a control character");
+        }
 
         UUID id = message.id();
         Instant now = message.date();
@@ -272,6 +276,7 @@ class MessageService {
 
     /** The notification's subject preview: at most 200 code points. */
     static String preview(String subject) {
+        // (subjects with control characters are refused before this)
         if (subject == null || subject.codePointCount(0, subject.length()) <= Pmp.MAX_SUBJECT_CHARS) {
             return subject;
         }

@@ -203,4 +203,22 @@ class SendingTest {
                         .content("{\"to\":[\"bob@beta.test\"]}"))
                 .andExpect(status().isForbidden());
     }
+
+    @Test
+    void aSubjectWithANulOrAnotherControlCharacterIsRefusedAndNothingQueued() throws Exception {
+        jdbc.sql("INSERT INTO sender (address) VALUES ('nul@alpha.test') ON CONFLICT DO NOTHING").update();
+        mvc.perform(post("/api/v1/outbox/messages").with(as("nul@alpha.test")).contentType(MediaType.APPLICATION_JSON)
+                        .content("{\"to\":[\"bob@beta.test\"],\"subject\":\"a\\u0000b\",\"text\":\"hi\"}"))
+                .andExpect(status().isBadRequest())
+                .andExpect(header().string("Content-Type", org.hamcrest.Matchers.startsWith("application/problem+json")));
+        mvc.perform(post("/api/v1/outbox/messages").with(as("nul@alpha.test")).contentType(MediaType.APPLICATION_JSON)
+                        .content("{\"to\":[\"bob@beta.test\"],\"subject\":\"bell\\u0007\",\"text\":\"hi\"}"))
+                .andExpect(status().isBadRequest());
+        // the same NUL, encoded in a raw message's header
+        byte[] raw = ("From: nul@alpha.test\r\nTo: bob@beta.test\r\nSubject: =?UTF-8?Q?a=00b?=\r\n\r\nHello\r\n")
+                .getBytes(StandardCharsets.US_ASCII);
+        mvc.perform(post("/api/v1/outbox/messages").with(as("nul@alpha.test")).contentType("message/rfc822").content(raw))
+                .andExpect(status().isBadRequest());
+        assertThat(queued("nul@alpha.test")).isZero();
+    }
 }

@@ -88,8 +88,31 @@ public final class PmpJson {
             }
             return value;
         } catch (JacksonException e) {
-            throw new ProtocolException(onError, "malformed JSON: " + e.getOriginalMessage(), e);
+            throw new ProtocolException(onError, describe(e), e);
         }
+    }
+
+    /**
+     * What is wrong with a body, for a problem's detail: the member Jackson stopped at, never its own
+     * message, which names Java types (PROTOCOL.md 7: errors never include internal names).
+     */
+    public static String describe(JacksonException e) {
+        StringBuilder path = new StringBuilder();
+        if (e instanceof tools.jackson.databind.DatabindException mismatch) {
+            for (var reference : mismatch.getPath()) {
+                if (reference.getPropertyName() != null) {
+                    path.append(path.isEmpty() ? "" : ".").append(reference.getPropertyName());
+                } else if (reference.getIndex() >= 0) {
+                    path.append('[').append(reference.getIndex()).append(']');
+                }
+            }
+        }
+        if (!path.isEmpty()) {
+            return "the member \"" + path + "\" is missing, of the wrong type or not in the form it must have";
+        }
+        var location = e.getLocation();
+        return location == null || location.getLineNr() < 0 ? "the body is not valid JSON"
+                : "the body is not valid JSON (line " + location.getLineNr() + ", column " + location.getColumnNr() + ")";
     }
 
     /**

@@ -150,6 +150,7 @@ class PmpJsonTest {
             "\"2026-11-26T12:00:60Z\"",           // second 60 other than at 23:59
             "\"2026-11-26T24:00:00Z\"",           // hour 24 (Java would read the next midnight)
             "\"+2026-11-26T12:00:00Z\"",          // a signed year
+            "\"300000-01-01T00:00:00Z\"",          // a year of more than four digits (no database holds it)
             "\" 2026-11-26T12:00:00Z\"",          // padded
             "\"2026-11-26T12:00:00Z \"",
             "\"2026-11-26T14:00:00+02:00[Europe/Berlin]\"", // a zone name
