@@ -30,6 +30,7 @@ public enum ProblemType {
     TOO_LARGE("too-large", 413, "The request body is too large"),
     UNSUPPORTED_MEDIA_TYPE("unsupported-media-type", 415, "The content type is not accepted here"),
     RATE_LIMITED("rate-limited", 429, "Too many requests"),
+    TEMPORARILY_UNAVAILABLE("temporarily-unavailable", 503, "Try again with a fresh signature"),
     DISCOVERY_FAILED("discovery-failed", 502, "The peer domain's discovery document could not be used");
 
     /** Prefix of every PMP/1 problem type URI. */

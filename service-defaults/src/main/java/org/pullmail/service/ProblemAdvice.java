@@ -35,6 +35,9 @@ public class ProblemAdvice extends ResponseEntityExceptionHandler {
         ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.valueOf(type.status()), e.detail());
         problem.setType(type.uri());
         problem.setTitle(type.title());
+        if (type == ProblemType.TEMPORARILY_UNAVAILABLE) {
+            return ResponseEntity.status(type.status()).header(HttpHeaders.RETRY_AFTER, "2").body(problem);
+        }
         return ResponseEntity.status(type.status()).body(problem);
     }
 

@@ -98,8 +98,13 @@ public final class PmpVerifier {
             ContentDigest.verify(request.firstHeader("content-digest"), body == null ? new byte[0] : body);
         }
         Instant forgetAfter = createdAt.plus(Pmp.MAX_SIGNATURE_AGE).plus(Pmp.MAX_CLOCK_AHEAD);
-        if (!nonces.firstUse(keyId, nonce, forgetAfter)) {
-            throw new ProtocolException(ProblemType.NONCE_REUSED, "nonce already used: the request is a replay");
+        switch (nonces.use(keyId, nonce, createdAt, forgetAfter)) {
+            case FIRST -> {
+            }
+            case REPEATED -> throw new ProtocolException(ProblemType.NONCE_REUSED,
+                    "nonce already used: the request is a replay");
+            case UNKNOWABLE -> throw new ProtocolException(ProblemType.TEMPORARILY_UNAVAILABLE,
+                    "this domain's record of used nonces was reset after the request was signed; sign it afresh");
         }
         return new VerifiedSignature(keyId, createdAt, nonce);
     }
