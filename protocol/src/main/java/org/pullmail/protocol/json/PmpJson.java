@@ -39,6 +39,16 @@ public final class PmpJson {
             .propertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            // a member has its JSON type or is refused: no 1.5 read as 1, no "120" as 120, no 42 as "42"
+            .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
+            .disable(tools.jackson.databind.MapperFeature.ALLOW_COERCION_OF_SCALARS)
+            .withCoercionConfig(tools.jackson.databind.type.LogicalType.Textual, text -> text
+                    .setCoercion(tools.jackson.databind.cfg.CoercionInputShape.Integer,
+                            tools.jackson.databind.cfg.CoercionAction.Fail)
+                    .setCoercion(tools.jackson.databind.cfg.CoercionInputShape.Float,
+                            tools.jackson.databind.cfg.CoercionAction.Fail)
+                    .setCoercion(tools.jackson.databind.cfg.CoercionInputShape.Boolean,
+                            tools.jackson.databind.cfg.CoercionAction.Fail))
             .enable(EnumFeature.READ_UNKNOWN_ENUM_VALUES_USING_DEFAULT_VALUE)
             .disable(DateTimeFeature.WRITE_DATES_AS_TIMESTAMPS)
             .addModule(new SimpleModule("pmp-timestamps").addDeserializer(Instant.class, new Rfc3339Instant()))

@@ -239,4 +239,15 @@ class PmpJsonTest {
                 .isInstanceOfSatisfying(ProtocolException.class,
                         e -> assertThat(e.type()).isEqualTo(ProblemType.MALFORMED_REQUEST));
     }
+
+    /** PROTOCOL.md 1: every member has its JSON type; nothing is coerced. */
+    @ParameterizedTest
+    @ValueSource(strings = {"\"id\":12345", "\"size\":\"120\"", "\"size\":1.5", "\"subject\":7", "\"from\":true"})
+    void refusesAMemberOfAnotherJsonType(String member) throws Exception {
+        String name = member.substring(1, member.indexOf('"', 1));
+        String json = new String(PmpJson.write(valid("hi", bob())), StandardCharsets.UTF_8)
+                .replaceFirst("\"" + name + "\":(\"[^\"]*\"|[0-9]+)", java.util.regex.Matcher.quoteReplacement(member));
+        assertThat(json).contains(member);
+        assertInvalid(json, ProblemType.INVALID_NOTIFICATION);
+    }
 }
