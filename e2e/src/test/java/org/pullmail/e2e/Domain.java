@@ -34,6 +34,15 @@ final class Domain implements AutoCloseable {
     private final Path logs;
 
     Domain(String name, Map<String, String> peers, List<String> accounts, String password) throws IOException {
+        this(name, peers, accounts, password, TestDatabases.server(), TestDatabases::database);
+    }
+
+    /**
+     * A domain on a PostgreSQL server of the caller's ({@code database} makes the JDBC URL of each of its
+     * databases, named {@code <domain>_<service>}), for tests that crash and restart that server.
+     */
+    Domain(String name, Map<String, String> peers, List<String> accounts, String password, PostgresServer pg,
+            java.util.function.Function<String, String> database) throws IOException {
         this.name = name;
         for (String service : SERVICES) {
             ports.put(service, freePort());
@@ -42,7 +51,6 @@ final class Domain implements AutoCloseable {
         this.logs = Path.of(System.getProperty("pullmail.root", ".."), "e2e", "target", "e2e-logs");
         Files.createDirectories(logs);
         String prefix = name.replace('.', '_').replace('-', '_');
-        PostgresServer pg = TestDatabases.server();
         List<String> common = new ArrayList<>(List.of(
                 "--pullmail.domain=" + name,
                 "--pullmail.public-url=" + url(),
@@ -68,10 +76,10 @@ final class Domain implements AutoCloseable {
                         "--pullmail.notifier.inbox-url=" + inbox),
                 "inbox-service", List.of(),
                 "gateway", gatewayArgs(accounts, password, outbox, notifier, inbox));
-        Map<String, String> database = Map.of("outbox-service", "outbox", "notifier-service", "notifier",
+        Map<String, String> databases = Map.of("outbox-service", "outbox", "notifier-service", "notifier",
                 "inbox-service", "inbox", "gateway", "gateway");
         for (String service : SERVICES) {
-            String db = TestDatabases.database(prefix + "_" + database.get(service));
+            String db = database.apply(prefix + "_" + databases.get(service));
             List<String> command = new ArrayList<>(List.of(javaBinary(), "-Xmx192m", "-XX:+UseSerialGC",
                     "-XX:TieredStopAtLevel=1", "-Xss512k", "-jar", jar(service).toString()));
             command.addAll(common);
@@ -81,6 +89,11 @@ final class Domain implements AutoCloseable {
             command.addAll(specific.get(service));
             commands.put(service, command);
         }
+    }
+
+    /** Adds command-line arguments (settings) of one service; call before {@link #startAll()}. */
+    void addArgs(String service, String... args) {
+        commands.get(service).addAll(List.of(args));
     }
 
     /** Adds static discovery overrides; call before {@link #startAll()}. */
@@ -93,7 +106,9 @@ final class Domain implements AutoCloseable {
     private static List<String> gatewayArgs(List<String> accounts, String password, String outbox, String notifier,
             String inbox) {
         List<String> args = new ArrayList<>(List.of("--pullmail.gateway.outbox-url=" + outbox,
-                "--pullmail.gateway.notifier-url=" + notifier, "--pullmail.gateway.inbox-url=" + inbox));
+                "--pullmail.gateway.notifier-url=" + notifier, "--pullmail.gateway.inbox-url=" + inbox,
+                // the suite reads the OpenAPI documents and opens Swagger UI; a gateway serves them only when told to
+                "--pullmail.gateway.api-docs=true"));
         for (int i = 0; i < accounts.size(); i++) {
             String account = accounts.get(i);
             args.add("--pullmail.gateway.accounts[" + i + "].address=" + account.replace(":admin", ""));
@@ -132,6 +147,14 @@ final class Domain implements AutoCloseable {
             if (!process.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) {
                 process.destroyForcibly().waitFor();
             }
+        }
+    }
+
+    /** Kills a service the way a crash does (SIGKILL): no shutdown hook, no graceful drain. */
+    void kill(String service) throws InterruptedException {
+        Process process = processes.remove(service);
+        if (process != null) {
+            process.destroyForcibly().waitFor();
         }
     }
 

@@ -71,6 +71,23 @@ public class ProblemAdvice extends ResponseEntityExceptionHandler {
         return api(new ApiProblem("forbidden", HttpStatus.FORBIDDEN, "Forbidden", "this account may not do that"));
     }
 
+    /**
+     * A part this service depends on is down for a while (its database, or the service a gateway route
+     * leads to): 503 with Retry-After, which clients and PMP/1 peers retry (PROTOCOL.md 7.1), not a 500.
+     */
+    @ExceptionHandler({org.springframework.dao.DataAccessResourceFailureException.class,
+            org.springframework.dao.TransientDataAccessException.class,
+            org.springframework.transaction.CannotCreateTransactionException.class,
+            org.springframework.web.client.ResourceAccessException.class})
+    ResponseEntity<ProblemDetail> unavailable(Exception e) {
+        log.warn("unavailable: {}", e.toString());
+        ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.SERVICE_UNAVAILABLE,
+                "a part of this domain is briefly unavailable; try again later");
+        problem.setType(URI.create(ProblemType.BASE + "unavailable"));
+        problem.setTitle("Unavailable");
+        return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE).header(HttpHeaders.RETRY_AFTER, "5").body(problem);
+    }
+
     @ExceptionHandler(Exception.class)
     ResponseEntity<ProblemDetail> unexpected(Exception e) {
         log.error("unexpected error", e);
