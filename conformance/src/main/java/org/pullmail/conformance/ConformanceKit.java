@@ -76,7 +76,7 @@ public final class ConformanceKit {
         Recorder recorder = new Recorder(out);
         PeerKeys keys = PeerKeys.load(options.effectiveKeyFile(), options.peerDomain());
         Wire wire = new Wire(options.baseUrl());
-        KnownDomains discovery = new KnownDomains(wire.client(), Map.of(options.domain(), options.baseUrl(),
+        KnownDomains discovery = new KnownDomains(Map.of(options.domain(), options.baseUrl(),
                 options.peerDomain(), PeerDomain.base(options.peerPort())));
         InboundNotifications inbound = new InboundNotifications(options.domain(), options.peerDomain(), discovery);
         PeerOutbox outbox = new PeerOutbox(options.domain(), discovery);

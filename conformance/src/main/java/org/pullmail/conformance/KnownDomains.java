@@ -1,16 +1,19 @@
 package org.pullmail.conformance;
 
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.security.PublicKey;
 import java.time.Clock;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Consumer;
 
+import org.apache.hc.client5.http.impl.classic.HttpClientBuilder;
 import org.pullmail.protocol.DiscoveryDocument;
 import org.pullmail.protocol.ProblemType;
 import org.pullmail.protocol.ProtocolException;
 import org.pullmail.protocol.discovery.DiscoveryClient;
+import org.pullmail.protocol.peer.PeerClient;
+import org.pullmail.protocol.peer.PeerPolicy;
 
 /**
  * The only domains the kit discovers: the deployment under test, through BASE_URL, and the kit's own
@@ -24,10 +27,16 @@ final class KnownDomains {
     private final DiscoveryClient client;
 
     /** @param known domain → base URL; the target and the kit's peer domain, nothing else */
-    KnownDomains(HttpClient http, Map<String, URI> known) {
+    KnownDomains(Map<String, URI> known) {
+        this(known, builder -> { });
+    }
+
+    /** @param observer sees the HTTP client as it is built (tests record where it connects) */
+    KnownDomains(Map<String, URI> known, Consumer<HttpClientBuilder> observer) {
         this.known = Map.copyOf(known);
         // loopback allowed: both entries are static, and no other domain ever reaches the client
-        this.client = new DiscoveryClient(http, Clock.systemUTC(), this.known, true);
+        this.client = new DiscoveryClient(PeerClient.builder().policy(new PeerPolicy(this.known, true))
+                .customizer(observer).build(), Clock.systemUTC());
     }
 
     DiscoveryDocument discover(String domain) throws ProtocolException {

@@ -8,10 +8,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetAddress;
-import java.net.Proxy;
-import java.net.ProxySelector;
 import java.net.ServerSocket;
-import java.net.SocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -128,19 +125,16 @@ class ConformanceKitTest {
     @Test
     void theKitLooksUpNoDomainButTheTargetAndItselfAndServesNoOtherDomainsRecipient() throws Exception {
         List<URI> connections = new CopyOnWriteArrayList<>();
-        HttpClient http = HttpClient.newBuilder().proxy(new ProxySelector() {
-            @Override
-            public List<Proxy> select(URI uri) {
-                connections.add(uri);
-                return List.of(Proxy.NO_PROXY);
-            }
-
-            @Override
-            public void connectFailed(URI uri, SocketAddress address, IOException e) {
-            }
-        }).build();
         URI nowhere = URI.create("http://127.0.0.1:" + freePort());
-        KnownDomains discovery = new KnownDomains(http, Map.of("beta.test", nowhere, "conformance.test", nowhere));
+        KnownDomains discovery = new KnownDomains(Map.of("beta.test", nowhere, "conformance.test", nowhere),
+                client -> client.addExecInterceptorFirst("record", (request, scope, chain) -> {
+                    try {
+                        connections.add(request.getUri());
+                    } catch (java.net.URISyntaxException e) {
+                        throw new IllegalStateException(e);
+                    }
+                    return chain.proceed(request, scope);
+                }));
         PeerOutbox outbox = new PeerOutbox("beta.test", discovery);
         String token = NotificationChecks.token();
         outbox.add("m1", new PeerOutbox.Message("Subject: x\r\n\r\nx\r\n".getBytes(StandardCharsets.UTF_8),
@@ -295,8 +289,7 @@ class ConformanceKitTest {
     @Test
     void theKitsPeerPublishesAValidDiscoveryDocument() throws Exception {
         PeerKeys keys = PeerKeys.load(temp.resolve("peer.jwk"), "conformance.test");
-        KnownDomains discovery = new KnownDomains(HttpClient.newHttpClient(),
-                Map.of("beta.test", URI.create("http://127.0.0.1:9")));
+        KnownDomains discovery = new KnownDomains(Map.of("beta.test", URI.create("http://127.0.0.1:9")));
         InboundNotifications inbound = new InboundNotifications("beta.test", "conformance.test", discovery);
         try (PeerDomain peer = new PeerDomain("conformance.test", freePort(), keys.published, inbound,
                 new PeerOutbox("beta.test", discovery))) {
@@ -307,7 +300,8 @@ class ConformanceKitTest {
             assertThat(response.statusCode()).isEqualTo(200);
             assertThat(response.headers().firstValue("Content-Type")).hasValue(Pmp.MEDIA_TYPE_JSON);
             assertThat(response.headers().firstValue("Cache-Control")).hasValue("public, max-age=60");
-            DiscoveryDocument document = PmpJson.readDiscovery(response.body(), "conformance.test");
+            DiscoveryDocument document = PmpJson.read(response.body(), DiscoveryDocument.class,
+                    ProblemType.DISCOVERY_FAILED).validate("conformance.test", peer.base());
             assertThat(document.notifyUrl()).isEqualTo(peer.base() + "/pmp/v1/notifications");
             assertThat(document.fetchBase()).isEqualTo(peer.base() + "/pmp/v1/messages/");
             assertThat(document.keySet().getKeys()).hasSize(1);

@@ -138,7 +138,7 @@ abstract class StubDeployment implements AutoCloseable {
         this.domain = domain;
         this.account = "alice@" + domain;
         this.key = Ed25519Keys.generate(domain + "/stub");
-        this.discovery = new DiscoveryClient(http, clock, peers, true);
+        this.discovery = new DiscoveryClient(clock, peers, true);
         this.server = HttpServer.create(new InetSocketAddress(InetAddress.getByName("127.0.0.1"), 0), 50);
         this.threads = Executors.newFixedThreadPool(4);
         server.setExecutor(threads);

@@ -14,6 +14,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param reputation      when a sender domain counts as good, and when it is refused
  * @param bulk            when the same message to many local users counts as bulk
  * @param limits          intake limits, shared by all replicas through the database
+ * @param jobs            how many fetch and status jobs run at once, in all and per sender domain
  */
 @ConfigurationProperties("pullmail.inbox")
 public record InboxProperties(@DefaultValue("PT0.2S") Duration pollInterval,
@@ -23,7 +24,18 @@ public record InboxProperties(@DefaultValue("PT0.2S") Duration pollInterval,
         @DefaultValue("P14D") Duration requestLifetime,
         @DefaultValue Reputation reputation,
         @DefaultValue Bulk bulk,
-        @DefaultValue Limits limits) {
+        @DefaultValue Limits limits,
+        @DefaultValue Jobs jobs) {
+
+    /**
+     * @param workers   fetches and status reports in progress at once, each on its own worker
+     * @param perDomain of those, the most for one sender domain: a slow domain holds no more workers than
+     *                  this, and its other jobs wait while other domains' go
+     */
+    // 8 workers, as before the bulkheads: a fetch holds its whole message in memory (up to 25 MB) until
+    // message bodies are streamed, so more workers would need a larger heap
+    public record Jobs(@DefaultValue("8") int workers, @DefaultValue("2") int perDomain) {
+    }
 
     /**
      * @param minNotifications a domain is judged only after this many notifications

@@ -13,6 +13,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param retryInitial first retry delay; it doubles per attempt, with jitter
  * @param retryMax     longest delay between attempts
  * @param pollInterval how often the queue is polled for due notifications
+ * @param senders      notifications sent at once, each on its own worker
+ * @param perDomain    notifications to one recipient domain sent at once: a slow domain holds no more
+ *                     workers than this, and its other notifications wait while other domains' go
  */
 @ConfigurationProperties("pullmail.notifier")
 public record NotifierProperties(@DefaultValue("http://127.0.0.1:8081") URI outboxUrl,
@@ -20,5 +23,7 @@ public record NotifierProperties(@DefaultValue("http://127.0.0.1:8081") URI outb
         @DefaultValue("P2D") Duration lifetime,
         @DefaultValue("PT2S") Duration retryInitial,
         @DefaultValue("PT10M") Duration retryMax,
-        @DefaultValue("PT0.2S") Duration pollInterval) {
+        @DefaultValue("PT0.2S") Duration pollInterval,
+        @DefaultValue("16") int senders,
+        @DefaultValue("4") int perDomain) {
 }

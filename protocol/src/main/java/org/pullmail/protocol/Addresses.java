@@ -14,6 +14,14 @@ public final class Addresses {
     private static final Pattern DOMAIN = Pattern.compile(
             "(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+");
 
+    /**
+     * A last label that URL parsers read as a number: decimal, or hexadecimal with {@code 0x}. A name
+     * ending in one is an IPv4 address in some notation ({@code 127.0.0.1}, {@code 0177.0.0.1},
+     * {@code 0x7f.1}), and parsers disagree on which address (Java reads {@code 0177} as 177, others as
+     * 127). No top-level domain is numeric (RFC 3696 section 2), so nothing real is refused.
+     */
+    private static final Pattern NUMERIC_LABEL = Pattern.compile("(?:[0-9]+|0x[0-9a-f]*)");
+
     private Addresses() {
     }
 
@@ -30,8 +38,14 @@ public final class Addresses {
                 && !local.contains("..") && isValidDomain(address.substring(at + 1));
     }
 
+    /**
+     * A DNS name of at least two labels, lowercase ASCII, that is no IP address in any notation: IP
+     * literals ({@code 127.0.0.1}, {@code 0177.0.0.1}, {@code 0x7f.1}, {@code 2130706433}, {@code [::1]})
+     * are never mail domains, so that no address can name a host the SSRF rules would not see as one.
+     */
     public static boolean isValidDomain(String domain) {
-        return domain != null && DOMAIN.matcher(domain).matches();
+        return domain != null && DOMAIN.matcher(domain).matches()
+                && !NUMERIC_LABEL.matcher(domain.substring(domain.lastIndexOf('.') + 1)).matches();
     }
 
     /** The address with its domain lowercased and converted to A-labels; throws on garbage. */

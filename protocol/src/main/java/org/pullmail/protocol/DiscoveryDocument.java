@@ -2,12 +2,14 @@ package org.pullmail.protocol;
 
 import java.net.URI;
 import java.security.PublicKey;
+import java.util.Locale;
 import java.util.Map;
 
 import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.JWKSet;
 
 import org.pullmail.protocol.http.Ed25519Keys;
+import org.pullmail.protocol.peer.PeerPolicy;
 
 /**
  * {@code GET /.well-known/pullmail}: where a domain takes notifications, where its fetch URLs live
@@ -23,16 +25,33 @@ public record DiscoveryDocument(String protocol, String domain, String notifyUrl
                 publicKeys.toPublicJWKSet().toJSONObject(true));
     }
 
-    /** Checks the document a domain served: protocol, the domain itself, URLs and keys. */
+    /**
+     * Checks the document {@code https://{expectedDomain}/.well-known/pullmail} served: protocol, the
+     * domain itself, keys, and URLs on the domain's own origin, {@code https://{expectedDomain}} on the
+     * default port (PROTOCOL.md 2.1).
+     */
     public DiscoveryDocument validate(String expectedDomain) throws ProtocolException {
+        String name = expectedDomain == null ? null : expectedDomain.toLowerCase(Locale.ROOT);
+        if (!Addresses.isValidDomain(name)) {
+            throw invalid("not a domain name: " + expectedDomain);
+        }
+        return validate(expectedDomain, URI.create("https://" + name));
+    }
+
+    /**
+     * Checks a document as {@link #validate(String)} does, with its URLs on {@code origin}: the domain's
+     * own, or for a static entry (PROTOCOL.md 2.4) the origin of the base URL the operator wrote. A
+     * static entry trusts what the operator wrote, not wherever the fetched document points.
+     */
+    public DiscoveryDocument validate(String expectedDomain, URI origin) throws ProtocolException {
         if (!Pmp.PROTOCOL.equals(protocol)) {
             throw invalid("protocol must be \"" + Pmp.PROTOCOL + "\"");
         }
         if (domain == null || !domain.equalsIgnoreCase(expectedDomain)) {
             throw invalid("the document names domain " + domain + ", not " + expectedDomain);
         }
-        requireHttpUrl(notifyUrl, "notify_url");
-        requireHttpUrl(fetchBase, "fetch_base");
+        requireOrigin(notifyUrl, "notify_url", origin);
+        requireOrigin(fetchBase, "fetch_base", origin);
         if (!fetchBase.endsWith("/")) {
             throw invalid("fetch_base must end with '/'");
         }
@@ -77,23 +96,76 @@ public record DiscoveryDocument(String protocol, String domain, String notifyUrl
         return Ed25519Keys.publicKey(Ed25519Keys.requireEd25519(jwk));
     }
 
-    /** True when {@code url} lies under this domain's fetch_base (same origin, path prefix, no dot segments). */
+    /**
+     * True when {@code url} lies under this domain's fetch_base (PROTOCOL.md 3.3): same origin, a longer
+     * path that starts with the base's, no user info, no fragment, and no {@code .} or {@code ..}
+     * segment, also not a percent-encoded one ({@code %2e%2e}): percent-encoded unreserved characters
+     * are decoded first (RFC 3986 section 6.2.2.2), as the server that resolves the path will.
+     */
     public boolean isUnderFetchBase(String url) {
         try {
             URI candidate = new URI(url);
             URI base = new URI(fetchBase);
-            if (candidate.getRawPath() == null || candidate.getRawPath().contains("/..") || candidate.getRawPath().contains("/./")
-                    || candidate.getRawUserInfo() != null || candidate.getRawFragment() != null) {
+            if (candidate.getRawPath() == null || candidate.getRawUserInfo() != null
+                    || candidate.getRawFragment() != null || base.getRawPath() == null) {
+                return false;
+            }
+            String path = decodeUnreserved(candidate.getRawPath());
+            String basePath = decodeUnreserved(base.getRawPath());
+            if (path == null || basePath == null || hasDotSegment(path)) {
                 return false;
             }
             return base.getScheme().equalsIgnoreCase(candidate.getScheme())
                     && base.getHost().equalsIgnoreCase(candidate.getHost())
                     && effectivePort(base) == effectivePort(candidate)
-                    && candidate.getRawPath().startsWith(base.getRawPath())
-                    && candidate.getRawPath().length() > base.getRawPath().length();
+                    && path.startsWith(basePath)
+                    && path.length() > basePath.length();
         } catch (java.net.URISyntaxException | NullPointerException e) {
             return false;
         }
+    }
+
+    /**
+     * The path with percent-encoded unreserved characters decoded and the hex digits of the others in
+     * uppercase (RFC 3986 sections 6.2.2.1 and 6.2.2.2); null for a malformed percent-encoding.
+     */
+    static String decodeUnreserved(String rawPath) {
+        StringBuilder out = new StringBuilder(rawPath.length());
+        for (int i = 0; i < rawPath.length(); i++) {
+            char c = rawPath.charAt(i);
+            if (c != '%') {
+                out.append(c);
+                continue;
+            }
+            if (i + 2 >= rawPath.length()) {
+                return null;
+            }
+            int hi = Character.digit(rawPath.charAt(i + 1), 16);
+            int lo = Character.digit(rawPath.charAt(i + 2), 16);
+            if (hi < 0 || lo < 0) {
+                return null;
+            }
+            char decoded = (char) (hi * 16 + lo);
+            if ((decoded >= 'a' && decoded <= 'z') || (decoded >= 'A' && decoded <= 'Z')
+                    || (decoded >= '0' && decoded <= '9') || decoded == '-' || decoded == '.' || decoded == '_'
+                    || decoded == '~') {
+                out.append(decoded);
+            } else {
+                out.append('%').append(Character.toUpperCase(rawPath.charAt(i + 1)))
+                        .append(Character.toUpperCase(rawPath.charAt(i + 2)));
+            }
+            i += 2;
+        }
+        return out.toString();
+    }
+
+    private static boolean hasDotSegment(String path) {
+        for (String segment : path.split("/", -1)) {
+            if (segment.equals(".") || segment.equals("..")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static int effectivePort(URI uri) {
@@ -103,15 +175,20 @@ public record DiscoveryDocument(String protocol, String domain, String notifyUrl
         return "https".equalsIgnoreCase(uri.getScheme()) ? 443 : 80;
     }
 
-    private static void requireHttpUrl(String url, String field) throws ProtocolException {
+    /** An absolute URL with exactly the scheme, host and port of {@code origin}, and no user info. */
+    private static void requireOrigin(String url, String field, URI origin) throws ProtocolException {
+        URI uri;
         try {
-            URI uri = new URI(url);
-            if (!uri.isAbsolute() || uri.getHost() == null
-                    || !("https".equals(uri.getScheme()) || "http".equals(uri.getScheme()))) {
-                throw invalid(field + " must be an absolute http(s) URL");
-            }
+            uri = new URI(url);
         } catch (java.net.URISyntaxException | NullPointerException e) {
             throw invalid(field + " must be an absolute http(s) URL");
+        }
+        if (!uri.isAbsolute() || uri.getHost() == null
+                || !("https".equals(uri.getScheme()) || "http".equals(uri.getScheme()))) {
+            throw invalid(field + " must be an absolute http(s) URL");
+        }
+        if (!PeerPolicy.hasOrigin(uri, origin)) {
+            throw invalid(field + " must lie on " + origin + ", the domain's own origin");
         }
     }
 

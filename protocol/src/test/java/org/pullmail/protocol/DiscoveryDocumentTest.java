@@ -106,4 +106,54 @@ class DiscoveryDocumentTest {
         assertThat(new String(json, StandardCharsets.UTF_8)).doesNotContain("\"d\"");
         assertThat(PmpJson.readDiscovery(json, "ALPHA.test").key("alpha.test/ed")).isNotNull();
     }
+
+    static DiscoveryDocument document(String notifyUrl, String fetchBase) {
+        return new DiscoveryDocument("pmp/1", "alpha.test", notifyUrl, fetchBase,
+                new JWKSet(ED25519.toPublicJWK()).toJSONObject(true));
+    }
+
+    @Test
+    void aDiscoveredDomainsUrlsLieOnItsOwnHttpsOriginOnTheDefaultPort() throws Exception {
+        assertThat(document("https://alpha.test/pmp/v1/notifications", "https://ALPHA.test:443/pmp/v1/messages/")
+                .validate("alpha.test")).isNotNull();
+        for (String elsewhere : List.of("https://127.0.0.1/n", "https://internal.alpha.test/n", "http://alpha.test/n",
+                "https://alpha.test:8443/n", "https://user@alpha.test/n", "https://alpha.test.evil.test/n",
+                "https://localhost/n")) {
+            assertRefused(() -> document(elsewhere, "https://alpha.test/m/").validate("alpha.test"),
+                    ProblemType.DISCOVERY_FAILED);
+            assertRefused(() -> document("https://alpha.test/n", elsewhere + "/").validate("alpha.test"),
+                    ProblemType.DISCOVERY_FAILED);
+        }
+    }
+
+    @Test
+    void aStaticEntryTrustsOnlyTheOriginTheOperatorWrote() throws Exception {
+        URI entry = URI.create("http://127.0.0.1:9080/alpha");
+        assertThat(document("http://127.0.0.1:9080/alpha/pmp/v1/notifications", "http://127.0.0.1:9080/alpha/m/")
+                .validate("alpha.test", entry)).isNotNull();
+        for (String elsewhere : List.of("http://127.0.0.1:8081/n", "http://localhost:9080/n", "https://127.0.0.1:9080/n",
+                "http://169.254.169.254/n", "https://alpha.test/n")) {
+            assertRefused(() -> document(elsewhere, "http://127.0.0.1:9080/m/").validate("alpha.test", entry),
+                    ProblemType.DISCOVERY_FAILED);
+            assertRefused(() -> document("http://127.0.0.1:9080/n", elsewhere + "/").validate("alpha.test", entry),
+                    ProblemType.DISCOVERY_FAILED);
+        }
+    }
+
+    @Test
+    void percentEncodedDotSegmentsDoNotPassTheFetchBaseCheck() {
+        DiscoveryDocument alpha = document("https://alpha.test/n", "https://alpha.test/pmp/v1/messages/");
+        assertThat(alpha.isUnderFetchBase("https://alpha.test/pmp/v1/messages/abc")).isTrue();
+        assertThat(alpha.isUnderFetchBase("https://alpha.test/pmp/v1/messages/%61bc")).isTrue();
+        assertThat(alpha.isUnderFetchBase("https://alpha.test/pmp/v1/%6Dessages/abc")).isTrue();
+        for (String outside : List.of("https://alpha.test/pmp/v1/messages/%2e%2e/%2e%2e/admin",
+                "https://alpha.test/pmp/v1/messages/%2E%2E/x", "https://alpha.test/pmp/v1/messages/.%2e/x",
+                "https://alpha.test/pmp/v1/messages/%2e./x", "https://alpha.test/pmp/v1/messages/%2e/x",
+                "https://alpha.test/pmp/v1/messages/../x", "https://alpha.test/pmp/v1/messages/x/..",
+                "https://alpha.test/pmp/v1/messages/x/.", "https://alpha.test/pmp/v1/messages/x/%2e",
+                "https://alpha.test/pmp/v1/messages/%zz", "https://alpha.test/pmp/v1/messages/",
+                "https://alpha.test/pmp/v1/other/x", "https://alpha.test:444/pmp/v1/messages/x")) {
+            assertThat(alpha.isUnderFetchBase(outside)).as(outside).isFalse();
+        }
+    }
 }

@@ -4,8 +4,14 @@ import java.net.http.HttpClient;
 import java.time.Clock;
 import java.time.Duration;
 
+import io.micrometer.core.instrument.binder.httpcomponents.hc5.ObservationExecChainHandler;
+import io.micrometer.observation.ObservationRegistry;
+
 import org.pullmail.protocol.discovery.DiscoveryClient;
 import org.pullmail.protocol.http.PmpVerifier;
+import org.pullmail.protocol.peer.PeerClient;
+import org.pullmail.protocol.peer.PeerPolicy;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
@@ -18,7 +24,7 @@ import org.springframework.transaction.support.TransactionTemplate;
 
 /** What every Pullmail service gets: its domain's properties, problems, discovery, keys, nonces. */
 @AutoConfiguration
-@EnableConfigurationProperties(PullmailProperties.class)
+@EnableConfigurationProperties({PullmailProperties.class, PeerExchangeProperties.class})
 @EnableScheduling
 @Import(ProblemAdvice.class)
 public class ServiceDefaultsAutoConfiguration {
@@ -30,7 +36,8 @@ public class ServiceDefaultsAutoConfiguration {
     }
 
     /**
-     * One pooled HTTP/1.1 client per service for every PMP/1 and internal call, observed by Micrometer:
+     * One pooled HTTP/1.1 client per service for calls within the domain (exchanges with other domains
+     * go through {@link PeerClient}), observed by Micrometer:
      * latency metrics ({@code http.client.requests}) and W3C {@code traceparent} on every request.
      */
     @Bean
@@ -71,11 +78,35 @@ public class ServiceDefaultsAutoConfiguration {
             havingValue = "true", matchIfMissing = true)
     static class PmpConfiguration {
 
+        /**
+         * The client of every exchange with another domain: whole-exchange deadlines, bounded reads, and
+         * connections to the addresses that passed the SSRF check (PROTOCOL.md 8.2). Observed like the
+         * JDK client ({@code httpcomponents.httpclient.request}, and {@code traceparent} on every request).
+         */
+        @Bean(destroyMethod = "close")
+        @ConditionalOnMissingBean
+        PeerClient peerClient(PullmailProperties pullmail, PeerExchangeProperties exchange,
+                ObjectProvider<ObservationRegistry> observations) {
+            ObservationRegistry registry = observations.getIfAvailable();
+            return PeerClient.builder()
+                    .policy(new PeerPolicy(pullmail.discovery().overrides(), pullmail.discovery().allowPrivateAddresses()))
+                    .deadline(exchange.deadline())
+                    .minBytesPerSecond(exchange.minBytesPerSecond())
+                    .idleTimeout(exchange.idleTimeout())
+                    .connectTimeout(exchange.connectTimeout())
+                    .maxConnectionsPerHost(exchange.maxConnectionsPerHost())
+                    .customizer(builder -> {
+                        if (registry != null) {
+                            builder.addExecInterceptorLast("micrometer", new ObservationExecChainHandler(registry));
+                        }
+                    })
+                    .build();
+        }
+
         @Bean
         @ConditionalOnMissingBean
-        DiscoveryClient discoveryClient(HttpClient http, Clock clock, PullmailProperties pullmail) {
-            return new DiscoveryClient(http, clock, pullmail.discovery().overrides(),
-                    pullmail.discovery().allowPrivateAddresses());
+        DiscoveryClient discoveryClient(PeerClient peers, Clock clock) {
+            return new DiscoveryClient(peers, clock);
         }
 
         @Bean

@@ -4,10 +4,11 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -59,10 +60,22 @@ public final class PeerDomains implements AutoCloseable {
         /** How a fetch of a message id is answered; a message without one answers 404 not-found. */
         public final Map<String, Answer> fetchAnswers = new ConcurrentHashMap<>();
         private final OctetKeyPair signingKey;
+        /** Every trickled answer as it began: what it answered ("notification" or "fetch"), the id, and when. */
+        public final List<Trickled> trickled = new CopyOnWriteArrayList<>();
+        private volatile Duration trickle;
 
         Peer(String domain) {
             this.domain = domain;
             this.signingKey = Ed25519Keys.generate(domain + "/e2e");
+        }
+
+        /**
+         * Answers notifications (the receipt) and fetches one byte every {@code pause}, the head at once: a
+         * peer that holds every connection open as long as it can. {@code null} answers at once again.
+         * Discovery is never trickled, so that the peer's own notifications still verify.
+         */
+        public void trickle(Duration pause) {
+            this.trickle = pause;
         }
 
         public String base() {
@@ -106,6 +119,10 @@ public final class PeerDomains implements AutoCloseable {
         }
     }
 
+    /** A trickled answer: to a notification (its id) or a fetch (the message id), and when it began. */
+    public record Trickled(String kind, String id, Instant started) {
+    }
+
     /** A canned answer of a peer's fetch endpoint. */
     public record Answer(int status, String contentType, String body, Map<String, String> headers) {
 
@@ -144,7 +161,7 @@ public final class PeerDomains implements AutoCloseable {
     /** Where the real domains are, so that received notifications can be verified. */
     public void knowDomains(Map<String, String> urls) {
         urls.forEach((d, u) -> overrides.put(d, URI.create(u)));
-        discovery = new DiscoveryClient(HttpClient.newHttpClient(), Clock.systemUTC(), overrides, false);
+        discovery = new DiscoveryClient(Clock.systemUTC(), overrides, false);
         verifier = new PmpVerifier(Clock.systemUTC(), new InMemoryNonceStore(Clock.systemUTC()));
     }
 
@@ -164,7 +181,11 @@ public final class PeerDomains implements AutoCloseable {
             peer.fetches.computeIfAbsent(message, m -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet();
             Answer answer = peer.fetchAnswers.getOrDefault(message, Answer.problem(404, "not-found", Map.of()));
             answer.headers().forEach((name, value) -> exchange.getResponseHeaders().set(name, value));
-            respond(exchange, answer.status(), answer.contentType(), answer.body());
+            Duration trickle = peer.trickle;
+            if (trickle != null) {
+                peer.trickled.add(new Trickled("fetch", message, Instant.now()));
+            }
+            respond(exchange, answer.status(), answer.contentType(), answer.body(), trickle);
         } else {
             respond(exchange, 404, "{}");
         }
@@ -187,22 +208,40 @@ public final class PeerDomains implements AutoCloseable {
                         new NotificationReceipt.RecipientOutcome(r.address(), NotificationReceipt.Outcome.ACCEPTED)));
                 receipt = PmpJson.writeString(new NotificationReceipt(n.id(), outcomes));
             }
-            respond(exchange, 200, receipt);
+            Duration trickle = peer.trickle;
+            if (trickle != null) {
+                peer.trickled.add(new Trickled("notification", n.id(), Instant.now()));
+            }
+            respond(exchange, 200, "application/json", receipt, trickle);
         } catch (ProtocolException e) {
             respond(exchange, e.type().status(), "{\"type\":\"" + e.type().uri() + "\"}");
         }
     }
 
     private static void respond(HttpExchange exchange, int status, String body) throws IOException {
-        respond(exchange, status, "application/json", body);
+        respond(exchange, status, "application/json", body, null);
     }
 
-    private static void respond(HttpExchange exchange, int status, String contentType, String body) throws IOException {
+    /** Sends the answer at once, or with {@code trickle} one byte at a time until the client hangs up. */
+    private static void respond(HttpExchange exchange, int status, String contentType, String body, Duration trickle)
+            throws IOException {
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
         exchange.getResponseHeaders().set("Content-Type", contentType);
         exchange.sendResponseHeaders(status, bytes.length);
         try (OutputStream out = exchange.getResponseBody()) {
-            out.write(bytes);
+            if (trickle == null) {
+                out.write(bytes);
+                return;
+            }
+            for (byte b : bytes) {
+                out.write(b);
+                out.flush();
+                Thread.sleep(trickle.toMillis());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (IOException hungUp) {
+            // a trickled answer ends when the client gives up on it
         }
     }
 

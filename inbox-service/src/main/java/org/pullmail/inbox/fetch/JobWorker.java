@@ -1,24 +1,21 @@
 package org.pullmail.inbox.fetch;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.security.MessageDigest;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 
 import org.pullmail.inbox.InboxProperties;
 import org.pullmail.inbox.events.MailboxEvents;
 import org.pullmail.inbox.reputation.Reputation;
-import org.pullmail.protocol.Addresses;
 import org.pullmail.protocol.Pmp;
 import org.pullmail.protocol.ProblemType;
 import org.pullmail.protocol.ProtocolException;
@@ -29,8 +26,12 @@ import org.pullmail.protocol.http.HttpRequestView;
 import org.pullmail.protocol.http.HttpSignatures;
 import org.pullmail.protocol.http.SignatureProfile;
 import org.pullmail.protocol.json.PmpJson;
+import org.pullmail.protocol.peer.NonPublicAddressException;
+import org.pullmail.protocol.peer.PeerClient;
+import org.pullmail.protocol.peer.PeerRequest;
+import org.pullmail.protocol.peer.PeerResponse;
 import org.pullmail.service.DomainKeys;
-import org.pullmail.service.PullmailProperties;
+import org.pullmail.service.WorkLoop;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -43,16 +44,25 @@ import org.springframework.transaction.support.TransactionTemplate;
  * checked against the notified size and digest before they are stored. After storing (or a user's
  * decline) a signed status report goes back to the sender. Jobs are claimed with SKIP LOCKED and
  * leased, network calls run outside transactions, transient failures back off with jitter.
+ * <p>
+ * A slow sender domain holds only its own jobs: every exchange has a deadline that grows with the
+ * notified size at a minimum rate ({@link PeerClient}), a worker that frees up claims the next job at
+ * once, and at most {@code jobs.per-domain} jobs of one sender domain run at a time.
  */
 @Component
 class JobWorker {
 
     private static final Logger log = LoggerFactory.getLogger(JobWorker.class);
-    private static final Duration LEASE = Duration.ofSeconds(120);
-    private static final int BATCH = 20;
+    /** Longer than any exchange's deadline, so that a job is never run twice at once. */
+    private static final Duration MIN_LEASE = Duration.ofSeconds(120);
+    /** Due jobs looked at per claim, oldest first, to find some for sender domains with free slots. */
+    private static final int CANDIDATES = 1000;
+    /** What is read of an answer that is not the message: a problem (RFC 9457) or a status report's answer. */
+    private static final int MAX_PROBLEM_BYTES = 4096;
 
     private record Job(UUID id, String kind, String status, int attempts, Instant giveUpAt, UUID notice,
-            String recipient, String token, String sender, String subject, long size, String digest, String fetchUrl) {
+            String recipient, String token, String sender, String senderDomain, String subject, long size,
+            String digest, String fetchUrl) {
     }
 
     /** A job's end: permanent failures stop retrying; {@code retryAfter} is the peer's Retry-After. */
@@ -74,11 +84,11 @@ class JobWorker {
          * PROTOCOL.md 7.1: 429 (after its Retry-After), 5xx and 401 unknown-key (the sender's copy of this
          * domain's keys may be stale) are retried; every other refusal ends the job, 404 and 410 included.
          */
-        static JobFailure answered(HttpResponse<?> response, String problem) {
-            int status = response.statusCode();
+        static JobFailure answered(PeerResponse response, String problem) {
+            int status = response.status();
             boolean transientFailure = status == 429 || status >= 500
                     || (status == 401 && problem.contains(ProblemType.UNKNOWN_KEY.uri().toString()));
-            Duration retryAfter = response.headers().firstValue("Retry-After").map(JobFailure::seconds).orElse(null);
+            Duration retryAfter = response.header("Retry-After").map(JobFailure::seconds).orElse(null);
             return new JobFailure("the sender answered " + status + ": " + problem, !transientFailure, retryAfter);
         }
 
@@ -94,34 +104,34 @@ class JobWorker {
 
     private final JdbcClient jdbc;
     private final TransactionTemplate tx;
-    private final HttpClient http;
+    private final PeerClient http;
+    private final DiscoveryClient discovery;
     private final DomainKeys keys;
     private final JobQueue jobs;
     private final Reputation reputation;
     private final MailboxEvents events;
     private final io.micrometer.core.instrument.MeterRegistry meters;
     private final InboxProperties inbox;
-    private final PullmailProperties pullmail;
     private final Clock clock;
+    private final WorkLoop<Job> loop;
 
-    JobWorker(JdbcClient jdbc, TransactionTemplate tx, HttpClient http, DomainKeys keys, JobQueue jobs,
-            Reputation reputation, MailboxEvents events, InboxProperties inbox, PullmailProperties pullmail,
-            Clock clock, io.micrometer.core.instrument.MeterRegistry meters) {
+    JobWorker(JdbcClient jdbc, TransactionTemplate tx, PeerClient http, DiscoveryClient discovery, DomainKeys keys,
+            JobQueue jobs, Reputation reputation, MailboxEvents events, InboxProperties inbox, Clock clock,
+            io.micrometer.core.instrument.MeterRegistry meters) {
         this.meters = meters;
         this.reputation = reputation;
         this.events = events;
         this.jdbc = jdbc;
         this.tx = tx;
         this.http = http;
+        this.discovery = discovery;
         this.keys = keys;
         this.jobs = jobs;
         this.inbox = inbox;
-        this.pullmail = pullmail;
         this.clock = clock;
+        this.loop = new WorkLoop<>("fetch-jobs", inbox.jobs().workers(), inbox.jobs().perDomain(), Job::senderDomain,
+                this::claim, this::run);
     }
-
-    private final org.pullmail.service.WorkLoop<Job> loop =
-            new org.pullmail.service.WorkLoop<>("fetch-jobs", BATCH, 8, this::claim, this::run);
 
     @Scheduled(fixedDelayString = "${pullmail.inbox.poll-interval:PT0.2S}")
     void runDue() {
@@ -138,31 +148,64 @@ class JobWorker {
         loop.close();
     }
 
-    private List<Job> claim() {
+    /**
+     * Due jobs, oldest first, at most {@code jobs.per-domain} per sender domain and none for a domain
+     * whose slots are all taken; only those the loop admits are leased.
+     */
+    private List<Job> claim(WorkLoop.Slots<Job> slots) {
         Instant now = clock.instant();
         return tx.execute(status -> {
-            List<Job> claimed = jdbc.sql("""
+            List<Job> candidates = jdbc.sql("""
                     SELECT j.id, j.kind, j.status, j.attempts, j.give_up_at, n.id AS notice, n.recipient, n.token,
-                           f.sender, f.subject, f.size, f.digest, f.fetch_url
+                           f.sender, f.sender_domain, f.subject, f.size, f.digest, f.fetch_url
                     FROM job j JOIN notice n ON n.id = j.notice JOIN notification f ON f.id = n.notification
-                    WHERE j.done_at IS NULL AND j.next_attempt_at <= ?
-                      -- a complaint about stored mail goes after the stored report (PROTOCOL.md 5.3)
-                      AND NOT (j.status = 'spam' AND EXISTS (SELECT 1 FROM job s WHERE s.notice = j.notice
-                               AND s.kind = 'status' AND s.status = 'stored' AND s.done_at IS NULL))
-                    ORDER BY j.next_attempt_at LIMIT ? FOR UPDATE OF j SKIP LOCKED""")
-                    .params(Timestamp.from(now), BATCH)
+                    WHERE j.id IN (
+                        SELECT id FROM (
+                            SELECT id, row_number() OVER (PARTITION BY sender_domain ORDER BY next_attempt_at) AS nth
+                            FROM (SELECT d.id, df.sender_domain, d.next_attempt_at
+                                  FROM job d JOIN notice dn ON dn.id = d.notice
+                                  JOIN notification df ON df.id = dn.notification
+                                  WHERE d.done_at IS NULL AND d.next_attempt_at <= ?
+                                    AND NOT (df.sender_domain = ANY (?))
+                                    -- a complaint about stored mail goes after the stored report (PROTOCOL.md 5.3)
+                                    AND NOT (d.status = 'spam' AND EXISTS (SELECT 1 FROM job s WHERE s.notice = d.notice
+                                             AND s.kind = 'status' AND s.status = 'stored' AND s.done_at IS NULL))
+                                  ORDER BY d.next_attempt_at LIMIT ?) due) ranked
+                        WHERE nth <= ?)
+                      -- checked again on the locked row: another replica may have leased it meanwhile
+                      AND j.done_at IS NULL AND j.next_attempt_at <= ?
+                    ORDER BY j.next_attempt_at FOR UPDATE OF j SKIP LOCKED""")
+                    .params(Timestamp.from(now), slots.fullPeers().toArray(String[]::new), CANDIDATES, slots.perPeer(),
+                            Timestamp.from(now))
                     .query((rs, n) -> new Job(rs.getObject("id", UUID.class), rs.getString("kind"),
                             rs.getString("status"), rs.getInt("attempts"), rs.getTimestamp("give_up_at").toInstant(),
                             rs.getObject("notice", UUID.class), rs.getString("recipient"), rs.getString("token"),
-                            rs.getString("sender"), rs.getString("subject"), rs.getLong("size"),
-                            rs.getString("digest"), rs.getString("fetch_url")))
+                            rs.getString("sender"), rs.getString("sender_domain"), rs.getString("subject"),
+                            rs.getLong("size"), rs.getString("digest"), rs.getString("fetch_url")))
                     .list();
-            for (Job j : claimed) {
-                jdbc.sql("UPDATE job SET next_attempt_at = ?, attempts = attempts + 1 WHERE id = ?")
-                        .params(Timestamp.from(now.plus(LEASE)), j.id()).update();
+            List<Job> claimed = new ArrayList<>();
+            for (Job j : candidates) {
+                if (slots.free() == 0) {
+                    break;
+                }
+                if (slots.admit(j)) {
+                    jdbc.sql("UPDATE job SET next_attempt_at = ?, attempts = attempts + 1 WHERE id = ?")
+                            .params(Timestamp.from(now.plus(lease(j))), j.id()).update();
+                    claimed.add(j);
+                }
             }
             return claimed;
         });
+    }
+
+    /** The bytes an exchange of this job may read: the notified size for a fetch, a problem's bound besides. */
+    private static long readBound(Job job) {
+        return "fetch".equals(job.kind()) ? Math.max(job.size(), MAX_PROBLEM_BYTES) : MAX_PROBLEM_BYTES;
+    }
+
+    private Duration lease(Job job) {
+        Duration exchange = http.deadlineFor(readBound(job)).multipliedBy(2);
+        return exchange.compareTo(MIN_LEASE) > 0 ? exchange : MIN_LEASE;
     }
 
     private void run(Job job) {
@@ -200,41 +243,28 @@ class JobWorker {
                 jdbc.sql("UPDATE job SET next_attempt_at = ?, last_error = ? WHERE id = ?")
                         .params(Timestamp.from(next), e.getMessage(), job.id()).update();
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 
-    private void fetch(Job job) throws JobFailure, InterruptedException {
+    private void fetch(Job job) throws JobFailure {
+        if (job.size() > inbox.maxMessageBytes()) {
+            throw new JobFailure("the message is larger than this domain accepts", true);
+        }
         URI url = URI.create(job.fetchUrl());
-        guard(url, job.sender());
+        guard(url, job);
         String authorization = Pmp.CAPABILITY_SCHEME + " " + job.token();
         HttpRequestView view = new HttpRequestView("GET", url).header("Authorization", authorization);
         HttpSignatures.SignatureFields signature = keys.signer().sign(view, SignatureProfile.FETCH);
-        HttpResponse<InputStream> response;
-        try {
-            response = http.send(HttpRequest.newBuilder(url).timeout(Duration.ofSeconds(60))
-                    .header("Authorization", authorization)
-                    .header("Accept", Pmp.MEDIA_TYPE_MESSAGE)
-                    .header(HttpSignatures.SIGNATURE_INPUT, signature.signatureInput())
-                    .header(HttpSignatures.SIGNATURE, signature.signature())
-                    .GET().build(), HttpResponse.BodyHandlers.ofInputStream());
-        } catch (IOException e) {
-            throw new JobFailure("cannot reach " + url.getHost() + ": " + e, false);
+        PeerResponse response = exchange(url, PeerRequest.get(url, Map.of(
+                "Authorization", authorization,
+                "Accept", Pmp.MEDIA_TYPE_MESSAGE,
+                HttpSignatures.SIGNATURE_INPUT, signature.signatureInput(),
+                HttpSignatures.SIGNATURE, signature.signature())), readBound(job));
+        if (response.status() != 200) {
+            throw JobFailure.answered(response, abbreviate(response.text()));
         }
-        byte[] content;
-        try (InputStream in = response.body()) {
-            if (response.statusCode() != 200) {
-                String problem = new String(in.readNBytes(2000), java.nio.charset.StandardCharsets.UTF_8);
-                throw JobFailure.answered(response, problem);
-            }
-            if (job.size() > inbox.maxMessageBytes()) {
-                throw new JobFailure("the message is larger than this domain accepts", true);
-            }
-            content = in.readNBytes((int) job.size() + 1);
-        } catch (IOException e) {
-            throw new JobFailure("reading the message failed: " + e, false);
-        }
+        // more bytes than notified show as a longer body, or one cut off at the bound: both fail below
+        byte[] content = response.body();
         MessageDigest sha256 = ContentDigest.newSha256();
         byte[] actual = sha256.digest(content);
         byte[] notified;
@@ -243,7 +273,7 @@ class JobWorker {
         } catch (ProtocolException e) {
             throw new JobFailure("the notified digest is unusable", true);
         }
-        if (content.length != job.size() || !MessageDigest.isEqual(actual, notified)) {
+        if (response.truncated() || content.length != job.size() || !MessageDigest.isEqual(actual, notified)) {
             throw new JobFailure("the fetched bytes do not match the notified size and digest", true);
         }
         Instant now = clock.instant();
@@ -267,9 +297,9 @@ class JobWorker {
         });
     }
 
-    private void reportStatus(Job job) throws JobFailure, InterruptedException {
+    private void reportStatus(Job job) throws JobFailure {
         URI url = URI.create(Pmp.statusUrl(job.fetchUrl()));
-        guard(url, job.sender());
+        guard(url, job);
         StatusReport report = new StatusReport(List.of(new StatusReport.RecipientStatus(job.recipient(),
                 StatusReport.Status.valueOf(job.status().toUpperCase()))));
         byte[] body = PmpJson.write(report);
@@ -278,39 +308,45 @@ class JobWorker {
         HttpRequestView view = new HttpRequestView("POST", url).header("Authorization", authorization)
                 .header("Content-Type", Pmp.MEDIA_TYPE_JSON).header("Content-Digest", digest);
         HttpSignatures.SignatureFields signature = keys.signer().sign(view, SignatureProfile.STATUS);
-        HttpResponse<String> response;
-        try {
-            response = http.send(HttpRequest.newBuilder(url).timeout(Duration.ofSeconds(15))
-                    .header("Authorization", authorization)
-                    .header("Content-Type", Pmp.MEDIA_TYPE_JSON)
-                    .header("Content-Digest", digest)
-                    .header(HttpSignatures.SIGNATURE_INPUT, signature.signatureInput())
-                    .header(HttpSignatures.SIGNATURE, signature.signature())
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
-        } catch (IOException e) {
-            throw new JobFailure("cannot reach " + url.getHost() + ": " + e, false);
-        }
-        if (response.statusCode() / 100 != 2) {
-            throw JobFailure.answered(response, response.body());
+        PeerResponse response = exchange(url, PeerRequest.post(url, Map.of(
+                "Authorization", authorization,
+                "Content-Type", Pmp.MEDIA_TYPE_JSON,
+                "Content-Digest", digest,
+                HttpSignatures.SIGNATURE_INPUT, signature.signatureInput(),
+                HttpSignatures.SIGNATURE, signature.signature()), body), MAX_PROBLEM_BYTES);
+        if (response.status() / 100 != 2) {
+            throw JobFailure.answered(response, abbreviate(response.text()));
         }
         jdbc.sql("UPDATE job SET done_at = ?, last_error = NULL WHERE id = ?")
                 .params(Timestamp.from(clock.instant()), job.id()).update();
     }
 
-    /** SSRF guard (PROTOCOL.md 8.2): untrusted fetch URLs never reach non-public addresses. */
-    private void guard(URI url, String sender) throws JobFailure {
-        String senderDomain = Addresses.domainOf(sender);
-        if (pullmail.discovery().overrides().containsKey(senderDomain) || pullmail.discovery().allowPrivateAddresses()) {
-            return;
-        }
-        if (!"https".equals(url.getScheme())) {
-            throw new JobFailure("fetch URLs must be https", true);
-        }
+    /** One exchange with the sender's domain, within its deadline, to addresses that passed the SSRF check. */
+    private PeerResponse exchange(URI url, PeerRequest request, long maxBytes) throws JobFailure {
         try {
-            DiscoveryClient.requirePublicHost(url.getHost());
+            return http.exchange(request, maxBytes);
+        } catch (NonPublicAddressException e) {
+            throw new JobFailure(e.getMessage(), true);
+        } catch (IOException e) {
+            throw new JobFailure("cannot reach " + url.getHost() + ": " + e, false);
+        }
+    }
+
+    /**
+     * SSRF guard (PROTOCOL.md 2.1, 8.2): a fetch or status URL lies on the sender domain's own origin
+     * ({@code https://{domain}}, or its static entry's), whatever the notification said; the addresses
+     * are checked, and the connection pinned to them, by the {@link PeerClient}.
+     */
+    private void guard(URI url, Job job) throws JobFailure {
+        try {
+            discovery.requireOwnOrigin(job.senderDomain(), url);
         } catch (ProtocolException e) {
             throw new JobFailure(e.detail(), true);
         }
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() > 2000 ? s.substring(0, 2000) : s;
     }
 
     private Duration backoff(int attempt) {

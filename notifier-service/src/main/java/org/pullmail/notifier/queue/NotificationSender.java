@@ -2,15 +2,14 @@ package org.pullmail.notifier.queue;
 
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -23,8 +22,11 @@ import org.pullmail.protocol.http.ContentDigest;
 import org.pullmail.protocol.http.HttpRequestView;
 import org.pullmail.protocol.http.HttpSignatures;
 import org.pullmail.protocol.http.SignatureProfile;
+import org.pullmail.protocol.peer.PeerClient;
+import org.pullmail.protocol.peer.PeerRequest;
+import org.pullmail.protocol.peer.PeerResponse;
 import org.pullmail.service.DomainKeys;
-import org.pullmail.service.PullmailProperties;
+import org.pullmail.service.WorkLoop;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -34,34 +36,41 @@ import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * Sends due notifications: discovers the recipient domain, signs with the domain key, POSTs to its
- * notify_url. Work is claimed in batches with {@code FOR UPDATE SKIP LOCKED} and leased, so any
- * number of replicas share the queue; network calls run outside transactions. Failures are retried
- * with exponential backoff and full jitter until the notification's lifetime runs out.
+ * notify_url. Work is claimed with {@code FOR UPDATE SKIP LOCKED} and leased, so any number of
+ * replicas share the queue; network calls run outside transactions. Failures are retried with
+ * exponential backoff and full jitter until the notification's lifetime runs out.
+ * <p>
+ * A slow recipient domain holds only its own notifications: every exchange has a deadline
+ * ({@link PeerClient}), a worker that frees up claims the next notification at once, and at most
+ * {@code per-domain} notifications to one domain are in flight (the rest stay queued, unleased).
  */
 @Component
 class NotificationSender {
 
     private static final Logger log = LoggerFactory.getLogger(NotificationSender.class);
     private static final Duration LEASE = Duration.ofSeconds(60);
-    private static final int BATCH = 20;
+    /** Due notifications looked at per claim, oldest first, to find some for domains with free slots. */
+    private static final int CANDIDATES = 1000;
+    /** A receipt names each recipient once: 100 recipients fit in a small part of this. */
+    private static final int MAX_RECEIPT_BYTES = 64 * 1024;
 
     record Claimed(UUID id, String recipientDomain, String payload, int attempts, Instant giveUpAt) {
     }
 
     private final JdbcClient jdbc;
     private final TransactionTemplate tx;
-    private final HttpClient http;
+    private final PeerClient http;
     private final DiscoveryClient discovery;
     private final DomainKeys keys;
     private final NotifierProperties notifier;
-    private final PullmailProperties pullmail;
     private final Clock clock;
     private final io.micrometer.core.instrument.Counter sent;
     private final io.micrometer.core.instrument.Counter failed;
     private final io.micrometer.core.instrument.Counter retried;
+    private final WorkLoop<Claimed> loop;
 
-    NotificationSender(JdbcClient jdbc, TransactionTemplate tx, HttpClient http, DiscoveryClient discovery,
-            DomainKeys keys, NotifierProperties notifier, PullmailProperties pullmail, Clock clock,
+    NotificationSender(JdbcClient jdbc, TransactionTemplate tx, PeerClient http, DiscoveryClient discovery,
+            DomainKeys keys, NotifierProperties notifier, Clock clock,
             io.micrometer.core.instrument.MeterRegistry meters) {
         this.sent = meters.counter("pullmail.notifications.sent");
         this.failed = meters.counter("pullmail.notifications.failed");
@@ -75,12 +84,10 @@ class NotificationSender {
         this.discovery = discovery;
         this.keys = keys;
         this.notifier = notifier;
-        this.pullmail = pullmail;
         this.clock = clock;
+        this.loop = new WorkLoop<>("notification-sender", notifier.senders(), notifier.perDomain(),
+                Claimed::recipientDomain, this::claim, this::send);
     }
-
-    private final org.pullmail.service.WorkLoop<Claimed> loop =
-            new org.pullmail.service.WorkLoop<>("notification-sender", BATCH, 8, this::claim, this::send);
 
     @Scheduled(fixedDelayString = "${pullmail.notifier.poll-interval:PT0.2S}")
     void sendDue() {
@@ -97,70 +104,85 @@ class NotificationSender {
         loop.close();
     }
 
-    private List<Claimed> claim() {
+    /**
+     * Due notifications, oldest first, at most {@code per-domain} per recipient domain and none for a
+     * domain whose slots are all taken; only those the loop admits are leased.
+     */
+    private List<Claimed> claim(WorkLoop.Slots<Claimed> slots) {
         Instant now = clock.instant();
         return tx.execute(status -> {
-            List<Claimed> claimed = jdbc.sql("""
+            List<Claimed> candidates = jdbc.sql("""
                     SELECT id, recipient_domain, payload, attempts, give_up_at FROM notification
-                    WHERE state = 'pending' AND next_attempt_at <= ?
-                    ORDER BY next_attempt_at LIMIT ? FOR UPDATE SKIP LOCKED""")
-                    .params(Timestamp.from(now), BATCH)
+                    WHERE id IN (
+                        SELECT id FROM (
+                            SELECT id, row_number() OVER (PARTITION BY recipient_domain ORDER BY next_attempt_at) AS nth
+                            FROM (SELECT id, recipient_domain, next_attempt_at FROM notification
+                                  WHERE state = 'pending' AND next_attempt_at <= ?
+                                    AND NOT (recipient_domain = ANY (?))
+                                  ORDER BY next_attempt_at LIMIT ?) due) ranked
+                        WHERE nth <= ?)
+                      -- checked again on the locked row: another replica may have leased it meanwhile
+                      AND state = 'pending' AND next_attempt_at <= ?
+                    ORDER BY next_attempt_at FOR UPDATE SKIP LOCKED""")
+                    .params(Timestamp.from(now), slots.fullPeers().toArray(String[]::new), CANDIDATES, slots.perPeer(),
+                            Timestamp.from(now))
                     .query((rs, n) -> new Claimed(rs.getObject("id", UUID.class), rs.getString("recipient_domain"),
                             rs.getString("payload"), rs.getInt("attempts"), rs.getTimestamp("give_up_at").toInstant()))
                     .list();
-            for (Claimed c : claimed) {
-                jdbc.sql("UPDATE notification SET next_attempt_at = ?, attempts = attempts + 1 WHERE id = ?")
-                        .params(Timestamp.from(now.plus(LEASE)), c.id()).update();
+            List<Claimed> claimed = new ArrayList<>();
+            for (Claimed c : candidates) {
+                if (slots.free() == 0) {
+                    break;
+                }
+                if (slots.admit(c)) {
+                    jdbc.sql("UPDATE notification SET next_attempt_at = ?, attempts = attempts + 1 WHERE id = ?")
+                            .params(Timestamp.from(now.plus(LEASE)), c.id()).update();
+                    claimed.add(c);
+                }
             }
             return claimed;
         });
     }
 
     void send(Claimed n) {
-        HttpResponse<String> response;
+        PeerResponse response;
         try {
             DiscoveryDocument domain = discovery.discover(n.recipientDomain());
             URI notifyUrl = URI.create(domain.notifyUrl());
-            if (!pullmail.discovery().overrides().containsKey(n.recipientDomain())
-                    && !pullmail.discovery().allowPrivateAddresses()) {
-                DiscoveryClient.requirePublicHost(notifyUrl.getHost());
-            }
             byte[] body = n.payload().getBytes(StandardCharsets.UTF_8);
             String digest = ContentDigest.sha256(body);
             HttpRequestView view = new HttpRequestView("POST", notifyUrl)
                     .header("Content-Type", Pmp.MEDIA_TYPE_JSON)
                     .header("Content-Digest", digest);
             HttpSignatures.SignatureFields signature = keys.signer().sign(view, SignatureProfile.NOTIFICATION);
-            response = http.send(HttpRequest.newBuilder(notifyUrl)
-                    .timeout(Duration.ofSeconds(15))
-                    .header("Content-Type", Pmp.MEDIA_TYPE_JSON)
-                    .header("Content-Digest", digest)
-                    .header(HttpSignatures.SIGNATURE_INPUT, signature.signatureInput())
-                    .header(HttpSignatures.SIGNATURE, signature.signature())
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString());
+            // the connection goes only to addresses that passed the SSRF check (PROTOCOL.md 8.2)
+            response = http.exchange(PeerRequest.post(notifyUrl, Map.of(
+                    "Content-Type", Pmp.MEDIA_TYPE_JSON,
+                    "Content-Digest", digest,
+                    HttpSignatures.SIGNATURE_INPUT, signature.signatureInput(),
+                    HttpSignatures.SIGNATURE, signature.signature()), body), MAX_RECEIPT_BYTES);
         } catch (ProtocolException e) {
             retry(n, "discovery of " + n.recipientDomain() + " failed: " + e.detail(), null);
             return;
         } catch (IOException e) {
             retry(n, "cannot reach " + n.recipientDomain() + ": " + e, null);
             return;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return;
         }
-        int status = response.statusCode();
-        if (status == 200) {
+        int status = response.status();
+        if (status == 200 && response.truncated()) {
+            retry(n, n.recipientDomain() + " answered with a receipt over " + MAX_RECEIPT_BYTES + " bytes", null);
+        } else if (status == 200) {
             Timestamp now = Timestamp.from(clock.instant());
             jdbc.sql("""
                     UPDATE notification SET state = 'sent', sent_at = ?, payload = NULL, receipt = ?, last_error = NULL,
                            report_due = true, report_next_at = ?
-                    WHERE id = ?""").params(now, response.body(), now, n.id()).update();
+                    WHERE id = ?""").params(now, response.text(), now, n.id()).update();
             sent.increment();
-        } else if (status == 429 || status >= 500 || (status == 401 && response.body().contains("unknown-key"))) {
-            Duration retryAfter = response.headers().firstValue("Retry-After").map(NotificationSender::seconds).orElse(null);
-            retry(n, n.recipientDomain() + " answered " + status + ": " + abbreviate(response.body()), retryAfter);
+        } else if (status == 429 || status >= 500 || (status == 401 && response.text().contains("unknown-key"))) {
+            Duration retryAfter = response.header("Retry-After").map(NotificationSender::seconds).orElse(null);
+            retry(n, n.recipientDomain() + " answered " + status + ": " + abbreviate(response.text()), retryAfter);
         } else {
-            fail(n, n.recipientDomain() + " refused the notification (" + status + "): " + abbreviate(response.body()));
+            fail(n, n.recipientDomain() + " refused the notification (" + status + "): " + abbreviate(response.text()));
         }
     }
 

@@ -1,13 +1,9 @@
 package org.pullmail.protocol.discovery;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.InetAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.security.PublicKey;
 import java.time.Clock;
 import java.time.Duration;
@@ -24,13 +20,19 @@ import org.pullmail.protocol.Pmp;
 import org.pullmail.protocol.ProblemType;
 import org.pullmail.protocol.ProtocolException;
 import org.pullmail.protocol.json.PmpJson;
+import org.pullmail.protocol.peer.NonPublicAddressException;
+import org.pullmail.protocol.peer.PeerClient;
+import org.pullmail.protocol.peer.PeerPolicy;
+import org.pullmail.protocol.peer.PeerRequest;
+import org.pullmail.protocol.peer.PeerResponse;
 
 /**
  * Finds a domain's discovery document as PROTOCOL.md section 2 prescribes: static overrides first,
  * else {@code https://{domain}/.well-known/pullmail}; cached within the protocol's TTL bounds; one
  * refetch (at most once a minute) when a key id is unknown; stale documents kept for an hour when
  * the domain cannot be reached; and no connection to loopback, private, link-local or metadata
- * addresses except through an override.
+ * addresses except through an override. The document's URLs must lie on the domain's own origin, or
+ * on the origin of its static entry (PROTOCOL.md 2.1, 2.4); every exchange has a deadline.
  */
 public final class DiscoveryClient {
 
@@ -56,21 +58,25 @@ public final class DiscoveryClient {
         }
     }
 
-    private final HttpClient http;
+    private final PeerClient http;
     private final Clock clock;
-    private final Map<String, URI> overrides;
-    private final boolean allowPrivateAddresses;
+    private final PeerPolicy policy;
     private final Map<String, Cached> cache = new ConcurrentHashMap<>();
 
     /**
-     * @param overrides             domain → base URL whose {@code /.well-known/pullmail} is used instead
-     * @param allowPrivateAddresses only for test rigs on one machine: lets discovery reach loopback
+     * @param http the client of exchanges with other domains; its {@link PeerPolicy} holds the static
+     *             entries (domain → base URL whose {@code /.well-known/pullmail} is used instead) and
+     *             decides which addresses may be reached
      */
-    public DiscoveryClient(HttpClient http, Clock clock, Map<String, URI> overrides, boolean allowPrivateAddresses) {
+    public DiscoveryClient(PeerClient http, Clock clock) {
         this.http = http;
         this.clock = clock;
-        this.overrides = Map.copyOf(overrides);
-        this.allowPrivateAddresses = allowPrivateAddresses;
+        this.policy = http.policy();
+    }
+
+    /** A client with its own connections, for tools and tests. */
+    public DiscoveryClient(Clock clock, Map<String, URI> overrides, boolean allowPrivateAddresses) {
+        this(PeerClient.builder().policy(new PeerPolicy(overrides, allowPrivateAddresses)).build(), clock);
     }
 
     /** The domain's document, from the cache while fresh. */
@@ -117,37 +123,40 @@ public final class DiscoveryClient {
         if (!Addresses.isValidDomain(domain)) {
             throw new ProtocolException(ProblemType.DISCOVERY_FAILED, "not a domain name: " + domain);
         }
-        URI base = overrides.get(domain);
-        URI url = base != null
-                ? URI.create(stripSlash(base.toString()) + Pmp.WELL_KNOWN_PATH)
-                : URI.create("https://" + domain + Pmp.WELL_KNOWN_PATH);
-        if (base == null && !allowPrivateAddresses) {
-            requirePublicHost(domain);
-        }
-        HttpRequest request = HttpRequest.newBuilder(url).timeout(Duration.ofSeconds(5))
-                .header("Accept", Pmp.MEDIA_TYPE_JSON).GET().build();
-        HttpResponse<InputStream> response;
-        byte[] body;
+        URI url = policy.discoveryUrl(domain);
+        PeerResponse response;
         try {
-            response = http.send(request, HttpResponse.BodyHandlers.ofInputStream());
-            try (InputStream in = response.body()) {
-                body = in.readNBytes(Pmp.MAX_DISCOVERY_BYTES + 1);
-            }
+            response = http.exchange(PeerRequest.get(url, Map.of("Accept", Pmp.MEDIA_TYPE_JSON)), Pmp.MAX_DISCOVERY_BYTES);
+        } catch (NonPublicAddressException e) {
+            throw new ProtocolException(ProblemType.DISCOVERY_FAILED, e.getMessage(), e);
         } catch (IOException e) {
             throw new ProtocolException(ProblemType.DISCOVERY_FAILED, "cannot reach " + url + ": " + e.getMessage(), e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new ProtocolException(ProblemType.DISCOVERY_FAILED, "interrupted while discovering " + domain, e);
         }
-        if (response.statusCode() != 200) {
+        if (response.status() != 200) {
             throw new ProtocolException(ProblemType.DISCOVERY_FAILED,
-                    url + " answered " + response.statusCode());
+                    url + " answered " + response.status());
         }
-        DiscoveryDocument document = PmpJson.readDiscovery(body, domain);
+        if (response.truncated()) {
+            throw new ProtocolException(ProblemType.DISCOVERY_FAILED, "the discovery document is too large");
+        }
+        // the URLs must lie on the domain's own origin, or a static entry's (PROTOCOL.md 2.1, 2.4)
+        DiscoveryDocument document = PmpJson.read(response.body(), DiscoveryDocument.class, ProblemType.DISCOVERY_FAILED)
+                .validate(domain, policy.origin(domain));
         Instant now = clock.instant();
-        Cached cached = new Cached(document, now, now.plus(ttl(response.headers().firstValue("Cache-Control").orElse(null))));
+        Cached cached = new Cached(document, now, now.plus(ttl(response.header("Cache-Control").orElse(null))));
         cache.put(domain, cached);
         return cached;
+    }
+
+    /**
+     * Refuses a URL of {@code domain} that is not on its origin (PROTOCOL.md 2.1): a fetch or status URL
+     * stored from a notification is checked again before anything is sent to it.
+     */
+    public void requireOwnOrigin(String domain, URI url) throws ProtocolException {
+        if (!policy.isOwnOrigin(domain, url)) {
+            throw new ProtocolException(ProblemType.FETCH_URL_OUTSIDE_BASE,
+                    url + " is not on " + policy.origin(domain) + ", the origin of " + domain);
+        }
     }
 
     /** The cache lifetime PROTOCOL.md 2.2 gives a response with this Cache-Control. */
@@ -170,7 +179,11 @@ public final class DiscoveryClient {
         return maxAge.compareTo(Pmp.MAX_DISCOVERY_TTL) > 0 ? Pmp.MAX_DISCOVERY_TTL : maxAge;
     }
 
-    /** Refuses hosts that resolve to any non-public address (PROTOCOL.md 8.2). */
+    /**
+     * Refuses hosts that resolve to any non-public address (PROTOCOL.md 8.2). This checks only: a client
+     * that connects afterwards resolves again. PMP/1 exchanges go through {@link PeerClient}, which
+     * connects to the addresses it checked.
+     */
     public static void requirePublicHost(String host) throws ProtocolException {
         InetAddress[] addresses;
         try {
@@ -184,9 +197,5 @@ public final class DiscoveryClient {
                         host + " resolves to a non-public address; PMP/1 does not connect there");
             }
         }
-    }
-
-    private static String stripSlash(String s) {
-        return s.endsWith("/") ? s.substring(0, s.length() - 1) : s;
     }
 }
