@@ -45,12 +45,16 @@ public class AccountRepository {
                 .params(address, passwords.encode(password), admin ? "USER,ADMIN" : "USER").update() == 1;
     }
 
+    /** Disabling also revokes the account's tokens: enabling it again does not bring them back. */
     public boolean setDisabled(String address, boolean disabled) {
-        return jdbc.sql("UPDATE account SET disabled = ? WHERE address = ?").params(disabled, address).update() == 1;
+        return jdbc.sql("""
+                UPDATE account SET disabled = ?, tokens_revoked_at = CASE WHEN ? THEN now() ELSE tokens_revoked_at END
+                WHERE address = ?""").params(disabled, disabled, address).update() == 1;
     }
 
+    /** A new password revokes the tokens issued with the old one (a reset is how a stolen password is answered). */
     public boolean setPassword(String address, String password) {
-        return jdbc.sql("UPDATE account SET password_hash = ? WHERE address = ?")
+        return jdbc.sql("UPDATE account SET password_hash = ?, tokens_revoked_at = now() WHERE address = ?")
                 .params(passwords.encode(password), address).update() == 1;
     }
 

@@ -3,6 +3,7 @@ package org.pullmail.gateway.account;
 import java.net.URI;
 import java.util.List;
 
+import org.pullmail.gateway.token.Revocations;
 import org.pullmail.protocol.Addresses;
 import org.pullmail.service.ApiProblem;
 import org.pullmail.service.PullmailProperties;
@@ -40,11 +41,14 @@ class AdminAccountController {
     private final AccountRepository accounts;
     private final AccountProvisioner provisioner;
     private final PullmailProperties pullmail;
+    private final Revocations revocations;
 
-    AdminAccountController(AccountRepository accounts, AccountProvisioner provisioner, PullmailProperties pullmail) {
+    AdminAccountController(AccountRepository accounts, AccountProvisioner provisioner, PullmailProperties pullmail,
+            Revocations revocations) {
         this.accounts = accounts;
         this.provisioner = provisioner;
         this.pullmail = pullmail;
+        this.revocations = revocations;
     }
 
     @PostMapping
@@ -77,7 +81,10 @@ class AdminAccountController {
     record Password(@NotBlank @Size(min = 10, max = 200, message = "a password has 10 to 200 characters") String password) {
     }
 
-    /** A disabled account cannot obtain tokens; tokens already issued expire within their short lifetime. */
+    /**
+     * A disabled account cannot obtain tokens, and the tokens it holds are refused from now on (its event
+     * streams are closed); enabling it again does not bring them back.
+     */
     @org.springframework.web.bind.annotation.PutMapping("/{address}/disabled")
     AccountView disable(@org.springframework.web.bind.annotation.PathVariable String address,
             @RequestBody Disable request) {
@@ -86,6 +93,11 @@ class AdminAccountController {
         }
         if (!accounts.setDisabled(address, request.disabled())) {
             throw ApiProblem.notFound("account " + address);
+        }
+        if (request.disabled()) {
+            revocations.revoked(address);
+        } else {
+            revocations.refresh();
         }
         return AccountView.of(accounts.find(address).orElseThrow());
     }
@@ -96,6 +108,7 @@ class AdminAccountController {
         if (!accounts.setPassword(address, request.password())) {
             throw ApiProblem.notFound("account " + address);
         }
+        revocations.revoked(address); // the tokens issued with the old password
         return AccountView.of(accounts.find(address).orElseThrow());
     }
 }

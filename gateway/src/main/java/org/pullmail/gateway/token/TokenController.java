@@ -26,6 +26,7 @@ import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RestController;
 
+import jakarta.servlet.http.HttpServletRequest;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotBlank;
 
@@ -44,9 +45,11 @@ class TokenController {
     private final PullmailProperties pullmail;
     private final GatewayProperties gateway;
     private final Clock clock;
+    private final LoginThrottle throttle;
 
     TokenController(AccountRepository accounts, TokenKeys keys, PullmailProperties pullmail, GatewayProperties gateway,
-            Clock clock) {
+            Clock clock, LoginThrottle throttle) {
+        this.throttle = throttle;
         this.accounts = accounts;
         this.keys = keys;
         this.pullmail = pullmail;
@@ -55,10 +58,24 @@ class TokenController {
     }
 
     @PostMapping("/api/v1/auth/token")
-    TokenResponse token(@Valid @RequestBody TokenRequest request) {
-        var account = accounts.authenticate(request.address().trim(), request.password())
-                .orElseThrow(() -> new ApiProblem("invalid-credentials", HttpStatus.UNAUTHORIZED,
-                        "Invalid credentials", "the address or the password is wrong, or the account is disabled"));
+    TokenResponse token(@Valid @RequestBody TokenRequest request, HttpServletRequest http) {
+        String address = request.address().trim();
+        String client = http.getRemoteAddr();
+        throttle.wait(address, client).ifPresent(wait -> {
+            throw new ApiProblem("too-many-logins", HttpStatus.TOO_MANY_REQUESTS, "Too many failed logins",
+                    "too many failed logins for this account or from this address; try again later", wait);
+        });
+        var account = accounts.authenticate(address, request.password());
+        if (account.isEmpty()) {
+            throttle.failed(address, client);
+            throw new ApiProblem("invalid-credentials", HttpStatus.UNAUTHORIZED, "Invalid credentials",
+                    "the address or the password is wrong, or the account is disabled");
+        }
+        throttle.succeeded(address, client);
+        return issue(account.get());
+    }
+
+    private TokenResponse issue(AccountRepository.Account account) {
         Instant now = clock.instant();
         JWTClaimsSet claims = new JWTClaimsSet.Builder()
                 .issuer(pullmail.issuer())

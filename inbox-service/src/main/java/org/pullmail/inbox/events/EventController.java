@@ -2,15 +2,23 @@ package org.pullmail.inbox.events;
 
 import java.io.IOException;
 import java.sql.Timestamp;
-import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 
 import org.pullmail.inbox.mailbox.Mailboxes;
 import org.pullmail.service.ApiProblem;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.DisposableBean;
 import org.springframework.http.MediaType;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.scheduling.annotation.Scheduled;
@@ -24,14 +32,20 @@ import org.springframework.web.servlet.mvc.method.annotation.SseEmitter;
 /**
  * Server-sent events of new requests and new messages. Each event's id is its position in the
  * mailbox's event log; a client that reconnects with {@code Last-Event-ID} gets what it missed.
- * New events are found by polling the log, which works the same with any number of replicas.
+ * New events are found by polling the log, which works the same with any number of replicas: one query per
+ * poll for all open streams, however many there are.
+ *
+ * <p>An open stream holds no thread (an {@link SseEmitter} is written to when there is something to send). Every
+ * {@link EventStreamProperties#heartbeat()} a stream with nothing to say gets a comment line; writing it to a
+ * connection whose client is gone fails, and the stream is dropped. Sends run on this feature's own thread, never
+ * on the application's scheduler, so a stream whose writes stall cannot hold up fetch jobs.
  */
 @RestController
-class EventController {
+class EventController implements DisposableBean {
 
-    private static final Duration STREAM_LIFETIME = Duration.ofMinutes(30);
+    private static final Logger log = LoggerFactory.getLogger(EventController.class);
 
-    private record Event(long id, String type, UUID subjectId) {
+    private record Event(long id, String mailbox, String type, UUID subjectId) {
     }
 
     private static final class Subscriber {
@@ -48,11 +62,22 @@ class EventController {
 
     private final JdbcClient jdbc;
     private final Mailboxes mailboxes;
-    private final Map<SseEmitter, Subscriber> subscribers = new ConcurrentHashMap<>();
+    private final EventStreamProperties settings;
+    private final Set<Subscriber> subscribers = ConcurrentHashMap.newKeySet();
+    private final ScheduledExecutorService sender = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread thread = new Thread(r, "mailbox-events");
+        thread.setDaemon(true);
+        return thread;
+    });
 
-    EventController(JdbcClient jdbc, Mailboxes mailboxes, Clock clock) {
+    EventController(JdbcClient jdbc, Mailboxes mailboxes, EventStreamProperties settings) {
         this.jdbc = jdbc;
         this.mailboxes = mailboxes;
+        this.settings = settings;
+        sender.scheduleWithFixedDelay(guarded(this::poll), settings.pollInterval().toMillis(),
+                settings.pollInterval().toMillis(), TimeUnit.MILLISECONDS);
+        sender.scheduleWithFixedDelay(guarded(this::heartbeat), settings.heartbeat().toMillis(),
+                settings.heartbeat().toMillis(), TimeUnit.MILLISECONDS);
     }
 
     @GetMapping(value = "/api/v1/inbox/events", produces = MediaType.TEXT_EVENT_STREAM_VALUE)
@@ -65,51 +90,119 @@ class EventController {
         } catch (NumberFormatException e) {
             throw ApiProblem.invalid("Last-Event-ID is the id of an event this stream sent");
         }
-        SseEmitter emitter = new SseEmitter(STREAM_LIFETIME.toMillis());
+        SseEmitter emitter = new SseEmitter(settings.lifetime().toMillis());
         Subscriber subscriber = new Subscriber(mailbox, emitter, after);
-        emitter.onCompletion(() -> subscribers.remove(emitter));
-        emitter.onTimeout(() -> subscribers.remove(emitter));
-        emitter.onError(e -> subscribers.remove(emitter));
-        subscribers.put(emitter, subscriber);
-        try {
-            emitter.send(SseEmitter.event().comment("pullmail events for " + mailbox).reconnectTime(3000));
-        } catch (IOException e) {
-            subscribers.remove(emitter);
+        emitter.onCompletion(() -> subscribers.remove(subscriber));
+        emitter.onTimeout(() -> subscribers.remove(subscriber));
+        emitter.onError(e -> subscribers.remove(subscriber));
+        if (send(subscriber, SseEmitter.event().comment("pullmail events for " + mailbox).reconnectTime(3000))) {
+            subscribers.add(subscriber);
+            // what the client missed, sent on the events thread like everything else
+            sender.execute(guarded(() -> deliver(subscriber, pending(mailbox, after))));
         }
-        deliver(subscriber);
         return emitter;
-    }
-
-    @Scheduled(fixedDelayString = "PT0.5S")
-    void poll() {
-        subscribers.values().forEach(this::deliver);
     }
 
     @Scheduled(fixedDelayString = "PT6H", initialDelayString = "PT1M")
     void forgetOldEvents() {
         jdbc.sql("DELETE FROM mailbox_event WHERE created_at < ?")
-                .param(Timestamp.from(java.time.Instant.now().minus(Duration.ofDays(7)))).update();
+                .param(Timestamp.from(Instant.now().minus(Duration.ofDays(7)))).update();
     }
 
-    private synchronized void deliver(Subscriber s) {
-        List<Event> events = jdbc.sql("""
-                SELECT id, type, subject_id FROM mailbox_event WHERE mailbox = ? AND id > ? ORDER BY id LIMIT 500""")
-                .params(s.mailbox, s.lastId)
-                .query((rs, n) -> new Event(rs.getLong(1), rs.getString(2), rs.getObject(3, UUID.class))).list();
-        for (Event e : events) {
-            try {
-                s.emitter.send(SseEmitter.event().id(Long.toString(e.id())).name(e.type())
-                        .data(Map.of("type", e.type(), "id", e.subjectId().toString()), MediaType.APPLICATION_JSON));
-                s.lastId = e.id();
-            } catch (IOException | IllegalStateException gone) {
-                subscribers.remove(s.emitter);
-                return;
+    @Override
+    public void destroy() {
+        sender.shutdownNow();
+    }
+
+    /**
+     * New events of every open stream's mailbox, in one query, each mailbox from its own cursor (the
+     * oldest of its streams) and at most 100 of them a pass: a quiet mailbox, or a client resuming from
+     * an old Last-Event-ID, never holds back the others.
+     */
+    private void poll() {
+        if (subscribers.isEmpty()) {
+            return;
+        }
+        Map<String, Long> cursors = new java.util.HashMap<>();
+        for (Subscriber s : subscribers) {
+            cursors.merge(s.mailbox, s.lastId, Math::min);
+        }
+        String[] mailboxes = cursors.keySet().toArray(String[]::new);
+        Long[] afters = java.util.Arrays.stream(mailboxes).map(cursors::get).toArray(Long[]::new);
+        Map<String, List<Event>> byMailbox = jdbc.sql("""
+                SELECT e.id, e.mailbox, e.type, e.subject_id
+                FROM unnest(CAST(:mailboxes AS text[]), CAST(:afters AS bigint[])) AS w(mailbox, after)
+                CROSS JOIN LATERAL (SELECT id, mailbox, type, subject_id FROM mailbox_event m
+                                    WHERE m.mailbox = w.mailbox AND m.id > w.after ORDER BY m.id LIMIT 100) e
+                ORDER BY e.id""")
+                .param("mailboxes", mailboxes).param("afters", afters)
+                .query((rs, n) -> new Event(rs.getLong(1), rs.getString(2), rs.getString(3),
+                        rs.getObject(4, UUID.class)))
+                .list().stream().collect(Collectors.groupingBy(Event::mailbox));
+        for (Subscriber s : subscribers) {
+            List<Event> events = byMailbox.get(s.mailbox);
+            if (events != null) {
+                deliver(s, events);
             }
         }
+    }
+
+    private void heartbeat() {
+        for (Subscriber s : subscribers) {
+            send(s, SseEmitter.event().comment("heartbeat"));
+        }
+    }
+
+    private void deliver(Subscriber s, List<Event> events) {
+        for (Event e : events) {
+            if (e.id() <= s.lastId) {
+                continue;
+            }
+            if (!send(s, SseEmitter.event().id(Long.toString(e.id())).name(e.type())
+                    .data(Map.of("type", e.type(), "id", e.subjectId().toString()), MediaType.APPLICATION_JSON))) {
+                return;
+            }
+            s.lastId = e.id();
+        }
+    }
+
+    /** Sends one event; a stream that cannot take it is gone, and is dropped. */
+    private boolean send(Subscriber s, SseEmitter.SseEventBuilder event) {
+        try {
+            s.emitter.send(event);
+            return true;
+        } catch (IOException | IllegalStateException gone) {
+            subscribers.remove(s);
+            try {
+                s.emitter.complete();
+            } catch (IllegalStateException completedAlready) {
+                // nothing to do
+            }
+            return false;
+        }
+    }
+
+    private List<Event> pending(String mailbox, long after) {
+        return jdbc.sql("""
+                SELECT id, mailbox, type, subject_id FROM mailbox_event WHERE mailbox = ? AND id > ? ORDER BY id LIMIT 500""")
+                .params(mailbox, after)
+                .query((rs, n) -> new Event(rs.getLong(1), rs.getString(2), rs.getString(3),
+                        rs.getObject(4, UUID.class))).list();
     }
 
     private long latest(String mailbox) {
         return jdbc.sql("SELECT coalesce(max(id), 0) FROM mailbox_event WHERE mailbox = ?").param(mailbox)
                 .query(Long.class).single();
+    }
+
+    /** A failed round is logged and the next one runs: an exception must not end a scheduled task. */
+    private static Runnable guarded(Runnable task) {
+        return () -> {
+            try {
+                task.run();
+            } catch (RuntimeException e) {
+                log.warn("mailbox events: {}", e.toString());
+            }
+        };
     }
 }
