@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 
@@ -18,6 +19,8 @@ import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
  * <pre>java -jar testing-exec.jar --data DIR --port PORT --databases gateway,outbox,notifier,inbox</pre>
  */
 public final class LocalPostgres {
+
+    private static final Duration STARTUP_WAIT = Duration.ofMinutes(5);
 
     private LocalPostgres() {
     }
@@ -49,6 +52,12 @@ public final class LocalPostgres {
                 // the first change to a page after a checkpoint writes the whole page to the WAL; compressed,
                 // those images take less of the disk writes
                 .setServerConfig("wal_compression", "pglz")
+                // after a crash the server replays the WAL since its last checkpoint before it answers, which can
+                // take longer than the embedded server's 10 s on a busy machine
+                .setPGStartupWait(STARTUP_WAIT)
+                // the server's own messages (why it does not start, its recovery) go to this process's log
+                .setOutputRedirector(ProcessBuilder.Redirect.INHERIT)
+                .setErrorRedirector(ProcessBuilder.Redirect.INHERIT)
                 .start();
         try (Connection c = pg.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
             for (String db : databases) {

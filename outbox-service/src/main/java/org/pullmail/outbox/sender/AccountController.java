@@ -3,6 +3,8 @@ package org.pullmail.outbox.sender;
 import java.net.URI;
 import java.security.SecureRandom;
 import java.util.HexFormat;
+import java.util.Locale;
+import java.util.regex.Pattern;
 
 import org.pullmail.protocol.Addresses;
 import org.pullmail.service.ApiProblem;
@@ -43,6 +45,10 @@ class AccountController {
     }
 
     private static final SecureRandom RANDOM = new SecureRandom();
+    /** A host whose last label is a number, which URL parsers read as an IPv4 address in some notation. */
+    private static final Pattern NUMERIC_LAST_LABEL = Pattern.compile("(?:.*\\.)?(?:[0-9]+|0x[0-9a-f]*)");
+    private static final Pattern DOTTED_QUAD = Pattern.compile(
+            "(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])");
 
     private final JdbcClient jdbc;
     private final SenderAccount accounts;
@@ -99,9 +105,10 @@ class AccountController {
         return ResponseEntity.noContent().build();
     }
 
+    /** An address without an outbox here is not found (for the account itself it is "cannot send", 403). */
     @GetMapping("/api/v1/admin/outbox/accounts/{address}")
     Account adminView(@PathVariable String address) {
-        return view(address);
+        return view(address, existing(address));
     }
 
     @PutMapping("/api/v1/admin/outbox/accounts/{address}/limits")
@@ -110,7 +117,7 @@ class AccountController {
         if (!Addresses.isValid(address)) {
             throw ApiProblem.invalid("not an address: " + address);
         }
-        accounts.of(address);
+        existing(address);
         for (Number n : new Number[] {limits.messagesPerHour(), limits.messagesPerDay(), limits.recipients(),
                 limits.quotaBytes()}) {
             if (n != null && n.longValue() < 0) {
@@ -126,8 +133,16 @@ class AccountController {
         return view(address);
     }
 
-    /** A webhook must not turn the outbox into a client of the domain's internal network (SSRF). */
+    /**
+     * A webhook must not turn the outbox into a client of the domain's internal network (SSRF). Its
+     * deliveries check every address again, and connect to the ones they checked (WebhookRelay).
+     */
     private void requireReachable(URI url) {
+        String host = url.getHost().toLowerCase(Locale.ROOT);
+        if (NUMERIC_LAST_LABEL.matcher(host).matches() && !DOTTED_QUAD.matcher(host).matches()) {
+            // 0177.0.0.1 is 177.0.0.1 to Java and 127.0.0.1 to other parsers: no address is written so
+            throw ApiProblem.invalid("write the webhook's IPv4 address as four decimal numbers, or use a name");
+        }
         if (outbox.webhooksMayReachPrivateAddresses()) {
             return;
         }
@@ -138,7 +153,15 @@ class AccountController {
         }
     }
 
+    private SenderAccount.Limits existing(String address) {
+        return accounts.find(address).orElseThrow(() -> ApiProblem.notFound("account " + address));
+    }
+
     private Account view(String address) {
-        return new Account(address, accounts.of(address), accounts.storedBytes(address));
+        return view(address, accounts.of(address));
+    }
+
+    private Account view(String address, SenderAccount.Limits limits) {
+        return new Account(address, limits, accounts.storedBytes(address));
     }
 }

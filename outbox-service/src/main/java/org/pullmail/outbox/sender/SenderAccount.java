@@ -1,5 +1,7 @@
 package org.pullmail.outbox.sender;
 
+import java.util.Optional;
+
 import org.pullmail.outbox.OutboxProperties;
 import org.pullmail.service.ApiProblem;
 import org.springframework.http.HttpStatus;
@@ -33,11 +35,15 @@ public class SenderAccount {
     }
 
     public Limits of(String sender) {
+        return find(sender).orElseThrow(() -> notProvisioned(sender));
+    }
+
+    /** The account's limits, or empty when it has no outbox here. */
+    public Optional<Limits> find(String sender) {
         return jdbc.sql("""
                 SELECT max_messages_per_hour, max_messages_per_day, max_recipients, quota_bytes, keep_sent_copies
                 FROM sender WHERE address = ?""").param(sender)
-                .query((rs, n) -> limits(rs)).optional()
-                .orElseThrow(() -> notProvisioned(sender));
+                .query((rs, n) -> limits(rs)).optional();
     }
 
     /** Bytes of messages the account still stores (kept by a trigger on message). */

@@ -2,9 +2,6 @@ package org.pullmail.outbox.webhook;
 
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.sql.Timestamp;
@@ -20,9 +17,19 @@ import java.util.UUID;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
 
+import io.micrometer.core.instrument.binder.httpcomponents.hc5.ObservationExecChainHandler;
+import io.micrometer.observation.ObservationRegistry;
+
+import org.pullmail.outbox.OutboxProperties;
 import org.pullmail.protocol.json.PmpJson;
+import org.pullmail.protocol.peer.NonPublicAddressException;
+import org.pullmail.protocol.peer.PeerClient;
+import org.pullmail.protocol.peer.PeerPolicy;
+import org.pullmail.protocol.peer.PeerRequest;
+import org.pullmail.protocol.peer.PeerResponse;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
@@ -32,12 +39,21 @@ import org.springframework.transaction.support.TransactionTemplate;
  * Delivers delivery events (each state change, recorded by a trigger in the transaction that made it)
  * to the account's webhook, signed with HMAC-SHA256, at least once, retried with exponential backoff
  * for up to a day. Receivers deduplicate on the event id.
+ *
+ * <p>A webhook URL is the user's, so the outbox must not become the user's client inside the domain's
+ * network (SSRF): unless {@code pullmail.outbox.webhooks-may-reach-private-addresses} allows it, every
+ * delivery resolves the host, refuses it when any address is loopback, private, link-local or a cloud
+ * metadata address, and connects to exactly the addresses it checked. A name that was public when the
+ * webhook was registered and resolves privately now (DNS rebinding) is refused at that delivery.
  */
 @Component
-class WebhookRelay {
+class WebhookRelay implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(WebhookRelay.class);
     private static final Duration GIVE_UP_AFTER = Duration.ofDays(1);
+    private static final Duration DEADLINE = Duration.ofSeconds(10);
+    /** Only the status matters; a longer answer is not read. */
+    private static final int ANSWER_BYTES = 4096;
     private static final int BATCH = 50;
 
     private record Event(long id, String sender, UUID messageId, String recipient, String state, String detail,
@@ -46,17 +62,30 @@ class WebhookRelay {
 
     private final JdbcClient jdbc;
     private final TransactionTemplate tx;
-    private final HttpClient http;
+    private final PeerClient http;
     private final Clock clock;
-    private final org.pullmail.outbox.OutboxProperties outbox;
 
-    WebhookRelay(JdbcClient jdbc, TransactionTemplate tx, HttpClient http, Clock clock,
-            org.pullmail.outbox.OutboxProperties outbox) {
-        this.outbox = outbox;
+    WebhookRelay(JdbcClient jdbc, TransactionTemplate tx, Clock clock, OutboxProperties outbox,
+            ObjectProvider<ObservationRegistry> observations) {
         this.jdbc = jdbc;
         this.tx = tx;
-        this.http = http;
         this.clock = clock;
+        // its own client, not a bean: the service's PeerClient bean carries the PMP/1 policy (static entries)
+        ObservationRegistry registry = observations.getIfAvailable();
+        this.http = PeerClient.builder()
+                .policy(new PeerPolicy(Map.of(), outbox.webhooksMayReachPrivateAddresses()))
+                .deadline(DEADLINE)
+                .customizer(builder -> {
+                    if (registry != null) {
+                        builder.addExecInterceptorLast("micrometer", new ObservationExecChainHandler(registry));
+                    }
+                })
+                .build();
+    }
+
+    @Override
+    public void close() {
+        http.close();
     }
 
     @Scheduled(fixedDelayString = "${pullmail.outbox.relay-interval:PT0.2S}")
@@ -99,28 +128,21 @@ class WebhookRelay {
         String timestamp = Long.toString(clock.instant().getEpochSecond());
         String error;
         try {
-            if (!outbox.webhooksMayReachPrivateAddresses()) {
-                org.pullmail.protocol.discovery.DiscoveryClient.requirePublicHost(URI.create(e.url()).getHost());
-            }
-            HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(e.url()))
-                    .timeout(Duration.ofSeconds(10))
-                    .header("Content-Type", "application/json")
-                    .header("Pullmail-Event-Id", Long.toString(e.id()))
-                    .header("Pullmail-Signature", "t=" + timestamp + ",v1=" + sign(e.secret(), timestamp + "." + json))
-                    .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
-            if (response.statusCode() / 100 == 2) {
+            PeerResponse response = http.exchange(PeerRequest.post(URI.create(e.url()), Map.of(
+                    "Content-Type", "application/json",
+                    "Pullmail-Event-Id", Long.toString(e.id()),
+                    "Pullmail-Signature", "t=" + timestamp + ",v1=" + sign(e.secret(), timestamp + "." + json)),
+                    json.getBytes(StandardCharsets.UTF_8)), ANSWER_BYTES);
+            if (response.status() / 100 == 2) {
                 jdbc.sql("UPDATE webhook_event SET delivered_at = ?, last_error = NULL WHERE id = ?")
                         .params(Timestamp.from(clock.instant()), e.id()).update();
                 return;
             }
-            error = "answered " + response.statusCode();
+            error = "answered " + response.status();
+        } catch (NonPublicAddressException ex) {
+            error = ex.getMessage();
         } catch (IOException | IllegalArgumentException ex) {
             error = ex.toString();
-        } catch (org.pullmail.protocol.ProtocolException ex) {
-            error = ex.detail();
-        } catch (InterruptedException ex) {
-            Thread.currentThread().interrupt();
-            return;
         }
         Instant next = clock.instant().plusSeconds(Math.min(3600, 1L << Math.min(12, e.attempts() + 1)));
         if (next.isAfter(e.occurredAt().plus(GIVE_UP_AFTER))) {
