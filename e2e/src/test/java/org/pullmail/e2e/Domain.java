@@ -218,9 +218,22 @@ final class Domain implements AutoCloseable {
         return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 
-    static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
+    /** Every port handed out in this JVM: a port closed again at once may be handed out twice by the system. */
+    private static final java.util.Set<Integer> HANDED_OUT = new java.util.HashSet<>();
+
+    /**
+     * A port no process listens on and that this JVM has not handed out before. Without the second
+     * condition two services of one domain could get the same port; the second to start then fails, and a
+     * readiness check on that port is answered by the first (a gateway "ready" that was a notifier).
+     */
+    static synchronized int freePort() throws IOException {
+        for (int attempt = 0; attempt < 100; attempt++) {
+            try (ServerSocket socket = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+                if (HANDED_OUT.add(socket.getLocalPort())) {
+                    return socket.getLocalPort();
+                }
+            }
         }
+        throw new IOException("no free port that was not handed out already");
     }
 }

@@ -35,6 +35,12 @@ class EdgeServer implements WebServerFactoryCustomizer<JettyServletWebServerFact
     }
 
     private void customize(Server server) {
+        for (Connector connector : server.getConnectors()) {
+            if (connector instanceof org.eclipse.jetty.server.ServerConnector listening) {
+                // never share the port with another process: a second one must fail to start, not take half the traffic
+                listening.setReusePort(false);
+            }
+        }
         ConnectionsPerAddress perAddress = edge.maxConnectionsPerAddress() > 0
                 ? new ConnectionsPerAddress(edge.maxConnectionsPerAddress()) : null;
         if (perAddress != null) {
