@@ -391,11 +391,10 @@ class DeliveredMailTest {
         await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(5))
                 .until(() -> count(gamma, forgotten) == 1 && count(gamma, busy) == 1);
         gamma.fetchAnswers.remove(staleKeys); // now 404: that job ends too
-        await("the job ends on 404").atMost(Duration.ofSeconds(10)).until(() -> {
-            int before = count(gamma, staleKeys);
-            Thread.sleep(2500);
-            return count(gamma, staleKeys) == before;
-        });
+        // ended: no more fetches over a few of the retry intervals (0.2 s to 1 s here)
+        java.util.concurrent.atomic.AtomicInteger seen = new java.util.concurrent.atomic.AtomicInteger(-1);
+        await("the job ends on 404").atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(2500))
+                .until(() -> seen.getAndSet(count(gamma, staleKeys)) == count(gamma, staleKeys));
         assertThat(dave.delete("/api/v1/inbox/contacts/news@gamma.test").status()).isEqualTo(204);
     }
 

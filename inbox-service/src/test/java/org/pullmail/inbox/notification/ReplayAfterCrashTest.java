@@ -77,10 +77,11 @@ class ReplayAfterCrashTest {
         // and again: it stays refused, however often it is replayed
         assertThat(http.send(captured, HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(503);
 
-        // the sender's retry, signed afresh after Retry-After, is accepted (and idempotent: the same receipt)
-        Thread.sleep(2000);
-        HttpResponse<String> retried = Notifications.send(sender, n, port, Map.of());
-        assertThat(retried.statusCode()).as(retried.body()).isEqualTo(200);
+        // the sender retries, signed afresh each time, and is accepted once it signs after the reset (idempotent:
+        // one notice, however many tries)
+        org.awaitility.Awaitility.await("a freshly signed retry is accepted").atMost(java.time.Duration.ofSeconds(10))
+                .pollInterval(java.time.Duration.ofMillis(500))
+                .until(() -> Notifications.send(sender, n, port, Map.of()).statusCode() == 200);
         assertThat(inbox.getBean(JdbcClient.class).sql("SELECT count(*) FROM notice WHERE recipient = 'carol@alpha.test'")
                 .query(Integer.class).single()).isEqualTo(1);
     }
