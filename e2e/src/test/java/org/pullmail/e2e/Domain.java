@@ -81,6 +81,8 @@ final class Domain implements AutoCloseable {
         for (String service : SERVICES) {
             String db = database.apply(prefix + "_" + databases.get(service));
             List<String> command = new ArrayList<>(List.of(javaBinary(), "-Xmx192m", "-XX:+UseSerialGC",
+                    // as in Kubernetes and Compose: a service out of memory stops, so a test sees it
+                    "-XX:+ExitOnOutOfMemoryError",
                     "-XX:TieredStopAtLevel=1", "-Xss512k", "-jar", jar(service).toString()));
             command.addAll(common);
             command.add("--server.port=" + ports.get(service));
@@ -177,6 +179,22 @@ final class Domain implements AutoCloseable {
                         }
                     });
         }
+    }
+
+    /** Whether the service's process is running (a service that ran out of heap has exited). */
+    boolean alive(String service) {
+        Process process = processes.get(service);
+        return process != null && process.isAlive();
+    }
+
+    /** The service's peak resident memory so far (VmHWM), in KiB. */
+    long peakResidentKib(String service) throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc", String.valueOf(processes.get(service).pid()), "status"))) {
+            if (line.startsWith("VmHWM:")) {
+                return Long.parseLong(line.replaceAll("[^0-9]", ""));
+            }
+        }
+        throw new IOException("no VmHWM for " + name + " " + service);
     }
 
     String tail(String service) {

@@ -72,6 +72,24 @@ public class ServiceDefaultsAutoConfiguration {
         return org.springframework.security.config.observation.SecurityObservationSettings.noObservations();
     }
 
+    /** Message bytes in chunks, for the services that keep messages (the outbox and the inbox). */
+    @org.springframework.context.annotation.Configuration(proxyBeanMethods = false)
+    @org.springframework.boot.autoconfigure.condition.ConditionalOnProperty(name = "pullmail.stores-messages",
+            havingValue = "true")
+    static class MessageBytesConfiguration {
+
+        @Bean
+        @ConditionalOnMissingBean
+        MessageBytes messageBytes(org.springframework.jdbc.core.simple.JdbcClient jdbc, java.time.Clock clock) {
+            return new MessageBytes(jdbc, clock);
+        }
+
+        @Bean
+        MessageBytes.Sweep messageUploadSweep(MessageBytes bytes, java.time.Clock clock) {
+            return new MessageBytes.Sweep(bytes, clock);
+        }
+    }
+
     /** Discovery, signature verification and domain keys: for services that speak PMP/1 (not the gateway). */
     @org.springframework.context.annotation.Configuration(proxyBeanMethods = false)
     @org.springframework.boot.autoconfigure.condition.ConditionalOnProperty(name = "pullmail.speaks-pmp",

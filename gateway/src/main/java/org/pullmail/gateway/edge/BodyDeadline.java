@@ -144,8 +144,18 @@ final class BodyDeadline extends Handler.Wrapper {
         }
 
         private void handOn(boolean whole) {
-            // a chunked body longer than the buffer: the rest is read while proxied, at the minimum rate
-            Request rest = whole || minRequestDataRate <= 0 ? request : new MinimumRate(request);
+            if (whole) {
+                handle(request, true);
+                return;
+            }
+            // a chunked body longer than the buffer: the rest is read while proxied, at the minimum rate. This
+            // may run inside Jetty's callback for the last demand, which serializes demand callbacks: the servlet
+            // reading on in this thread would wait forever for the next one. So the rest goes to another thread.
+            Request rest = minRequestDataRate <= 0 ? request : new MinimumRate(request);
+            request.getComponents().getThreadPool().execute(() -> handle(rest, false));
+        }
+
+        private void handle(Request rest, boolean whole) {
             Request buffered = new BufferedBody(rest, ByteBuffer.wrap(body.toByteArray()), whole);
             try {
                 if (!BodyDeadline.super.handle(buffered, response, callback)) {

@@ -31,6 +31,7 @@ import org.pullmail.protocol.peer.PeerClient;
 import org.pullmail.protocol.peer.PeerRequest;
 import org.pullmail.protocol.peer.PeerResponse;
 import org.pullmail.service.DomainKeys;
+import org.pullmail.service.MessageBytes;
 import org.pullmail.service.WorkLoop;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -104,6 +105,7 @@ class JobWorker {
 
     private final JdbcClient jdbc;
     private final TransactionTemplate tx;
+    private final MessageBytes bytes;
     private final PeerClient http;
     private final DiscoveryClient discovery;
     private final DomainKeys keys;
@@ -115,7 +117,7 @@ class JobWorker {
     private final Clock clock;
     private final WorkLoop<Job> loop;
 
-    JobWorker(JdbcClient jdbc, TransactionTemplate tx, PeerClient http, DiscoveryClient discovery, DomainKeys keys,
+    JobWorker(JdbcClient jdbc, TransactionTemplate tx, MessageBytes bytes, PeerClient http, DiscoveryClient discovery, DomainKeys keys,
             JobQueue jobs, Reputation reputation, MailboxEvents events, InboxProperties inbox, Clock clock,
             io.micrometer.core.instrument.MeterRegistry meters) {
         this.meters = meters;
@@ -123,6 +125,7 @@ class JobWorker {
         this.events = events;
         this.jdbc = jdbc;
         this.tx = tx;
+        this.bytes = bytes;
         this.http = http;
         this.discovery = discovery;
         this.keys = keys;
@@ -255,46 +258,81 @@ class JobWorker {
         String authorization = Pmp.CAPABILITY_SCHEME + " " + job.token();
         HttpRequestView view = new HttpRequestView("GET", url).header("Authorization", authorization);
         HttpSignatures.SignatureFields signature = keys.signer().sign(view, SignatureProfile.FETCH);
-        PeerResponse response = exchange(url, PeerRequest.get(url, Map.of(
+        UUID message = org.pullmail.service.TimeOrderedIds.next();
+        // the bytes go to storage as they arrive, checked against the notified size and digest on the way
+        Fetched fetched = exchange(url, PeerRequest.get(url, Map.of(
                 "Authorization", authorization,
                 "Accept", Pmp.MEDIA_TYPE_MESSAGE,
                 HttpSignatures.SIGNATURE_INPUT, signature.signatureInput(),
-                HttpSignatures.SIGNATURE, signature.signature())), readBound(job));
-        if (response.status() != 200) {
-            throw JobFailure.answered(response, abbreviate(response.text()));
+                HttpSignatures.SIGNATURE, signature.signature())), readBound(job), (status, headers, body) -> {
+                    if (status != 200) {
+                        return new Fetched(new PeerResponse(status, headers, body.readNBytes(MAX_PROBLEM_BYTES), false),
+                                null);
+                    }
+                    MessageBytes.Writer writer = bytes.writer(message, job.size());
+                    try {
+                        writer.copy(body);
+                    } catch (MessageBytes.TooLargeException | PeerClient.BodyTooLongException e) {
+                        writer.discard();
+                        return new Fetched(null, null); // more bytes than notified
+                    } catch (IOException | RuntimeException e) {
+                        writer.discard();
+                        throw e;
+                    }
+                    return new Fetched(null, writer.finish());
+                });
+        if (fetched.refusal() != null) {
+            throw JobFailure.answered(fetched.refusal(), abbreviate(fetched.refusal().text()));
         }
-        // more bytes than notified show as a longer body, or one cut off at the bound: both fail below
-        byte[] content = response.body();
-        MessageDigest sha256 = ContentDigest.newSha256();
-        byte[] actual = sha256.digest(content);
+        MessageBytes.Stored content = fetched.content();
         byte[] notified;
         try {
             notified = ContentDigest.sha256Of(job.digest());
         } catch (ProtocolException e) {
+            if (content != null) {
+                bytes.discard(content);
+            }
             throw new JobFailure("the notified digest is unusable", true);
         }
-        if (response.truncated() || content.length != job.size() || !MessageDigest.isEqual(actual, notified)) {
+        if (content == null || content.size() != job.size() || !MessageDigest.isEqual(content.sha256(), notified)) {
+            if (content != null) {
+                bytes.discard(content);
+            }
             throw new JobFailure("the fetched bytes do not match the notified size and digest", true);
         }
         Instant now = clock.instant();
-        tx.executeWithoutResult(s -> {
-            int updated = jdbc.sql("UPDATE notice SET state = 'stored', decided_at = COALESCE(decided_at, ?) "
-                    + "WHERE id = ? AND state = 'fetching'").params(Timestamp.from(now), job.notice()).update();
-            if (updated == 1) {
-                UUID message = org.pullmail.service.TimeOrderedIds.next();
-                jdbc.sql("""
-                        INSERT INTO message (id, notice, mailbox, sender, subject, size, content, received_at)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?)""")
-                        .params(message, job.notice(), job.recipient(), job.sender(), job.subject(),
-                                content.length, content, Timestamp.from(now))
+        boolean kept;
+        try {
+            kept = Boolean.TRUE.equals(tx.execute(s -> {
+                int updated = jdbc.sql("UPDATE notice SET state = 'stored', decided_at = COALESCE(decided_at, ?) "
+                        + "WHERE id = ? AND state = 'fetching'").params(Timestamp.from(now), job.notice()).update();
+                if (updated == 1) {
+                    jdbc.sql("""
+                            INSERT INTO message (id, notice, mailbox, sender, subject, size, received_at)
+                            VALUES (?, ?, ?, ?, ?, ?, ?)""")
+                            .params(message, job.notice(), job.recipient(), job.sender(), job.subject(),
+                                    content.size(), Timestamp.from(now))
+                            .update();
+                    bytes.keep(content);
+                    reputation.record(job.sender(), Reputation.Event.FETCHED);
+                    events.newMessage(job.recipient(), message);
+                    jobs.enqueueStatus(job.notice(), "stored", now.plus(Duration.ofDays(2)));
+                }
+                jdbc.sql("UPDATE job SET done_at = ?, last_error = NULL WHERE id = ?").params(Timestamp.from(now), job.id())
                         .update();
-                reputation.record(job.sender(), Reputation.Event.FETCHED);
-                events.newMessage(job.recipient(), message);
-                jobs.enqueueStatus(job.notice(), "stored", now.plus(Duration.ofDays(2)));
-            }
-            jdbc.sql("UPDATE job SET done_at = ?, last_error = NULL WHERE id = ?").params(Timestamp.from(now), job.id())
-                    .update();
-        });
+                return updated == 1;
+            }));
+        } catch (RuntimeException e) {
+            bytes.discard(content);
+            throw e;
+        }
+        if (!kept) {
+            bytes.discard(content); // the notice was decided otherwise meanwhile
+        }
+    }
+
+    /** A fetch's outcome: the sender's refusal, or the stored bytes (null when there were more than notified). */
+    private record Fetched(PeerResponse refusal, MessageBytes.Stored content) {
     }
 
     private void reportStatus(Job job) throws JobFailure {
@@ -323,8 +361,14 @@ class JobWorker {
 
     /** One exchange with the sender's domain, within its deadline, to addresses that passed the SSRF check. */
     private PeerResponse exchange(URI url, PeerRequest request, long maxBytes) throws JobFailure {
+        return exchange(url, request, maxBytes, PeerClient.WHOLE_BODY);
+    }
+
+    /** The same, with the answer's body read as it arrives by {@code reader}. */
+    private <T> T exchange(URI url, PeerRequest request, long maxBytes, PeerClient.BodyReader<T> reader)
+            throws JobFailure {
         try {
-            return http.exchange(request, maxBytes);
+            return http.exchange(request, maxBytes, reader);
         } catch (NonPublicAddressException e) {
             throw new JobFailure(e.getMessage(), true);
         } catch (IOException e) {

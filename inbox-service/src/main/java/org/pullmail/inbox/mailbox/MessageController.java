@@ -1,6 +1,7 @@
 package org.pullmail.inbox.mailbox;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
@@ -8,6 +9,7 @@ import java.util.UUID;
 import org.pullmail.protocol.Addresses;
 import org.pullmail.protocol.Pmp;
 import org.pullmail.service.ApiProblem;
+import org.pullmail.service.MessageBytes;
 import org.springframework.http.ContentDisposition;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.ResponseEntity;
@@ -23,6 +25,8 @@ import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
+import jakarta.servlet.http.HttpServletResponse;
+
 /** Fetched mail: a list, the parsed view, the exact RFC 5322 bytes, and each attachment. */
 @RestController
 @RequestMapping("/api/v1/inbox/messages")
@@ -37,10 +41,12 @@ class MessageController {
     /**
      * @param notifiedBy     the sender address the signed notification named
      * @param senderVerified the message's From header is in the domain that signed the notification
+     * @param textTruncated  text or html is cut at {@value ParsedMessage#MAX_TEXT_CHARS} characters: the whole
+     *                       message is at {@code /raw}
      */
     record MessageView(UUID id, Instant receivedAt, long size, String from, String notifiedBy, boolean senderVerified,
             List<String> to, List<String> cc, String subject, String messageId, String date, String text, String html,
-            List<ParsedMessage.Attachment> attachments) {
+            List<ParsedMessage.Attachment> attachments, boolean textTruncated) {
     }
 
     /** block: {@code address} or {@code domain} blocks the sender in the same step. */
@@ -48,11 +54,13 @@ class MessageController {
     }
 
     private final JdbcClient jdbc;
+    private final MessageBytes bytes;
     private final Mailboxes mailboxes;
     private final MessageActions actions;
 
-    MessageController(JdbcClient jdbc, Mailboxes mailboxes, MessageActions actions) {
+    MessageController(JdbcClient jdbc, MessageBytes bytes, Mailboxes mailboxes, MessageActions actions) {
         this.jdbc = jdbc;
+        this.bytes = bytes;
         this.mailboxes = mailboxes;
         this.actions = actions;
     }
@@ -88,48 +96,60 @@ class MessageController {
                 .list());
     }
 
+    /** The message parsed as it is read from storage: no body is held whole, and text is cut at a size. */
     @GetMapping("/{id}")
     MessageView get(@AuthenticationPrincipal Jwt user, @PathVariable UUID id) throws IOException {
         Stored stored = stored(user, id);
-        ParsedMessage parsed = ParsedMessage.parse(stored.content());
+        ParsedMessage parsed;
+        try (InputStream in = bytes.reader(id, stored.size())) {
+            parsed = ParsedMessage.parse(in);
+        }
         boolean verified = parsed.from() != null && parsed.from().contains("@")
                 && Addresses.domainOf(parsed.from()).equalsIgnoreCase(Addresses.domainOf(stored.sender()));
-        return new MessageView(id, stored.receivedAt(), stored.content().length, parsed.from(), stored.sender(),
-                verified, parsed.to(), parsed.cc(), parsed.subject(), parsed.messageId(), parsed.date(), parsed.text(), parsed.html(),
-                parsed.attachments());
+        return new MessageView(id, stored.receivedAt(), stored.size(), parsed.from(), stored.sender(),
+                verified, parsed.to(), parsed.cc(), parsed.subject(), parsed.messageId(), parsed.date(), parsed.text(),
+                parsed.html(), parsed.attachments(), parsed.truncated());
     }
 
+    /** The exact bytes as fetched, streamed from storage. */
     @GetMapping("/{id}/raw")
-    ResponseEntity<byte[]> raw(@AuthenticationPrincipal Jwt user, @PathVariable UUID id) {
-        return ResponseEntity.ok().header(HttpHeaders.CONTENT_TYPE, Pmp.MEDIA_TYPE_MESSAGE)
-                .body(stored(user, id).content());
+    void raw(@AuthenticationPrincipal Jwt user, @PathVariable UUID id, HttpServletResponse response)
+            throws IOException {
+        Stored stored = stored(user, id);
+        response.setContentType(Pmp.MEDIA_TYPE_MESSAGE);
+        response.setContentLengthLong(stored.size());
+        try (InputStream in = bytes.reader(id, stored.size())) {
+            in.transferTo(response.getOutputStream());
+        }
     }
 
+    /** One attachment, decoded as the message is read from storage and streamed out. */
     @GetMapping("/{id}/attachments/{index}")
-    ResponseEntity<byte[]> attachment(@AuthenticationPrincipal Jwt user, @PathVariable UUID id,
-            @PathVariable int index) throws IOException {
+    void attachment(@AuthenticationPrincipal Jwt user, @PathVariable UUID id, @PathVariable int index,
+            HttpServletResponse response) throws IOException {
         Stored stored = stored(user, id);
-        ParsedMessage parsed = ParsedMessage.parse(stored.content());
-        byte[] bytes = ParsedMessage.attachment(stored.content(), index);
-        if (bytes == null) {
+        boolean found;
+        try (InputStream in = bytes.reader(id, stored.size())) {
+            found = ParsedMessage.attachment(in, index, (meta, decoded) -> {
+                response.setContentType(meta.contentType());
+                response.setHeader(HttpHeaders.CONTENT_DISPOSITION, ContentDisposition.attachment()
+                        .filename(meta.filename() == null ? "attachment-" + index : meta.filename(),
+                                java.nio.charset.StandardCharsets.UTF_8).build().toString());
+                decoded.transferTo(response.getOutputStream());
+            });
+        }
+        if (!found) {
             throw ApiProblem.notFound("attachment " + index);
         }
-        ParsedMessage.Attachment meta = parsed.attachments().get(index);
-        return ResponseEntity.ok()
-                .header(HttpHeaders.CONTENT_TYPE, meta.contentType())
-                .header(HttpHeaders.CONTENT_DISPOSITION, ContentDisposition.attachment()
-                        .filename(meta.filename() == null ? "attachment-" + index : meta.filename(),
-                                java.nio.charset.StandardCharsets.UTF_8).build().toString())
-                .body(bytes);
     }
 
-    private record Stored(byte[] content, Instant receivedAt, String sender) {
+    private record Stored(long size, Instant receivedAt, String sender) {
     }
 
     private Stored stored(Jwt user, UUID id) {
-        return jdbc.sql("SELECT content, received_at, sender FROM message WHERE id = ? AND mailbox = ?")
+        return jdbc.sql("SELECT size, received_at, sender FROM message WHERE id = ? AND mailbox = ?")
                 .params(id, mailboxes.of(user))
-                .query((rs, n) -> new Stored(rs.getBytes("content"), rs.getTimestamp("received_at").toInstant(),
+                .query((rs, n) -> new Stored(rs.getLong("size"), rs.getTimestamp("received_at").toInstant(),
                         rs.getString("sender")))
                 .optional().orElseThrow(() -> ApiProblem.notFound("message " + id));
     }

@@ -27,7 +27,7 @@ class OutboxStatsController {
                 .series("fetches_served", "delivery", "fetched_at", "true")
                 .series("deliveries_failed", "delivery", "failed_at", "true")
                 .gauge("signals_waiting", "SELECT count(*) FROM signal_request WHERE handed_over_at IS NULL")
-                .gauge("stored_bytes", "SELECT coalesce(sum(size), 0) FROM message WHERE content IS NOT NULL")
+                .gauge("stored_bytes", "SELECT coalesce(sum(size), 0) FROM message WHERE content_deleted_at IS NULL")
                 .report();
     }
 }

@@ -24,6 +24,7 @@ import org.pullmail.protocol.http.HttpRequestView;
 import org.pullmail.protocol.http.PmpVerifier;
 import org.pullmail.protocol.http.SignatureProfile;
 import org.pullmail.protocol.json.PmpJson;
+import org.pullmail.service.MessageBytes;
 import org.pullmail.service.PullmailProperties;
 import org.springframework.http.CacheControl;
 import org.springframework.http.ResponseEntity;
@@ -35,6 +36,7 @@ import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RestController;
 
 import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
 
 /**
  * Serves PMP/1 fetches and takes status reports (PROTOCOL.md sections 4 and 5). The token is looked
@@ -44,11 +46,12 @@ import jakarta.servlet.http.HttpServletRequest;
 @RestController
 class FetchController {
 
-    private record Delivery(UUID id, String recipient, String recipientDomain, String state, byte[] content,
-            String digest, long size, Instant expiresAt, Instant recalledAt, Instant storedAt) {
+    private record Delivery(UUID id, UUID messageId, String recipient, String recipientDomain, String state,
+            boolean contentStored, String digest, long size, Instant expiresAt, Instant recalledAt, Instant storedAt) {
     }
 
     private final JdbcClient jdbc;
+    private final MessageBytes bytes;
     private final TransactionTemplate tx;
     private final PmpVerifier verifier;
     private final DiscoveryClient discovery;
@@ -58,7 +61,7 @@ class FetchController {
     private final Clock clock;
     private final io.micrometer.core.instrument.MeterRegistry meters;
 
-    FetchController(JdbcClient jdbc, TransactionTemplate tx, PmpVerifier verifier, DiscoveryClient discovery,
+    FetchController(JdbcClient jdbc, MessageBytes bytes, TransactionTemplate tx, PmpVerifier verifier, DiscoveryClient discovery,
             PullmailProperties pullmail, OutboxProperties outbox, FailedFetchLimits failures, Clock clock,
             io.micrometer.core.instrument.MeterRegistry meters) {
         this.outbox = outbox;
@@ -66,6 +69,7 @@ class FetchController {
         this.meters = meters;
         meters.counter("pullmail.fetches.served");
         this.jdbc = jdbc;
+        this.bytes = bytes;
         this.tx = tx;
         this.verifier = verifier;
         this.discovery = discovery;
@@ -73,8 +77,10 @@ class FetchController {
         this.clock = clock;
     }
 
+    /** The message's bytes, streamed from storage chunk by chunk with their Content-Length and Content-Digest. */
     @GetMapping(Pmp.FETCH_PATH + "/{id}")
-    ResponseEntity<byte[]> fetch(@PathVariable String id, HttpServletRequest request) throws ProtocolException {
+    void fetch(@PathVariable String id, HttpServletRequest request, HttpServletResponse response)
+            throws ProtocolException, IOException {
         Delivery delivery = authorize(id, request, null, SignatureProfile.FETCH);
         if (delivery.recalledAt() != null || "recalled".equals(delivery.state())) {
             throw new ProtocolException(ProblemType.RECALLED, "the sender recalled this message");
@@ -91,7 +97,7 @@ class FetchController {
                     "your domain reported this message stored at " + delivery.storedAt()
                             + "; its token fetched for " + outbox.storedTokenGrace() + " after that");
         }
-        if (delivery.content() == null) {
+        if (!delivery.contentStored()) {
             // retention removes the bytes only once every recipient is done with the message, or it expired
             throw new ProtocolException(ProblemType.EXPIRED, "this message's bytes are no longer kept");
         }
@@ -101,11 +107,13 @@ class FetchController {
                 WHERE id = :id AND state IN ('queued', 'notified', 'failed')""")
                 .param("now", Timestamp.from(clock.instant())).param("id", delivery.id()).update();
         meters.counter("pullmail.fetches.served").increment();
-        return ResponseEntity.ok()
-                .header("Content-Type", Pmp.MEDIA_TYPE_MESSAGE)
-                .header("Content-Digest", delivery.digest())
-                .cacheControl(CacheControl.noStore())
-                .body(delivery.content());
+        response.setContentType(Pmp.MEDIA_TYPE_MESSAGE);
+        response.setHeader("Content-Digest", delivery.digest());
+        response.setHeader("Cache-Control", CacheControl.noStore().getHeaderValue());
+        response.setContentLengthLong(delivery.size());
+        try (InputStream in = bytes.reader(delivery.messageId(), delivery.size())) {
+            in.transferTo(response.getOutputStream());
+        }
     }
 
     @PostMapping(Pmp.FETCH_PATH + "/{id}/status")
@@ -218,13 +226,13 @@ class FetchController {
         }
         byte[] hash = CapabilityToken.hash(token);
         Delivery delivery = jdbc.sql("""
-                SELECT d.id, d.recipient, d.recipient_domain, d.state, m.content, m.digest, m.size, m.expires_at,
-                       m.recalled_at, d.stored_at
+                SELECT d.id, d.recipient, d.recipient_domain, d.state, m.content_deleted_at IS NULL AS stored, m.digest,
+                       m.size, m.expires_at, m.recalled_at, d.stored_at
                 FROM delivery d JOIN message m ON m.id = d.message_id
                 WHERE d.token_hash = ? AND d.message_id = ?""")
                 .params(hash, messageId)
-                .query((rs, n) -> new Delivery(rs.getObject("id", UUID.class), rs.getString("recipient"),
-                        rs.getString("recipient_domain"), rs.getString("state"), rs.getBytes("content"),
+                .query((rs, n) -> new Delivery(rs.getObject("id", UUID.class), messageId, rs.getString("recipient"),
+                        rs.getString("recipient_domain"), rs.getString("state"), rs.getBoolean("stored"),
                         rs.getString("digest"), rs.getLong("size"), rs.getTimestamp("expires_at").toInstant(),
                         rs.getTimestamp("recalled_at") == null ? null : rs.getTimestamp("recalled_at").toInstant(),
                         rs.getTimestamp("stored_at") == null ? null : rs.getTimestamp("stored_at").toInstant()))

@@ -1,7 +1,8 @@
 package org.pullmail.outbox.message;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -11,9 +12,12 @@ import java.util.Properties;
 import java.util.UUID;
 
 import org.pullmail.service.ApiProblem;
+import org.springframework.core.io.ByteArrayResource;
+import org.springframework.core.io.InputStreamSource;
 import org.springframework.stereotype.Component;
 
 import jakarta.activation.DataHandler;
+import jakarta.activation.DataSource;
 import jakarta.mail.Message;
 import jakarta.mail.MessagingException;
 import jakarta.mail.Session;
@@ -33,8 +37,8 @@ import jakarta.mail.util.ByteArrayDataSource;
 @Component
 class MessageComposer {
 
-    /** A file to attach, already decoded. */
-    record Part(String filename, String contentType, byte[] content, String contentId) {
+    /** A file to attach, already decoded: read when the message is written, so an uploaded file is streamed. */
+    record Part(String filename, String contentType, InputStreamSource content, String contentId) {
     }
 
     private final Session session;
@@ -46,8 +50,9 @@ class MessageComposer {
         this.session = Session.getInstance(properties);
     }
 
-    byte[] compose(UUID id, String from, String domain, List<String> to, List<String> cc, String subject,
-            String text, String html, List<Part> parts, Instant date) {
+    /** Writes the message to {@code out}; a {@link java.io.IOException} is {@code out}'s (too large, say). */
+    void compose(UUID id, String from, String domain, List<String> to, List<String> cc, String subject,
+            String text, String html, List<Part> parts, Instant date, OutputStream out) throws IOException {
         try {
             MimeMessage message = new MimeMessage(session) {
                 @Override
@@ -78,10 +83,8 @@ class MessageComposer {
                 message.setContent(mixed);
             }
             message.saveChanges();
-            ByteArrayOutputStream out = new ByteArrayOutputStream();
             message.writeTo(out);
-            return out.toByteArray();
-        } catch (MessagingException | IOException e) {
+        } catch (MessagingException e) {
             throw new IllegalStateException("composing message " + id + " failed", e);
         }
     }
@@ -132,7 +135,27 @@ class MessageComposer {
 
     private static MimeBodyPart filePart(Part part, String disposition) throws MessagingException {
         MimeBodyPart file = new MimeBodyPart();
-        file.setDataHandler(new DataHandler(new ByteArrayDataSource(part.content(), part.contentType())));
+        file.setDataHandler(new DataHandler(new DataSource() {
+            @Override
+            public InputStream getInputStream() throws IOException {
+                return part.content().getInputStream();
+            }
+
+            @Override
+            public OutputStream getOutputStream() throws IOException {
+                throw new IOException("an attachment is read only");
+            }
+
+            @Override
+            public String getContentType() {
+                return part.contentType();
+            }
+
+            @Override
+            public String getName() {
+                return part.filename();
+            }
+        }));
         file.setFileName(part.filename());
         file.setDisposition(disposition);
         file.setHeader("Content-Transfer-Encoding", "base64");
@@ -152,7 +175,7 @@ class MessageComposer {
             } catch (IllegalArgumentException e) {
                 throw ApiProblem.invalid("attachment " + a.filename() + ": content is not base64");
             }
-            parts.add(new Part(a.filename(), contentType(a.contentType(), a.filename()), content,
+            parts.add(new Part(a.filename(), contentType(a.contentType(), a.filename()), new ByteArrayResource(content),
                     a.contentId() == null || a.contentId().isBlank() ? null : a.contentId().replaceAll("^<|>$", "")));
         }
         return parts;

@@ -2,6 +2,7 @@ package org.pullmail.outbox.message;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -16,6 +17,7 @@ import org.pullmail.outbox.message.MessageViews.SendRequest;
 import org.pullmail.outbox.message.MessageViews.SentMessage;
 import org.pullmail.outbox.message.MessageViews.SentMessages;
 import org.pullmail.service.ApiProblem;
+import org.pullmail.service.MessageBytes;
 import org.pullmail.service.PullmailProperties;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
@@ -33,6 +35,7 @@ import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.multipart.MultipartFile;
 
 import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
 import jakarta.validation.Valid;
 
 /**
@@ -47,13 +50,15 @@ class MessageController {
     private static final DateTimeFormatter RFC_5322 = DateTimeFormatter.RFC_1123_DATE_TIME.withZone(ZoneOffset.UTC);
 
     private final MessageService messages;
+    private final MessageBytes bytes;
     private final MessageComposer composer;
     private final PullmailProperties pullmail;
     private final OutboxProperties outbox;
 
-    MessageController(MessageService messages, MessageComposer composer, PullmailProperties pullmail,
-            OutboxProperties outbox) {
+    MessageController(MessageService messages, MessageBytes bytes, MessageComposer composer,
+            PullmailProperties pullmail, OutboxProperties outbox) {
         this.messages = messages;
+        this.bytes = bytes;
         this.composer = composer;
         this.pullmail = pullmail;
         this.outbox = outbox;
@@ -81,8 +86,9 @@ class MessageController {
             if (file.isEmpty() && file.getOriginalFilename() == null) {
                 continue;
             }
+            // the container keeps an uploaded file on disk: it is read from there as the message is written
             parts.add(new MessageComposer.Part(file.getOriginalFilename() == null ? "attachment" : file.getOriginalFilename(),
-                    MessageComposer.contentType(file.getContentType(), file.getOriginalFilename()), file.getBytes(), null));
+                    MessageComposer.contentType(file.getContentType(), file.getOriginalFilename()), file, null));
         }
         return created(compose(user.getSubject(), new SendRequest(to, cc, bcc, subject, text, html, null), parts));
     }
@@ -90,23 +96,31 @@ class MessageController {
     @PostMapping(consumes = "message/rfc822")
     ResponseEntity<SentMessage> sendRaw(@AuthenticationPrincipal Jwt user, HttpServletRequest request)
             throws IOException {
-        byte[] bytes;
-        try (InputStream in = request.getInputStream()) {
-            bytes = in.readNBytes((int) Math.min(Integer.MAX_VALUE - 8, outbox.maxMessageBytes() + 1));
-        }
-        if (bytes.length > outbox.maxMessageBytes()) {
-            throw new ApiProblem("too-large", HttpStatus.PAYLOAD_TOO_LARGE, "Message too large",
-                    "the limit is " + outbox.maxMessageBytes() + " bytes");
-        }
         UUID id = UUID.randomUUID();
         Instant now = messages.now();
-        RawMessage raw = RawMessage.parse(bytes, "<" + id + "@" + pullmail.domain() + ">", RFC_5322.format(now));
+        MessageBytes.Writer writer = bytes.writer(id, outbox.maxMessageBytes());
+        RawMessage raw;
+        try (InputStream in = request.getInputStream()) {
+            raw = RawMessage.read(in, writer, "<" + id + "@" + pullmail.domain() + ">", RFC_5322.format(now));
+        } catch (MessageBytes.TooLargeException e) {
+            throw tooLarge();
+        } catch (IOException | RuntimeException e) {
+            writer.discard();
+            throw e;
+        }
+        MessageBytes.Stored content = writer.finish();
         if (!raw.from().equalsIgnoreCase(user.getSubject())) {
+            messages.discard(content);
             throw new ApiProblem("from-not-account", HttpStatus.FORBIDDEN, "From is not this account",
                     "a submitted message's From must be " + user.getSubject() + ", not " + raw.from());
         }
         return created(messages.submit(user.getSubject(),
-                new MessageService.Outgoing(id, now, raw.to(), raw.cc(), raw.bcc(), raw.subject(), raw.bytes())));
+                new MessageService.Outgoing(id, now, raw.to(), raw.cc(), raw.bcc(), raw.subject(), content)));
+    }
+
+    private ApiProblem tooLarge() {
+        return new ApiProblem("too-large", HttpStatus.PAYLOAD_TOO_LARGE, "Message too large",
+                "the limit is " + outbox.maxMessageBytes() + " bytes");
     }
 
     private SentMessage compose(String sender, SendRequest request, List<MessageComposer.Part> parts) {
@@ -120,10 +134,21 @@ class MessageController {
         Instant now = messages.now();
         List<String> to = checked(request.to(), "to");
         List<String> cc = checked(request.cc(), "cc");
-        byte[] bytes = composer.compose(id, sender, pullmail.domain(), to, cc, request.subject(), request.text(),
-                request.html(), parts, now);
+        MessageBytes.Writer writer = bytes.writer(id, outbox.maxMessageBytes());
+        try {
+            composer.compose(id, sender, pullmail.domain(), to, cc, request.subject(), request.text(),
+                    request.html(), parts, now, writer);
+        } catch (MessageBytes.TooLargeException e) {
+            throw tooLarge();
+        } catch (IOException e) {
+            writer.discard();
+            throw new UncheckedIOException("reading an attachment of message " + id + " failed", e);
+        } catch (RuntimeException e) {
+            writer.discard();
+            throw e;
+        }
         return messages.submit(sender, new MessageService.Outgoing(id, now, to, cc,
-                request.bcc() == null ? List.of() : request.bcc(), request.subject(), bytes));
+                request.bcc() == null ? List.of() : request.bcc(), request.subject(), writer.finish()));
     }
 
     /** Addresses must be valid before they go into the message's header fields. */
@@ -166,9 +191,16 @@ class MessageController {
         return messages.find(user.getSubject(), id);
     }
 
+    /** The sender's copy, streamed from storage chunk by chunk. */
     @GetMapping("/{id}/raw")
-    ResponseEntity<byte[]> raw(@AuthenticationPrincipal Jwt user, @PathVariable UUID id) {
-        return ResponseEntity.ok().header("Content-Type", "message/rfc822").body(messages.raw(user.getSubject(), id));
+    void raw(@AuthenticationPrincipal Jwt user, @PathVariable UUID id, HttpServletResponse response)
+            throws IOException {
+        long size = messages.storedSize(user.getSubject(), id);
+        response.setContentType("message/rfc822");
+        response.setContentLengthLong(size);
+        try (InputStream in = bytes.reader(id, size)) {
+            in.transferTo(response.getOutputStream());
+        }
     }
 
     @DeleteMapping("/{id}")

@@ -25,14 +25,15 @@ import org.pullmail.protocol.Notification;
 import org.pullmail.protocol.NotificationBatches;
 import org.pullmail.protocol.Pmp;
 import org.pullmail.protocol.ProtocolException;
-import org.pullmail.protocol.http.ContentDigest;
 import org.pullmail.protocol.json.PmpJson;
 import org.pullmail.service.ApiProblem;
+import org.pullmail.service.MessageBytes;
 import org.pullmail.service.PullmailProperties;
 import org.springframework.http.HttpStatus;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
+import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * Accepts messages from their senders. Limits are checked with the account's row locked; then the
@@ -45,18 +46,23 @@ class MessageService {
 
     /** A message ready to store: its final bytes and its recipients (Bcc only here, not in the bytes). */
     record Outgoing(UUID id, Instant date, List<String> to, List<String> cc, List<String> bcc, String subject,
-            byte[] bytes) {
+            MessageBytes.Stored content) {
     }
 
     private final JdbcClient jdbc;
+    private final TransactionTemplate tx;
+    private final MessageBytes bytes;
     private final SenderAccount accounts;
     private final PullmailProperties pullmail;
     private final OutboxProperties outbox;
     private final Clock clock;
     private final org.springframework.context.ApplicationEventPublisher events;
 
-    MessageService(JdbcClient jdbc, SenderAccount accounts, PullmailProperties pullmail, OutboxProperties outbox,
-            Clock clock, org.springframework.context.ApplicationEventPublisher events) {
+    MessageService(JdbcClient jdbc, TransactionTemplate tx, MessageBytes bytes, SenderAccount accounts,
+            PullmailProperties pullmail, OutboxProperties outbox, Clock clock,
+            org.springframework.context.ApplicationEventPublisher events) {
+        this.tx = tx;
+        this.bytes = bytes;
         this.events = events;
         this.jdbc = jdbc;
         this.accounts = accounts;
@@ -69,8 +75,22 @@ class MessageService {
         return clock.instant().truncatedTo(ChronoUnit.SECONDS);
     }
 
-    @Transactional
+    /** Stores the message and queues its announcements; if it is refused, its bytes are deleted. */
     SentMessage submit(String sender, Outgoing message) {
+        try {
+            return tx.execute(s -> store(sender, message));
+        } catch (RuntimeException e) {
+            bytes.discard(message.content());
+            throw e;
+        }
+    }
+
+    /** Deletes the bytes of a message that will not be submitted. */
+    void discard(MessageBytes.Stored content) {
+        bytes.discard(content);
+    }
+
+    private SentMessage store(String sender, Outgoing message) {
         SenderAccount.Limits limits = accounts.lock(sender);
         List<String> to = normalize(message.to(), "to");
         List<String> cc = normalize(message.cc(), "cc");
@@ -81,7 +101,8 @@ class MessageService {
         if (all.isEmpty()) {
             throw ApiProblem.invalid("a message needs at least one recipient");
         }
-        checkLimits(sender, limits, all.size(), message.bytes().length);
+        MessageBytes.Stored content = message.content();
+        checkLimits(sender, limits, all.size(), content.size());
         if (message.subject() != null && Notification.hasControlCharacters(message.subject())) {
             // a NUL (even one encoded as =?UTF-8?Q?a=00b?=) or another control character: no one's subject
             throw ApiProblem.invalid("the subject contains a control character");
@@ -91,14 +112,14 @@ class MessageService {
         Instant now = message.date();
         Instant accepted = clock.instant();
         Instant expires = now.plus(outbox.messageLifetime());
-        byte[] bytes = message.bytes();
-        String digest = ContentDigest.sha256(bytes);
+        String digest = content.contentDigest();
         jdbc.sql("""
-                INSERT INTO message (id, sender, subject, size, digest, content, created_at, expires_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)""")
-                .params(id, sender, message.subject(), bytes.length, digest, bytes, Timestamp.from(now),
+                INSERT INTO message (id, sender, subject, size, digest, created_at, expires_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?)""")
+                .params(id, sender, message.subject(), content.size(), digest, Timestamp.from(now),
                         Timestamp.from(expires))
                 .update();
+        bytes.keep(content);
 
         Map<String, List<Notification.Recipient>> byDomain = new LinkedHashMap<>();
         Map<String, String> kinds = new LinkedHashMap<>();
@@ -112,7 +133,7 @@ class MessageService {
         }
         String fetchUrl = pullmail.fetchBase() + id.toString();
         Notification announcement = new Notification(id.toString(), sender, List.of(), preview(message.subject()),
-                bytes.length, digest, fetchUrl, now, expires);
+                content.size(), digest, fetchUrl, now, expires);
         for (var entry : byDomain.entrySet()) {
             // one notification per recipient domain, or several when the recipients do not fit in 4 KiB;
             // each has its own id and each recipient its own token
@@ -208,16 +229,16 @@ class MessageService {
         return messages.stream().map(this::withRecipients).toList();
     }
 
-    /** The exact bytes of a sent message (the sender's copy). */
-    byte[] raw(String sender, UUID id) {
-        byte[] content = jdbc.sql("SELECT content FROM message WHERE id = ? AND sender = ?").params(id, sender)
-                .query((rs, n) -> rs.getBytes("content")).optional()
+    /** The size of a sent message whose bytes are still kept (the sender's copy), to stream them. */
+    long storedSize(String sender, UUID id) {
+        SentMessage message = jdbc.sql(SELECT + " WHERE id = ? AND sender = ?").params(id, sender)
+                .query((rs, n) -> message(rs)).optional()
                 .orElseThrow(() -> ApiProblem.notFound("message " + id));
-        if (content == null) {
+        if (!message.contentStored()) {
             throw new ApiProblem("content-deleted", HttpStatus.GONE, "Deleted",
                     "the message's bytes were deleted when it expired or after every recipient had it");
         }
-        return content;
+        return message.size();
     }
 
     /** Recall: every delivery not yet fetched becomes recalled, and its token can never fetch. */
@@ -233,7 +254,7 @@ class MessageService {
     }
 
     private static final String SELECT = """
-            SELECT id, sender, subject, size, created_at, expires_at, recalled_at, content IS NOT NULL AS stored
+            SELECT id, sender, subject, size, created_at, expires_at, recalled_at, content_deleted_at IS NULL AS stored
             FROM message""";
 
     private static SentMessage message(java.sql.ResultSet rs) throws java.sql.SQLException {

@@ -2,8 +2,12 @@ package org.pullmail.outbox.message;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Properties;
 
@@ -19,41 +23,95 @@ import jakarta.mail.internet.MimeMessage;
 /**
  * A message submitted as {@code message/rfc822}. Its bytes are stored as they came, except that a
  * Bcc header is removed (every recipient fetches the same bytes) and a missing Message-ID or Date is
- * added in front, as a submission server does (RFC 6409 section 8).
+ * added in front, as a submission server does (RFC 6409 section 8). Only the header section is read
+ * into memory (at most {@link #MAX_HEADER_BYTES}); the body streams on into the message's storage.
  */
-record RawMessage(String from, List<String> to, List<String> cc, List<String> bcc, String subject, byte[] bytes) {
+record RawMessage(String from, List<String> to, List<String> cc, List<String> bcc, String subject) {
+
+    /** The most a header section may take: Postfix's header_size_limit is 100 KiB, this is ten times that. */
+    static final int MAX_HEADER_BYTES = 1024 * 1024;
 
     private static final Session SESSION = Session.getInstance(new Properties());
 
-    static RawMessage parse(byte[] submitted, String messageId, String date) {
+    /**
+     * Reads the submitted message from {@code in} and writes what is to be stored to {@code out}: the header
+     * section is parsed here (From, To, Cc, Bcc, Subject), the body is copied without being looked at.
+     */
+    static RawMessage read(InputStream in, OutputStream out, String messageId, String date) throws IOException {
+        byte[] head = new byte[8192];
+        int length = 0;
+        int end;
+        while ((end = headerEnd(head, length)) < 0) {
+            if (length == head.length) {
+                if (head.length >= MAX_HEADER_BYTES) {
+                    throw ApiProblem.invalid("the header section is larger than " + MAX_HEADER_BYTES + " bytes");
+                }
+                head = Arrays.copyOf(head, Math.min(MAX_HEADER_BYTES, head.length * 2));
+            }
+            int n = in.read(head, length, head.length - length);
+            if (n < 0) {
+                end = length; // a message of header fields only
+                break;
+            }
+            length += n;
+        }
+        byte[] header = Arrays.copyOf(head, end);
+        MimeMessage fields = fields(header);
+        RawMessage parsed = parse(fields);
+        StringBuilder prefix = new StringBuilder();
         try {
-            MimeMessage message = new MimeMessage(SESSION, new ByteArrayInputStream(submitted));
+            if (fields.getHeader("Message-ID") == null) {
+                prefix.append("Message-ID: ").append(messageId).append("\r\n");
+            }
+            if (fields.getHeader("Date") == null) {
+                prefix.append("Date: ").append(date).append("\r\n");
+            }
+        } catch (MessagingException e) {
+            throw ApiProblem.invalid("not an RFC 5322 message: " + e.getMessage());
+        }
+        out.write(prefix.toString().getBytes(StandardCharsets.US_ASCII));
+        out.write(parsed.bcc().isEmpty() ? header : withoutBcc(header));
+        out.write(head, end, length - end);
+        in.transferTo(out);
+        return parsed;
+    }
+
+    private static RawMessage parse(MimeMessage message) {
+        try {
             Address[] from = message.getFrom();
             if (from == null || from.length != 1 || !(from[0] instanceof InternetAddress sender)) {
                 throw ApiProblem.invalid("a submitted message needs exactly one From address");
             }
-            List<String> to = addresses(message.getRecipients(Message.RecipientType.TO));
-            List<String> cc = addresses(message.getRecipients(Message.RecipientType.CC));
-            List<String> bcc = addresses(message.getRecipients(Message.RecipientType.BCC));
-            byte[] bytes = bcc.isEmpty() ? submitted : withoutBcc(submitted);
-            StringBuilder prefix = new StringBuilder();
-            if (message.getHeader("Message-ID") == null) {
-                prefix.append("Message-ID: ").append(messageId).append("\r\n");
-            }
-            if (message.getHeader("Date") == null) {
-                prefix.append("Date: ").append(date).append("\r\n");
-            }
-            if (!prefix.isEmpty()) {
-                byte[] head = prefix.toString().getBytes(StandardCharsets.US_ASCII);
-                byte[] joined = new byte[head.length + bytes.length];
-                System.arraycopy(head, 0, joined, 0, head.length);
-                System.arraycopy(bytes, 0, joined, head.length, bytes.length);
-                bytes = joined;
-            }
-            return new RawMessage(sender.getAddress(), to, cc, bcc, message.getSubject(), bytes);
+            return new RawMessage(sender.getAddress(), addresses(message.getRecipients(Message.RecipientType.TO)),
+                    addresses(message.getRecipients(Message.RecipientType.CC)),
+                    addresses(message.getRecipients(Message.RecipientType.BCC)), message.getSubject());
         } catch (MessagingException e) {
             throw ApiProblem.invalid("not an RFC 5322 message: " + e.getMessage());
         }
+    }
+
+    /** The header section alone, parsed as Jakarta Mail parses a whole message's. */
+    private static MimeMessage fields(byte[] header) {
+        try {
+            return new MimeMessage(SESSION, new ByteArrayInputStream(header));
+        } catch (MessagingException e) {
+            throw ApiProblem.invalid("not an RFC 5322 message: " + e.getMessage());
+        }
+    }
+
+    /** Where the body begins: the index after the first empty line, or -1 when it has not been read yet. */
+    static int headerEnd(byte[] bytes, int length) {
+        int lineStart = 0;
+        for (int i = 0; i < length; i++) {
+            if (bytes[i] == '\n') {
+                int lineLength = i - lineStart - (i > lineStart && bytes[i - 1] == '\r' ? 1 : 0);
+                if (lineLength == 0) {
+                    return i + 1;
+                }
+                lineStart = i + 1;
+            }
+        }
+        return -1;
     }
 
     /** The bytes without the Bcc field (and its folded continuation lines); everything else untouched. */

@@ -50,16 +50,16 @@ public class Retention {
                 WHERE m.id = d.message_id AND m.expires_at < :now AND d.state IN ('queued', 'notified')""")
                 .param("now", now).update();
         int unfetched = jdbc.sql("""
-                UPDATE message m SET content = NULL, content_deleted_at = :now
+                UPDATE message m SET content_deleted_at = :now
                 FROM sender s
-                WHERE s.address = m.sender AND m.content IS NOT NULL AND m.expires_at < :now
+                WHERE s.address = m.sender AND m.content_deleted_at IS NULL AND m.expires_at < :now
                   AND NOT coalesce(s.keep_sent_copies, :keep)""")
                 .param("now", now).param("keep", outbox.keepSentCopies()).update();
         Instant graceCutoff = clock.instant().minus(outbox.fetchedGrace());
         int done = jdbc.sql("""
-                UPDATE message m SET content = NULL, content_deleted_at = :now
+                UPDATE message m SET content_deleted_at = :now
                 FROM sender s
-                WHERE s.address = m.sender AND m.content IS NOT NULL AND NOT coalesce(s.keep_sent_copies, :keep)
+                WHERE s.address = m.sender AND m.content_deleted_at IS NULL AND NOT coalesce(s.keep_sent_copies, :keep)
                   AND NOT EXISTS (SELECT 1 FROM delivery d WHERE d.message_id = m.id
                                   AND (d.state IN ('queued', 'notified', 'fetched')
                                        OR greatest(d.stored_at, d.declined_at, d.failed_at, d.recalled_at,

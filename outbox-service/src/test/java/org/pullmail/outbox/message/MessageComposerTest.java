@@ -30,8 +30,11 @@ class MessageComposerTest {
             case "mostly not ASCII" -> "郵便はお客様が決めます。".repeat(20);
             default -> kind;
         };
-        byte[] bytes = new MessageComposer().compose(UUID.randomUUID(), "alice@alpha.test", "alpha.test",
-                List.of("bob@beta.test"), List.of(), "Hi", text, null, List.of(), Instant.parse("2026-11-27T00:00:00Z"));
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        new MessageComposer().compose(UUID.randomUUID(), "alice@alpha.test", "alpha.test",
+                List.of("bob@beta.test"), List.of(), "Hi", text, null, List.of(), Instant.parse("2026-11-27T00:00:00Z"),
+                out);
+        byte[] bytes = out.toByteArray();
 
         MimeMessage parsed = new MimeMessage(Session.getInstance(new Properties()), new ByteArrayInputStream(bytes));
         assertThat(parsed.getEncoding()).isEqualTo(encoding);

@@ -50,6 +50,8 @@ class SendingTest {
     MockMvc mvc;
     @Autowired
     JdbcClient jdbc;
+    @Autowired
+    org.pullmail.service.MessageBytes messageBytes;
 
     static RequestPostProcessor as(String address) {
         return jwt().jwt(j -> j.subject(address)).authorities(new SimpleGrantedAuthority("ROLE_USER"));
@@ -72,7 +74,12 @@ class SendingTest {
     }
 
     byte[] stored(String id) {
-        return jdbc.sql("SELECT content FROM message WHERE id = ?::uuid").param(id).query((rs, n) -> rs.getBytes(1)).single();
+        long size = jdbc.sql("SELECT size FROM message WHERE id = ?::uuid").param(id).query(Long.class).single();
+        try (java.io.InputStream in = messageBytes.reader(java.util.UUID.fromString(id), size)) {
+            return in.readAllBytes();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     static MimeMessage parse(byte[] bytes) throws Exception {

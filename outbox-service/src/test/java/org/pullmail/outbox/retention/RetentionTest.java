@@ -44,9 +44,11 @@ class RetentionTest {
     UUID message(String sender, Instant created, Instant expires, String deliveryState, Instant stateAt) {
         UUID id = UUID.randomUUID();
         jdbc.sql("""
-                INSERT INTO message (id, sender, subject, size, digest, content, created_at, expires_at)
-                VALUES (?, ?, 's', 4, 'sha-256=:x:', ?, ?, ?)""")
-                .params(id, sender, "abcd".getBytes(), Timestamp.from(created), Timestamp.from(expires)).update();
+                INSERT INTO message (id, sender, subject, size, digest, created_at, expires_at)
+                VALUES (?, ?, 's', 4, 'sha-256=:x:', ?, ?)""")
+                .params(id, sender, Timestamp.from(created), Timestamp.from(expires)).update();
+        jdbc.sql("INSERT INTO message_chunk (message_id, seq, data) VALUES (?, 0, ?)").params(id, "abcd".getBytes())
+                .update();
         byte[] hash = new byte[32];
         new java.security.SecureRandom().nextBytes(hash);
         jdbc.sql("""
@@ -68,7 +70,12 @@ class RetentionTest {
     }
 
     boolean hasBytes(UUID message) {
-        return jdbc.sql("SELECT content IS NOT NULL FROM message WHERE id = ?").param(message).query(Boolean.class).single();
+        boolean kept = jdbc.sql("SELECT content_deleted_at IS NULL FROM message WHERE id = ?").param(message)
+                .query(Boolean.class).single();
+        boolean chunks = jdbc.sql("SELECT count(*) > 0 FROM message_chunk WHERE message_id = ?").param(message)
+                .query(Boolean.class).single();
+        assertThat(chunks).as("the chunks are kept exactly while the message says its bytes are").isEqualTo(kept);
+        return kept;
     }
 
     @Test
@@ -90,7 +97,7 @@ class RetentionTest {
         assertThat(storedBefore - storedBytes("old@alpha.test")).as("two messages of 4 bytes lost their bytes")
                 .isEqualTo(8);
         assertThat(storedBytes("old@alpha.test")).as("the account's counter agrees with its messages")
-                .isEqualTo(jdbc.sql("SELECT sum(size) FROM message WHERE sender = 'old@alpha.test' AND content IS NOT NULL")
+                .isEqualTo(jdbc.sql("SELECT sum(size) FROM message WHERE sender = 'old@alpha.test' AND content_deleted_at IS NULL")
                         .query(Long.class).single());
         assertThat(state(unfetched)).isEqualTo("expired");
         assertThat(hasBytes(unfetched)).isFalse();

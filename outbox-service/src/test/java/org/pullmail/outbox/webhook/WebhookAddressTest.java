@@ -102,9 +102,9 @@ class WebhookAddressTest {
                 .params(sender, "http://localhost:" + server.getAddress().getPort() + "/hook").update();
         UUID message = UUID.randomUUID();
         jdbc.sql("""
-                INSERT INTO message (id, sender, subject, size, digest, content, created_at, expires_at)
-                VALUES (?, ?, 's', 1, 'sha-256=:x:', ?, now(), now() + interval '1 day')""")
-                .params(message, sender, new byte[] {1}).update();
+                INSERT INTO message (id, sender, subject, size, digest, created_at, expires_at)
+                VALUES (?, ?, 's', 1, 'sha-256=:x:', now(), now() + interval '1 day')""")
+                .params(message, sender).update();
         byte[] hash = new byte[32];
         new SecureRandom().nextBytes(hash);
         jdbc.sql("""

@@ -77,9 +77,9 @@ class WebhookTest {
 
         java.util.UUID message = java.util.UUID.randomUUID();
         jdbc.sql("""
-                INSERT INTO message (id, sender, subject, size, digest, content, created_at, expires_at)
-                VALUES (?, 'hooked@alpha.test', 's', 1, 'sha-256=:x:', ?, now(), now() + interval '1 day')""")
-                .params(message, new byte[] {1}).update();
+                INSERT INTO message (id, sender, subject, size, digest, created_at, expires_at)
+                VALUES (?, 'hooked@alpha.test', 's', 1, 'sha-256=:x:', now(), now() + interval '1 day')""")
+                .params(message).update();
         byte[] hash = new byte[32];
         new java.security.SecureRandom().nextBytes(hash);
         jdbc.sql("""

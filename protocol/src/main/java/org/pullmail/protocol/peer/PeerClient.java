@@ -6,7 +6,6 @@ import java.io.InputStream;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -125,6 +124,48 @@ public final class PeerClient implements AutoCloseable {
      * @throws IOException               on any other network failure
      */
     public PeerResponse exchange(PeerRequest request, long maxBytes) throws IOException {
+        return exchange(request, maxBytes, WHOLE_BODY);
+    }
+
+    /** Reads the body into memory, up to the exchange's bound (then {@link PeerResponse#truncated()}). */
+    public static final BodyReader<PeerResponse> WHOLE_BODY = (status, headers, body) -> {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        boolean truncated = false;
+        try {
+            body.transferTo(bytes);
+        } catch (BodyTooLongException e) {
+            truncated = true;
+        }
+        return new PeerResponse(status, headers, bytes.toByteArray(), truncated);
+    };
+
+    /** Reads an answer's body as it arrives, for bodies too large to hold (a fetched message). */
+    @FunctionalInterface
+    public interface BodyReader<T> {
+        /**
+         * @param body the body, which gives at most the exchange's bound: reading past it throws
+         *             {@link BodyTooLongException}; every read may throw {@link DeadlineExceededException}
+         */
+        T read(int status, Map<String, List<String>> headers, InputStream body) throws IOException;
+    }
+
+    /** The body went on beyond the bound of the exchange (the rest is not read). */
+    public static final class BodyTooLongException extends IOException {
+        BodyTooLongException(long bound) {
+            super("the answer is longer than " + bound + " bytes");
+        }
+    }
+
+    /**
+     * Sends the request and hands the answer to {@code reader} as it arrives: at most {@code maxBytes} of the
+     * body, all within {@link #deadlineFor deadlineFor(maxBytes)}. The connection is reused only when the reader
+     * read the body to its end; otherwise it is closed (never drained at the peer's pace).
+     *
+     * @throws NonPublicAddressException when the host resolves to an address the policy refuses (nothing was sent)
+     * @throws DeadlineExceededException when the exchange did not finish in time
+     * @throws IOException               on any other network failure, or the reader's
+     */
+    public <T> T exchange(PeerRequest request, long maxBytes, BodyReader<T> reader) throws IOException {
         Duration limit = deadlineFor(maxBytes);
         long endsAt = System.nanoTime() + limit.toNanos();
         HttpUriRequestBase message = new HttpUriRequestBase(request.method(), request.uri());
@@ -139,25 +180,18 @@ public final class PeerClient implements AutoCloseable {
         }, limit.toNanos(), TimeUnit.NANOSECONDS);
         try {
             ClassicHttpResponse response = http.executeOpen(null, message, HttpClientContext.create());
-            boolean readToEnd = false;
+            Body body = null;
             try {
                 Map<String, List<String>> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
                 for (Header header : response.getHeaders()) {
                     headers.computeIfAbsent(header.getName(), n -> new ArrayList<>()).add(header.getValue());
                 }
                 HttpEntity entity = response.getEntity();
-                ByteArrayOutputStream body = new ByteArrayOutputStream();
-                if (entity == null) {
-                    readToEnd = true;
-                } else {
-                    readToEnd = read(entity.getContent(), body, maxBytes + 1, endsAt, request, limit);
-                }
-                boolean truncated = body.size() > maxBytes;
-                byte[] bytes = body.toByteArray();
-                return new PeerResponse(response.getCode(), headers,
-                        truncated ? Arrays.copyOf(bytes, (int) maxBytes) : bytes, truncated);
+                body = new Body(entity == null ? InputStream.nullInputStream() : entity.getContent(), maxBytes, endsAt,
+                        request, limit);
+                return reader.read(response.getCode(), headers, body);
             } finally {
-                if (readToEnd) {
+                if (body != null && body.ended) {
                     response.close(); // the connection goes back to the pool
                 } else {
                     // closing would otherwise drain the rest of the body, at the peer's pace
@@ -177,22 +211,58 @@ public final class PeerClient implements AutoCloseable {
         }
     }
 
-    /** Reads up to {@code limit} bytes; true when the body ended before. */
-    private static boolean read(InputStream in, ByteArrayOutputStream body, long limit, long endsAt,
-            PeerRequest request, Duration deadline) throws IOException {
-        byte[] buffer = new byte[8192];
-        while (body.size() < limit) {
-            int n = in.read(buffer, 0, (int) Math.min(buffer.length, limit - body.size()));
-            if (n < 0) {
-                return true;
+    /** An answer's body: bounded, and checked against the exchange's deadline at every read. */
+    private static final class Body extends InputStream {
+        private final InputStream in;
+        private final long bound;
+        private final long endsAt;
+        private final PeerRequest request;
+        private final Duration deadline;
+        private long read;
+        boolean ended;
+
+        Body(InputStream in, long bound, long endsAt, PeerRequest request, Duration deadline) {
+            this.in = in;
+            this.bound = bound;
+            this.endsAt = endsAt;
+            this.request = request;
+            this.deadline = deadline;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] into, int offset, int length) throws IOException {
+            if (ended) {
+                return -1;
             }
-            body.write(buffer, 0, n);
+            if (length == 0) {
+                return 0;
+            }
+            if (read == bound) {
+                // the bound is reached: one more byte says whether the body ends here
+                if (in.read() < 0) {
+                    ended = true;
+                    return -1;
+                }
+                throw new BodyTooLongException(bound);
+            }
+            int n = in.read(into, offset, (int) Math.min(length, bound - read));
             // also checked here, should closing the connection not interrupt a blocked read
             if (System.nanoTime() - endsAt > 0) {
                 throw new DeadlineExceededException(request.uri().getHost(), deadline);
             }
+            if (n < 0) {
+                ended = true;
+                return -1;
+            }
+            read += n;
+            return n;
         }
-        return false;
     }
 
     @Override

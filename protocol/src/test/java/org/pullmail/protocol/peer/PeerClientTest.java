@@ -113,6 +113,60 @@ class PeerClientTest {
     }
 
     @Test
+    void aStreamedBodyIsReadAsItArrivesToItsEnd() throws Exception {
+        try (SlowServer peer = new SlowServer(SlowServer.ok(100_000), Integer.MAX_VALUE, Duration.ZERO);
+                PeerClient http = client(host -> new InetAddress[] {LOOPBACK}).build()) {
+            long[] counted = new long[1];
+            int status = http.exchange(PeerRequest.get(URI.create("http://peer.test:" + peer.port() + "/x"), Map.of()),
+                    100_000, (code, headers, body) -> {
+                        byte[] buffer = new byte[4096];
+                        int n;
+                        while ((n = body.read(buffer)) >= 0) {
+                            counted[0] += n;
+                        }
+                        return code;
+                    });
+            assertThat(status).isEqualTo(200);
+            assertThat(counted[0]).isEqualTo(100_000);
+        }
+    }
+
+    @Test
+    @Timeout(value = 20, unit = TimeUnit.SECONDS)
+    void aStreamedBodyLongerThanTheBoundFailsAtTheBoundWithoutBeingDrained() throws Exception {
+        String answer = SlowServer.ok(1000);
+        try (SlowServer peer = new SlowServer(answer, answer.length() - 800, Duration.ofSeconds(2));
+                PeerClient http = client(host -> new InetAddress[] {LOOPBACK}).deadline(Duration.ofSeconds(30)).build()) {
+            long started = System.nanoTime();
+            long[] counted = new long[1];
+            assertThatThrownBy(() -> http.exchange(PeerRequest.get(URI.create("http://peer.test:" + peer.port() + "/x"),
+                    Map.of()), 64, (code, headers, body) -> {
+                        while (body.read() >= 0) {
+                            counted[0]++;
+                        }
+                        return null;
+                    })).isInstanceOf(PeerClient.BodyTooLongException.class);
+            assertThat(counted[0]).isEqualTo(64);
+            assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(2));
+        }
+    }
+
+    @Test
+    @Timeout(value = 20, unit = TimeUnit.SECONDS)
+    void aStreamedBodyTrickledAByteASecondIsCutOffAtTheDeadline() throws Exception {
+        String answer = SlowServer.ok(100);
+        try (SlowServer peer = new SlowServer(answer, answer.length() - 100, Duration.ofSeconds(1));
+                PeerClient http = client(host -> new InetAddress[] {LOOPBACK})
+                        .deadline(Duration.ofSeconds(2)).idleTimeout(Duration.ofSeconds(5)).build()) {
+            long started = System.nanoTime();
+            assertThatThrownBy(() -> http.exchange(PeerRequest.get(URI.create("http://peer.test:" + peer.port() + "/x"),
+                    Map.of()), 100, (code, headers, body) -> body.readAllBytes()))
+                    .isInstanceOf(DeadlineExceededException.class);
+            assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofMillis(3500));
+        }
+    }
+
+    @Test
     void aNameThatResolvesToLoopbackIsRefusedBeforeAnythingIsSent() throws Exception {
         try (SlowServer peer = new SlowServer(SlowServer.ok(2), Integer.MAX_VALUE, Duration.ZERO);
                 PeerClient http = PeerClient.builder().build()) {
