@@ -8,6 +8,7 @@ package org.pullmail.protocol;
 public class ProtocolException extends Exception {
 
     private final ProblemType type;
+    private java.time.Duration retryAfter;
 
     public ProtocolException(ProblemType type, String detail) {
         super(detail);
@@ -21,6 +22,17 @@ public class ProtocolException extends Exception {
 
     public ProblemType type() {
         return type;
+    }
+
+    /** Asks the peer to retry after this long ({@code Retry-After}); returns this exception. */
+    public ProtocolException retryAfter(java.time.Duration delay) {
+        this.retryAfter = delay;
+        return this;
+    }
+
+    /** When the peer should retry, or null when the answer says nothing of it. */
+    public java.time.Duration retryAfter() {
+        return retryAfter;
     }
 
     /** The human-readable explanation sent as the problem's {@code detail}. */

@@ -35,6 +35,10 @@ public class ProblemAdvice extends ResponseEntityExceptionHandler {
         ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.valueOf(type.status()), e.detail());
         problem.setType(type.uri());
         problem.setTitle(type.title());
+        if (e.retryAfter() != null) {
+            return ResponseEntity.status(type.status())
+                    .header(HttpHeaders.RETRY_AFTER, Long.toString(Math.max(1, e.retryAfter().toSeconds()))).body(problem);
+        }
         if (type == ProblemType.TEMPORARILY_UNAVAILABLE) {
             return ResponseEntity.status(type.status()).header(HttpHeaders.RETRY_AFTER, "2").body(problem);
         }

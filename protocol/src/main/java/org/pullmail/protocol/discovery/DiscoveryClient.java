@@ -10,7 +10,14 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -58,10 +65,31 @@ public final class DiscoveryClient {
         }
     }
 
+    /** How long a failed discovery is remembered: meanwhile the domain is not asked again. */
+    static final Duration FAILURE_MEMORY = Duration.ofSeconds(10);
+    /** Discoveries under way at once, over every domain; more are refused until one ends. */
+    static final int MAX_DISCOVERIES = 8;
+    /** What the peer is told to wait when a discovery is still under way or too many are. */
+    static final Duration RETRY_AFTER = Duration.ofSeconds(5);
+
     private final PeerClient http;
     private final Clock clock;
     private final PeerPolicy policy;
+    private final Duration maxWait;
     private final Map<String, Cached> cache = new ConcurrentHashMap<>();
+    private final Map<String, CompletableFuture<Cached>> underWay = new ConcurrentHashMap<>();
+    private final Map<String, Failed> failures = new ConcurrentHashMap<>();
+    private final Semaphore discoveries = new Semaphore(MAX_DISCOVERIES);
+
+    private record Failed(Instant until, ProblemType type, String detail) {
+    }
+
+    /** Runs discoveries, so that the caller can stop waiting while a slow domain's goes on. */
+    private static final ExecutorService DISCOVERING = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "pmp-discovery");
+        t.setDaemon(true);
+        return t;
+    });
 
     /**
      * @param http the client of exchanges with other domains; its {@link PeerPolicy} holds the static
@@ -69,9 +97,21 @@ public final class DiscoveryClient {
      *             decides which addresses may be reached
      */
     public DiscoveryClient(PeerClient http, Clock clock) {
+        this(http, clock, Duration.ofSeconds(3));
+    }
+
+    /**
+     * @param maxWait how long a caller waits for a domain's document to arrive (a request thread of the
+     *                services, mostly). The discovery goes on after that, at most one per domain at a time and
+     *                {@link #MAX_DISCOVERIES} in all, within the exchange's own deadline; the caller gets
+     *                {@code 502 discovery-failed} with {@code Retry-After}, and the document is cached for the
+     *                peer's retry. A slow domain so holds a request thread at most this long, whoever sends.
+     */
+    public DiscoveryClient(PeerClient http, Clock clock, Duration maxWait) {
         this.http = http;
         this.clock = clock;
         this.policy = http.policy();
+        this.maxWait = maxWait;
     }
 
     /** A client with its own connections, for tools and tests. */
@@ -117,12 +157,72 @@ public final class DiscoveryClient {
     /** Forgets every cached document (an operator's "flush" after a key compromise). */
     public void flush() {
         cache.clear();
+        failures.clear();
     }
 
+    /**
+     * Fetches the domain's document: one discovery per domain at a time (callers that need the same domain
+     * wait for the one under way), a failure remembered for {@link #FAILURE_MEMORY}, and no caller waiting
+     * longer than {@code maxWait}.
+     */
     private Cached refresh(String domain) throws ProtocolException {
         if (!Addresses.isValidDomain(domain)) {
             throw new ProtocolException(ProblemType.DISCOVERY_FAILED, "not a domain name: " + domain);
         }
+        Failed failed = failures.get(domain);
+        if (failed != null) {
+            if (clock.instant().isBefore(failed.until())) {
+                throw new ProtocolException(failed.type(), failed.detail() + " (recently; not asked again yet)")
+                        .retryAfter(Duration.between(clock.instant(), failed.until()));
+            }
+            failures.remove(domain, failed);
+        }
+        CompletableFuture<Cached> mine = new CompletableFuture<>();
+        CompletableFuture<Cached> running = underWay.putIfAbsent(domain, mine);
+        if (running == null) {
+            running = mine;
+            if (!discoveries.tryAcquire()) {
+                underWay.remove(domain, mine);
+                throw new ProtocolException(ProblemType.DISCOVERY_FAILED, "too many domains are being discovered at "
+                        + "once; " + domain + " will be when you retry").retryAfter(RETRY_AFTER);
+            }
+            try {
+                DISCOVERING.execute(() -> {
+                    try {
+                        mine.complete(fetch(domain));
+                    } catch (ProtocolException e) {
+                        failures.put(domain, new Failed(clock.instant().plus(FAILURE_MEMORY), e.type(), e.detail()));
+                        mine.completeExceptionally(e);
+                    } catch (RuntimeException | Error e) {
+                        mine.completeExceptionally(e);
+                    } finally {
+                        underWay.remove(domain, mine);
+                        discoveries.release();
+                    }
+                });
+            } catch (RuntimeException e) {
+                underWay.remove(domain, mine);
+                discoveries.release();
+                throw e;
+            }
+        }
+        try {
+            return running.get(maxWait.toNanos(), TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+            throw new ProtocolException(ProblemType.DISCOVERY_FAILED, "the discovery of " + domain
+                    + " is under way and slow; retry").retryAfter(RETRY_AFTER);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof ProtocolException failure) {
+                throw new ProtocolException(failure.type(), failure.detail(), failure);
+            }
+            throw new IllegalStateException("discovering " + domain + " failed", e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ProtocolException(ProblemType.DISCOVERY_FAILED, "interrupted while discovering " + domain);
+        }
+    }
+
+    private Cached fetch(String domain) throws ProtocolException {
         URI url = policy.discoveryUrl(domain);
         PeerResponse response;
         try {

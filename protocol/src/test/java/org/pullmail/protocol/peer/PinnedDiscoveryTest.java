@@ -75,8 +75,84 @@ class PinnedDiscoveryTest {
                         .policy(new PeerPolicy(Map.of("slow.test", URI.create("http://127.0.0.1:" + slow.port())), false))
                         .build()) {
             long started = System.nanoTime();
-            assertDiscoveryFails(new DiscoveryClient(http, Clock.systemUTC()), "slow.test", "did not finish within");
+            // (the caller waits longer than the exchange may last here, to see the exchange end)
+            assertDiscoveryFails(new DiscoveryClient(http, Clock.systemUTC(), Duration.ofSeconds(10)), "slow.test",
+                    "did not finish within");
             assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(5));
+        }
+    }
+
+    @Test
+    @Timeout(value = 30, unit = TimeUnit.SECONDS)
+    void aSlowDomainHoldsEachCallerOnlyBrieflyIsAskedOnceAndIsKnownWhenItAnswers() throws Exception {
+        int port = freePort();
+        String origin = "http://127.0.0.1:" + port;
+        String answer = SlowServer.json(document("slow.test", origin + "/pmp/v1/notifications", origin + "/pmp/v1/messages/"));
+        // the document trickles in over about 3 s, within the exchange's deadline of 10 s
+        int fast = answer.length() - 30;
+        try (SlowServer slow = SlowServer.onPort(port, answer, fast, Duration.ofMillis(100));
+                PeerClient http = PeerClient.builder().deadline(Duration.ofSeconds(10))
+                        .policy(new PeerPolicy(Map.of("slow.test", URI.create(origin)), false)).build()) {
+            DiscoveryClient discovery = new DiscoveryClient(http, Clock.systemUTC(), Duration.ofMillis(300));
+            java.util.List<java.util.concurrent.Future<Long>> callers = new java.util.ArrayList<>();
+            java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(10);
+            try {
+                for (int i = 0; i < 10; i++) {
+                    callers.add(threads.submit(() -> {
+                        long started = System.nanoTime();
+                        assertThatThrownBy(() -> discovery.discover("slow.test"))
+                                .isInstanceOfSatisfying(ProtocolException.class, e -> {
+                                    assertThat(e.type()).isEqualTo(ProblemType.DISCOVERY_FAILED);
+                                    assertThat(e.detail()).contains("under way");
+                                    assertThat(e.retryAfter()).isPositive();
+                                });
+                        return System.nanoTime() - started;
+                    }));
+                }
+                for (var caller : callers) {
+                    assertThat(Duration.ofNanos(caller.get())).as("a caller waits about 300 ms, not the 3 s")
+                            .isLessThan(Duration.ofMillis(1500));
+                }
+            } finally {
+                threads.shutdownNow();
+            }
+            assertThat(slow.requests).as("ten callers, one discovery").hasSize(1);
+            // the discovery went on: once the document is in, the peer's retry finds it
+            DiscoveryDocument found = null;
+            for (int i = 0; i < 50 && found == null; i++) { // bounded: 10 s
+                Thread.sleep(200);
+                try {
+                    found = discovery.discover("slow.test");
+                } catch (ProtocolException stillUnderWay) {
+                    assertThat(stillUnderWay.detail()).contains("under way");
+                }
+            }
+            assertThat(found).isNotNull();
+            assertThat(found.notifyUrl()).isEqualTo(origin + "/pmp/v1/notifications");
+            assertThat(slow.requests).hasSize(1);
+        }
+    }
+
+    @Test
+    void aFailedDiscoveryIsRememberedForAWhileAndNotRepeated() throws Exception {
+        try (SlowServer broken = new SlowServer("HTTP/1.1 500 Server Error\r\nContent-Length: 0\r\n\r\n",
+                Integer.MAX_VALUE, Duration.ZERO);
+                PeerClient http = PeerClient.builder().policy(new PeerPolicy(
+                        Map.of("broken.test", URI.create("http://127.0.0.1:" + broken.port())), false)).build()) {
+            DiscoveryClient discovery = new DiscoveryClient(http, Clock.systemUTC());
+            assertDiscoveryFails(discovery, "broken.test", "answered 500");
+            assertThatThrownBy(() -> discovery.discover("broken.test")).isInstanceOfSatisfying(ProtocolException.class,
+                    e -> {
+                        assertThat(e.detail()).contains("answered 500").contains("not asked again yet");
+                        assertThat(e.retryAfter()).isPositive().isLessThanOrEqualTo(Duration.ofSeconds(10));
+                    });
+            assertThat(broken.requests).hasSize(1);
+        }
+    }
+
+    static int freePort() throws java.io.IOException {
+        try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return probe.getLocalPort();
         }
     }
 

@@ -48,6 +48,11 @@ final class SlowServer implements AutoCloseable {
         return new SlowServer(port, answer, Integer.MAX_VALUE, Duration.ZERO);
     }
 
+    /** The same, answering slowly. */
+    static SlowServer onPort(int port, String answer, int fast, Duration pause) throws IOException {
+        return new SlowServer(port, answer, fast, pause);
+    }
+
     /** An HTTP/1.1 200 whose body, of {@code length} bytes, follows the head. */
     static String ok(int length) {
         return "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " + length + "\r\n\r\n"
