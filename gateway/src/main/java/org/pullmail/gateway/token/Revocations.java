@@ -21,7 +21,8 @@ import org.springframework.stereotype.Component;
  * password reset may have to be repeated a second later; a stolen token never survives). The gateway checks every
  * token it sees against this, and every API request passes the gateway with its token, so a decision takes
  * effect at once on this replica and within {@link #REFRESH} on the others (they read the accounts table).
- * Held in memory because it is consulted on every request; only revoked accounts are listed, so it stays small.
+ * Held in memory because it is consulted on every request; only disabled accounts and revocations younger than
+ * the tokens' lifetime are listed (older ones can refuse no token), so it stays small.
  */
 @Component
 public class Revocations implements OAuth2TokenValidator<Jwt> {
@@ -33,11 +34,14 @@ public class Revocations implements OAuth2TokenValidator<Jwt> {
 
     private final JdbcClient jdbc;
     private final ApplicationEventPublisher events;
+    private final java.time.Duration tokenLifetime;
     private volatile Map<String, State> revoked = Map.of();
 
-    Revocations(JdbcClient jdbc, ApplicationEventPublisher events) {
+    Revocations(JdbcClient jdbc, ApplicationEventPublisher events, org.pullmail.gateway.GatewayProperties gateway) {
         this.jdbc = jdbc;
         this.events = events;
+        // a revocation older than the tokens' lifetime (and a second of clock skew) can refuse no token any more
+        this.tokenLifetime = gateway.tokenLifetime().plusSeconds(1);
         this.revoked = load();
     }
 
@@ -65,7 +69,10 @@ public class Revocations implements OAuth2TokenValidator<Jwt> {
 
     private Map<String, State> load() {
         Map<String, State> now = new HashMap<>();
-        jdbc.sql("SELECT address, disabled, tokens_revoked_at FROM account WHERE disabled OR tokens_revoked_at IS NOT NULL")
+        jdbc.sql("""
+                SELECT address, disabled, tokens_revoked_at FROM account
+                WHERE disabled OR tokens_revoked_at > ?""")
+                .param(java.sql.Timestamp.from(Instant.now().minus(tokenLifetime)))
                 .query(rs -> {
                     now.put(rs.getString(1), new State(rs.getBoolean(2), rs.getTimestamp(3) == null ? null
                             : rs.getTimestamp(3).toInstant().truncatedTo(ChronoUnit.SECONDS)));

@@ -8,6 +8,7 @@ import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,6 +28,7 @@ import org.pullmail.protocol.peer.PeerClient;
 import org.pullmail.protocol.peer.PeerPolicy;
 import org.pullmail.protocol.peer.PeerRequest;
 import org.pullmail.protocol.peer.PeerResponse;
+import org.pullmail.service.WorkLoop;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
@@ -45,6 +47,10 @@ import org.springframework.transaction.support.TransactionTemplate;
  * delivery resolves the host, refuses it when any address is loopback, private, link-local or a cloud
  * metadata address, and connects to exactly the addresses it checked. A name that was public when the
  * webhook was registered and resolves privately now (DNS rebinding) is refused at that delivery.
+ *
+ * <p>Calls run on {@value #WORKERS} workers of their own, one account's at a time: a receiver that answers
+ * slowly holds one worker for at most its deadline and delays only its own account's events, never the
+ * scheduler thread the outbox's other periodic work shares.
  */
 @Component
 class WebhookRelay implements AutoCloseable {
@@ -54,7 +60,10 @@ class WebhookRelay implements AutoCloseable {
     private static final Duration DEADLINE = Duration.ofSeconds(10);
     /** Only the status matters; a longer answer is not read. */
     private static final int ANSWER_BYTES = 4096;
-    private static final int BATCH = 50;
+    /** Due events looked at per claim, to find some of accounts whose webhook is free. */
+    private static final int CANDIDATES = 200;
+    /** Webhook calls at once, over every account. */
+    private static final int WORKERS = 4;
 
     private record Event(long id, String sender, UUID messageId, String recipient, String state, String detail,
             Instant occurredAt, int attempts, String url, String secret) {
@@ -64,6 +73,8 @@ class WebhookRelay implements AutoCloseable {
     private final TransactionTemplate tx;
     private final PeerClient http;
     private final Clock clock;
+    private final WorkLoop<Event> loop = new WorkLoop<>("webhooks", WORKERS, 1, Event::sender, this::claim,
+            this::deliver);
 
     WebhookRelay(JdbcClient jdbc, TransactionTemplate tx, Clock clock, OutboxProperties outbox,
             ObjectProvider<ObservationRegistry> observations) {
@@ -85,32 +96,50 @@ class WebhookRelay implements AutoCloseable {
 
     @Override
     public void close() {
+        loop.close();
         http.close();
     }
 
     @Scheduled(fixedDelayString = "${pullmail.outbox.relay-interval:PT0.2S}")
     void relay() {
+        loop.nudge();
+    }
+
+    /**
+     * Due events, oldest first, of accounts whose webhook is not already being called: one event per account
+     * at a time (a receiver gets an account's events in order), so a slow or silent receiver holds one worker
+     * and delays only its own account's events.
+     */
+    private List<Event> claim(WorkLoop.Slots<Event> slots) {
         Instant now = clock.instant();
-        List<Event> due = tx.execute(status -> {
-            List<Event> events = jdbc.sql("""
+        return tx.execute(status -> {
+            List<Event> candidates = jdbc.sql("""
                     SELECT e.id, e.sender, e.message_id, e.recipient, e.state, e.detail, e.occurred_at, e.attempts,
                            w.url, w.secret
                     FROM webhook_event e JOIN webhook w ON w.sender = e.sender
                     WHERE e.delivered_at IS NULL AND e.given_up_at IS NULL AND e.next_attempt_at <= ?
+                      AND NOT (e.sender = ANY (?))
                     ORDER BY e.id LIMIT ? FOR UPDATE OF e SKIP LOCKED""")
-                    .params(Timestamp.from(now), BATCH)
+                    .params(Timestamp.from(now), slots.fullPeers().toArray(String[]::new), CANDIDATES)
                     .query((rs, n) -> new Event(rs.getLong("id"), rs.getString("sender"),
                             rs.getObject("message_id", UUID.class), rs.getString("recipient"), rs.getString("state"),
                             rs.getString("detail"), rs.getTimestamp("occurred_at").toInstant(), rs.getInt("attempts"),
                             rs.getString("url"), rs.getString("secret")))
                     .list();
-            for (Event e : events) {
-                jdbc.sql("UPDATE webhook_event SET next_attempt_at = ?, attempts = attempts + 1 WHERE id = ?")
-                        .params(Timestamp.from(now.plusSeconds(60)), e.id()).update();
+            List<Event> claimed = new ArrayList<>();
+            for (Event e : candidates) {
+                if (slots.free() == 0) {
+                    break;
+                }
+                if (slots.admit(e)) {
+                    // leased for longer than a call may take; a crash leaves it to be retried after that
+                    jdbc.sql("UPDATE webhook_event SET next_attempt_at = ?, attempts = attempts + 1 WHERE id = ?")
+                            .params(Timestamp.from(now.plusSeconds(60)), e.id()).update();
+                    claimed.add(e);
+                }
             }
-            return events;
+            return claimed;
         });
-        due.forEach(this::deliver);
     }
 
     private void deliver(Event e) {

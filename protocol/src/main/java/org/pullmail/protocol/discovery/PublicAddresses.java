@@ -32,18 +32,40 @@ public final class PublicAddresses {
             if ((first & 0xfe) == 0xfc) {
                 return false; // unique local fc00::/7
             }
-            boolean v4Mapped = true;
-            for (int i = 0; i < 10; i++) {
-                v4Mapped &= b[i] == 0;
+            int word0 = ((b[0] & 0xff) << 8) | (b[1] & 0xff);
+            int word1 = ((b[2] & 0xff) << 8) | (b[3] & 0xff);
+            if (word0 == 0x2001 && (word1 == 0 || word1 == 0x0db8)) {
+                return false; // Teredo 2001::/32 (an obfuscated IPv4 address inside), documentation 2001:db8::/32
             }
-            if (v4Mapped && (b[10] & 0xff) == 0xff && (b[11] & 0xff) == 0xff) {
-                try {
-                    return isPublic(InetAddress.getByAddress(new byte[] {b[12], b[13], b[14], b[15]}));
-                } catch (java.net.UnknownHostException e) {
-                    return false;
-                }
+            if (word0 == 0x0064 && word1 == 0xff9b) {
+                // NAT64: 64:ff9b::/96 reaches the IPv4 address in its last four bytes; 64:ff9b:1::/48 is local use
+                return zero(b, 4, 12) && embedded(b, 12);
+            }
+            if (word0 == 0x2002) {
+                return embedded(b, 2); // 6to4 2002::/16 carries its IPv4 address in the next four bytes
+            }
+            if (zero(b, 0, 10) && ((b[10] & 0xff) == 0xff && (b[11] & 0xff) == 0xff || zero(b, 10, 12))) {
+                return embedded(b, 12); // IPv4-mapped ::ffff:a.b.c.d, IPv4-compatible ::a.b.c.d
             }
         }
         return true;
+    }
+
+    private static boolean zero(byte[] b, int from, int to) {
+        for (int i = from; i < to; i++) {
+            if (b[i] != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Whether the IPv4 address in the four bytes at {@code at} is public. */
+    private static boolean embedded(byte[] b, int at) {
+        try {
+            return isPublic(InetAddress.getByAddress(new byte[] {b[at], b[at + 1], b[at + 2], b[at + 3]}));
+        } catch (java.net.UnknownHostException e) {
+            return false;
+        }
     }
 }
