@@ -89,7 +89,10 @@ class EdgeLimitsTest {
                 // what arrived, so that a test sees the gateway pass it on unchanged (PMP/1 signatures cover it)
                 byte[] body = JSON.writeValueAsBytes(Map.of("content_type",
                         String.valueOf(exchange.getRequestHeaders().getFirst("Content-Type")),
-                        "body", new String(received, StandardCharsets.UTF_8)));
+                        "body", new String(received, StandardCharsets.UTF_8),
+                        "client", String.valueOf(exchange.getRequestHeaders().get("X-Pullmail-Client")),
+                        "target", exchange.getRequestMethod() + " " + exchange.getRequestURI(),
+                        "authorization", String.valueOf(exchange.getRequestHeaders().getFirst("Authorization"))));
                 exchange.sendResponseHeaders(200, body.length);
                 exchange.getResponseBody().write(body);
             }
@@ -184,6 +187,51 @@ class EdgeLimitsTest {
         }
         Awaitility.await("the gateway lets go of the inbox's streams").atMost(Duration.ofSeconds(10))
                 .until(() -> openUpstreamStreams.get() == 0);
+    }
+
+    @Test
+    void pmpRequestsGoPastTheServletStackToTheirServiceWithTheClientsAddress() throws Exception {
+        try (Socket socket = connect("127.0.5.1")) {
+            socket.setSoTimeout(5000);
+            String body = "{\"id\":\"n1\"}";
+            socket.getOutputStream().write(("POST /pmp/v1/notifications HTTP/1.1\r\nHost: x\r\n"
+                    + "Content-Type: application/json\r\nX-Pullmail-Client: 6.6.6.6\r\nContent-Length: " + body.length()
+                    + "\r\n\r\n" + body).getBytes(StandardCharsets.US_ASCII));
+            String head = head(socket);
+            assertThat(head).startsWith("HTTP/1.1 200 ");
+            java.util.regex.Matcher length = java.util.regex.Pattern.compile("(?i)content-length: *(\\d+)").matcher(head);
+            assertThat(length.find()).as(head).isTrue();
+            tools.jackson.databind.JsonNode echoed = JSON.readTree(socket.getInputStream()
+                    .readNBytes(Integer.parseInt(length.group(1))));
+            assertThat(echoed.get("target").asString()).isEqualTo("POST /pmp/v1/notifications");
+            assertThat(echoed.get("body").asString()).isEqualTo(body);
+            assertThat(echoed.get("content_type").asString()).isEqualTo("application/json");
+            assertThat(echoed.get("client").asString()).as("the edge states the address, whatever the client says")
+                    .isEqualTo("[127.0.5.1]");
+        }
+        // a fetch keeps its path, query and capability; the discovery document goes to its service too
+        HttpResponse<String> fetch = http.send(HttpRequest.newBuilder(url("/pmp/v1/messages/0a1b?x=1"))
+                .header("Authorization", "PMP-Capability t0k3n").GET().build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(fetch.statusCode()).isEqualTo(200);
+        assertThat(JSON.readTree(fetch.body()).get("target").asString()).isEqualTo("GET /pmp/v1/messages/0a1b?x=1");
+        assertThat(JSON.readTree(fetch.body()).get("authorization").asString()).isEqualTo("PMP-Capability t0k3n");
+        HttpResponse<String> discovery = http.send(HttpRequest.newBuilder(url("/.well-known/pullmail")).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(JSON.readTree(discovery.body()).get("target").asString()).isEqualTo("GET /.well-known/pullmail");
+        // the edge refuses what the services would, first: the media type, then the size
+        HttpResponse<String> text = http.send(HttpRequest.newBuilder(url("/pmp/v1/notifications"))
+                .header("Content-Type", "text/plain").POST(HttpRequest.BodyPublishers.ofString("{}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(text.statusCode()).isEqualTo(415);
+        assertThat(text.body()).contains("unsupported-media-type");
+        HttpResponse<String> large = http.send(HttpRequest.newBuilder(url("/pmp/v1/notifications"))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("x".repeat(5000)))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(large.statusCode()).isEqualTo(413);
+        assertThat(large.body()).contains("too-large");
+        // other PMP/1-looking paths are not proxied anywhere
+        assertThat(http.send(HttpRequest.newBuilder(url("/pmp/v1/other")).GET().build(),
+                HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(404);
     }
 
     @Test
