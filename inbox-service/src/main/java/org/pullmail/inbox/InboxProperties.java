@@ -29,12 +29,13 @@ public record InboxProperties(@DefaultValue("PT0.2S") Duration pollInterval,
 
     /**
      * @param workers   fetches and status reports in progress at once, each on its own worker
-     * @param perDomain of those, the most for one sender domain: a slow domain holds no more workers than
-     *                  this, and its other jobs wait while other domains' go
+     * @param perDomain of those, one sender domain's share: a domain may borrow idle workers beyond it while
+     *                  half of them stay free, so a slow domain holds at most half the workers and its other
+     *                  jobs wait while other domains' go
      */
-    // 8 workers, as before the bulkheads: a fetch holds its whole message in memory (up to 25 MB) until
-    // message bodies are streamed, so more workers would need a larger heap
-    public record Jobs(@DefaultValue("8") int workers, @DefaultValue("2") int perDomain) {
+    // a fetch holds one chunk of its message in memory (256 KiB), and a database connection only while it
+    // writes one, so sixteen fit the heap and the pool
+    public record Jobs(@DefaultValue("16") int workers, @DefaultValue("4") int perDomain) {
     }
 
     /**

@@ -14,8 +14,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param retryMax     longest delay between attempts
  * @param pollInterval how often the queue is polled for due notifications
  * @param senders      notifications sent at once, each on its own worker
- * @param perDomain    notifications to one recipient domain sent at once: a slow domain holds no more
- *                     workers than this, and its other notifications wait while other domains' go
+ * @param perDomain    one recipient domain's share of the senders: a domain may borrow idle senders beyond it
+ *                     while half of them stay free, so a slow domain holds at most half and its other
+ *                     notifications wait while other domains' go
  */
 @ConfigurationProperties("pullmail.notifier")
 public record NotifierProperties(@DefaultValue("http://127.0.0.1:8081") URI outboxUrl,

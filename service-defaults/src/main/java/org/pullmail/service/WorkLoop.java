@@ -49,6 +49,8 @@ public final class WorkLoop<T> implements AutoCloseable {
     private final Consumer<T> process;
     private final Function<T, String> peerOf;
     private final int perPeer;
+    /** Workers a peer's borrowing must leave free; {@code parallelism} when peers never borrow. */
+    private final int reserve;
     private final int batch;
     private final int parallelism;
     private final ExecutorService runner;
@@ -69,20 +71,32 @@ public final class WorkLoop<T> implements AutoCloseable {
      */
     public WorkLoop(String name, int parallelism, int perPeer, Function<T, String> peerOf, Claim<T> claim,
             Consumer<T> process) {
-        this(name, parallelism, parallelism, perPeer, peerOf, claim, process);
+        this(name, parallelism, parallelism, perPeer, parallelism, peerOf, claim, process);
+    }
+
+    /**
+     * A loop whose peers may <b>borrow</b> idle workers beyond their share, as long as half the workers stay free:
+     * one busy peer alone is not held to its share (its throughput would be), while a slow peer still holds at
+     * most half the workers and the other half stays free for the others (PROTOCOL.md leaves this to the
+     * implementation; Postfix likewise lets one destination's concurrency grow while it goes well).
+     */
+    public static <T> WorkLoop<T> borrowing(String name, int parallelism, int perPeer, Function<T, String> peerOf,
+            Claim<T> claim, Consumer<T> process) {
+        return new WorkLoop<>(name, parallelism, parallelism, perPeer, Math.max(1, parallelism / 2), peerOf, claim,
+                process);
     }
 
     /** A loop without peers whose claim takes up to {@code batch} items at a time. */
     public WorkLoop(String name, int batch, int parallelism, Supplier<List<T>> claim, Consumer<T> process) {
-        this(name, batch, parallelism, Integer.MAX_VALUE, item -> "", slots -> {
+        this(name, batch, parallelism, Integer.MAX_VALUE, parallelism, item -> "", slots -> {
             List<T> items = claim.get();
             items.forEach(slots::take);
             return items;
         }, process);
     }
 
-    private WorkLoop(String name, int batch, int parallelism, int perPeer, Function<T, String> peerOf, Claim<T> claim,
-            Consumer<T> process) {
+    private WorkLoop(String name, int batch, int parallelism, int perPeer, int reserve, Function<T, String> peerOf,
+            Claim<T> claim, Consumer<T> process) {
         if (parallelism < 1 || perPeer < 1 || batch < 1) {
             throw new IllegalArgumentException("a work loop needs at least one worker, one per peer and a batch of one");
         }
@@ -90,6 +104,7 @@ public final class WorkLoop<T> implements AutoCloseable {
         this.batch = batch;
         this.parallelism = parallelism;
         this.perPeer = perPeer;
+        this.reserve = reserve;
         this.peerOf = peerOf;
         this.claim = claim;
         this.process = process;
@@ -113,9 +128,11 @@ public final class WorkLoop<T> implements AutoCloseable {
             return asked - admitted.size();
         }
 
-        /** The most items of one peer in progress at once. */
+        /** The most items of one peer this claim could admit: its share, or more while it may borrow. */
         public int perPeer() {
-            return loop.perPeer;
+            synchronized (loop.inProgress) {
+                return loop.canBorrow() ? loop.parallelism - loop.reserve : loop.perPeer;
+            }
         }
 
         /** Peers whose slots are all taken: a claim need not even look at their items. */
@@ -123,7 +140,7 @@ public final class WorkLoop<T> implements AutoCloseable {
             synchronized (loop.inProgress) {
                 Set<String> full = new HashSet<>();
                 loop.inProgress.forEach((peer, n) -> {
-                    if (n >= loop.perPeer) {
+                    if (!loop.mayTake(n)) {
                         full.add(peer);
                     }
                 });
@@ -140,7 +157,7 @@ public final class WorkLoop<T> implements AutoCloseable {
             String peer = loop.peerOf.apply(item);
             synchronized (loop.inProgress) {
                 int n = loop.inProgress.getOrDefault(peer, 0);
-                if (n >= loop.perPeer) {
+                if (!loop.mayTake(n)) {
                     loop.backlog = true;
                     return false;
                 }
@@ -160,6 +177,16 @@ public final class WorkLoop<T> implements AutoCloseable {
             }
             admitted.add(item);
         }
+    }
+
+    /** Whether one more item may go to a peer with {@code n} in progress (called holding {@code inProgress}). */
+    private boolean mayTake(int n) {
+        return n < perPeer || n < parallelism - reserve && canBorrow();
+    }
+
+    /** Whether taking one more worker leaves the reserve free (called holding {@code inProgress}). */
+    private boolean canBorrow() {
+        return parallelism - busy - 1 >= reserve;
     }
 
     /** Asks for a pass soon, without waiting for it. */

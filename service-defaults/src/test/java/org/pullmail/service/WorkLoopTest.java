@@ -126,4 +126,46 @@ class WorkLoopTest {
             Thread.currentThread().interrupt();
         }
     }
+
+    @Test
+    void aBusyPeerBorrowsIdleWorkersButLeavesHalfOfThemFree() throws Exception {
+        Queue<Item> queue = new ConcurrentLinkedQueue<>();
+        for (int i = 0; i < 12; i++) {
+            queue.add(new Item("alpha.test", i));
+        }
+        CountDownLatch mayEnd = new CountDownLatch(1);
+        AtomicInteger now = new AtomicInteger();
+        AtomicInteger most = new AtomicInteger();
+        Set<Integer> done = ConcurrentHashMap.newKeySet();
+        WorkLoop.Claim<Item> claim = slots -> {
+            List<Item> claimed = new ArrayList<>();
+            for (Item item : List.copyOf(queue)) {
+                if (slots.free() > 0 && slots.admit(item)) {
+                    queue.remove(item);
+                    claimed.add(item);
+                }
+            }
+            return claimed;
+        };
+        try (WorkLoop<Item> loop = WorkLoop.borrowing("test", 8, 2, Item::peer, claim, item -> {
+            most.accumulateAndGet(now.incrementAndGet(), Math::max);
+            if (item.peer().equals("alpha.test")) {
+                hold(mayEnd);
+            }
+            now.decrementAndGet();
+            done.add(item.n());
+        })) {
+            loop.nudge();
+            await().atMost(Duration.ofSeconds(5)).until(() -> now.get() == 4);
+            Thread.sleep(200);
+            assertThat(now.get()).as("its share of 2, and 2 more while 4 of 8 workers stay free").isEqualTo(4);
+            // another peer's items still find the free half
+            queue.add(new Item("beta.test", 100));
+            queue.add(new Item("beta.test", 101));
+            loop.nudge();
+            await().atMost(Duration.ofSeconds(5)).until(() -> done.containsAll(List.of(100, 101)));
+            mayEnd.countDown();
+            await().atMost(Duration.ofSeconds(5)).until(() -> done.size() == 14);
+        }
+    }
 }

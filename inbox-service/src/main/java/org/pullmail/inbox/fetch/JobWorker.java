@@ -48,7 +48,8 @@ import org.springframework.transaction.support.TransactionTemplate;
  * <p>
  * A slow sender domain holds only its own jobs: every exchange has a deadline that grows with the
  * notified size at a minimum rate ({@link PeerClient}), a worker that frees up claims the next job at
- * once, and at most {@code jobs.per-domain} jobs of one sender domain run at a time.
+ * once, and at most {@code jobs.per-domain} jobs of one sender domain run at a time, or up to half the workers
+ * while the other half is idle ({@link WorkLoop#borrowing}): one busy domain alone is not held to its share.
  */
 @Component
 class JobWorker {
@@ -56,8 +57,13 @@ class JobWorker {
     private static final Logger log = LoggerFactory.getLogger(JobWorker.class);
     /** Longer than any exchange's deadline, so that a job is never run twice at once. */
     private static final Duration MIN_LEASE = Duration.ofSeconds(120);
-    /** Due jobs looked at per claim, oldest first, to find some for sender domains with free slots. */
-    private static final int CANDIDATES = 1000;
+    /**
+     * Due items looked at per claim, oldest first, to find some of peers with free slots: a few per free worker
+     * (a claim runs each time an item finishes while work waits, so it must stay cheap however much is due).
+     */
+    private static int candidates(WorkLoop.Slots<?> slots) {
+        return Math.min(1000, Math.max(32, slots.free() * 8));
+    }
     /** What is read of an answer that is not the message: a problem (RFC 9457) or a status report's answer. */
     private static final int MAX_PROBLEM_BYTES = 4096;
 
@@ -132,7 +138,7 @@ class JobWorker {
         this.jobs = jobs;
         this.inbox = inbox;
         this.clock = clock;
-        this.loop = new WorkLoop<>("fetch-jobs", inbox.jobs().workers(), inbox.jobs().perDomain(), Job::senderDomain,
+        this.loop = WorkLoop.borrowing("fetch-jobs", inbox.jobs().workers(), inbox.jobs().perDomain(), Job::senderDomain,
                 this::claim, this::run);
     }
 
@@ -178,7 +184,7 @@ class JobWorker {
                       -- checked again on the locked row: another replica may have leased it meanwhile
                       AND j.done_at IS NULL AND j.next_attempt_at <= ?
                     ORDER BY j.next_attempt_at FOR UPDATE OF j SKIP LOCKED""")
-                    .params(Timestamp.from(now), slots.fullPeers().toArray(String[]::new), CANDIDATES, slots.perPeer(),
+                    .params(Timestamp.from(now), slots.fullPeers().toArray(String[]::new), candidates(slots), slots.perPeer(),
                             Timestamp.from(now))
                     .query((rs, n) -> new Job(rs.getObject("id", UUID.class), rs.getString("kind"),
                             rs.getString("status"), rs.getInt("attempts"), rs.getTimestamp("give_up_at").toInstant(),
