@@ -55,11 +55,9 @@ public class MessageBytes {
 
     /** Deletes what uploads started before {@code before} left behind: they were abandoned (a crash, a bug). */
     public int sweep(Instant before) {
-        int chunks = jdbc.sql("""
-                DELETE FROM message_chunk c USING message_upload u
-                WHERE u.id = c.message_id AND u.started_at < ?""").param(Timestamp.from(before)).update();
-        jdbc.sql("DELETE FROM message_upload WHERE started_at < ?").param(Timestamp.from(before)).update();
-        return chunks;
+        return jdbc.sql("WITH abandoned AS (DELETE FROM message_upload WHERE started_at < ? RETURNING id) "
+                + "DELETE FROM message_chunk WHERE message_id IN (SELECT id FROM abandoned)")
+                .param(Timestamp.from(before)).update();
     }
 
     /**
@@ -132,9 +130,12 @@ public class MessageBytes {
     }
 
     private void discard(UUID id, boolean uploadStarted) {
+        // only while the upload is still open: when a commit failed with its outcome unknown, the message may
+        // have been kept after all (its upload ended in the same transaction), and its chunks are then its own
         if (uploadStarted) {
-            jdbc.sql("DELETE FROM message_chunk WHERE message_id = ?").param(id).update();
-            jdbc.sql("DELETE FROM message_upload WHERE id = ?").param(id).update();
+            // one statement: the upload and its chunks go together or not at all
+            jdbc.sql("WITH open_upload AS (DELETE FROM message_upload WHERE id = ? RETURNING id) "
+                    + "DELETE FROM message_chunk WHERE message_id IN (SELECT id FROM open_upload)").param(id).update();
         }
     }
 
