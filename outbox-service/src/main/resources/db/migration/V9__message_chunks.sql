@@ -10,12 +10,15 @@ CREATE TABLE message_chunk (
 -- chunks written before their message was accepted; a crash leaves them here, to be swept
 CREATE TABLE message_upload (
     id         uuid        PRIMARY KEY,
-    started_at timestamptz NOT NULL
+    touched_at timestamptz NOT NULL   -- when its last chunk was written: an upload idle for an hour is dead
 );
-CREATE INDEX message_upload_started ON message_upload (started_at);
+CREATE INDEX message_upload_touched ON message_upload (touched_at);
 
+-- in chunks of 256 KiB, as MessageBytes writes them, so that reading an old message holds one chunk too
 INSERT INTO message_chunk (message_id, seq, data)
-SELECT id, 0, content FROM message WHERE content IS NOT NULL AND length(content) > 0;
+SELECT id, n, substring(content FROM n * 262144 + 1 FOR 262144)
+FROM message, generate_series(0, (length(content) - 1) / 262144) AS n
+WHERE content IS NOT NULL AND length(content) > 0;
 UPDATE message SET content_deleted_at = coalesce(created_at, now()) WHERE content IS NULL AND content_deleted_at IS NULL;
 
 -- the bytes are kept while content_deleted_at is null

@@ -20,8 +20,9 @@ import org.springframework.jdbc.core.simple.JdbcClient;
  *
  * <p>Writing holds no database connection between two chunks, so a slow upload or a slow peer holds no
  * connection either. Chunks written before the message is accepted belong to an upload
- * ({@code message_upload}); accepting the message ({@link #keep}) ends the upload in the same transaction as
- * the message's row. An upload abandoned by a crash is swept away after a while ({@link #sweep}). A message
+ * ({@code message_upload}, touched with each chunk); accepting the message ({@link #keep}) ends the upload in the
+ * same transaction as the message's row. An upload abandoned by a crash is swept away once it has been idle for
+ * an hour ({@link #sweep}). A message
  * that fits one chunk is written only by {@link #keep}: one statement, in the accepting transaction.
  *
  * <p>Each service's database has both tables; a trigger there deletes a message's chunks with it.
@@ -53,16 +54,16 @@ public class MessageBytes {
         return new Reader(id, size);
     }
 
-    /** Deletes what uploads started before {@code before} left behind: they were abandoned (a crash, a bug). */
+    /** Deletes what uploads idle since before {@code before} left behind: they were abandoned (a crash, a bug). */
     public int sweep(Instant before) {
-        return jdbc.sql("WITH abandoned AS (DELETE FROM message_upload WHERE started_at < ? RETURNING id) "
+        return jdbc.sql("WITH abandoned AS (DELETE FROM message_upload WHERE touched_at < ? RETURNING id) "
                 + "DELETE FROM message_chunk WHERE message_id IN (SELECT id FROM abandoned)")
                 .param(Timestamp.from(before)).update();
     }
 
     /**
-     * Every ten minutes, the chunks of uploads older than an hour: no upload takes that long (a 25 MB message at
-     * the slowest rate a client or peer may keep up is done in under seven minutes), so these were abandoned.
+     * Every ten minutes, the chunks of uploads idle for an hour: a chunk takes at most about a minute at the
+     * slowest rate a client (4 KiB/s at the gateway) or a peer may keep up, so these were abandoned.
      */
     public static final class Sweep {
         private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Sweep.class);
@@ -119,8 +120,10 @@ public class MessageBytes {
             jdbc.sql("INSERT INTO message_chunk (message_id, seq, data) VALUES (?, ?, ?)")
                     .params(stored.id(), stored.pendingSeq(), stored.pendingChunk()).update();
         }
-        if (stored.uploadStarted()) {
-            jdbc.sql("DELETE FROM message_upload WHERE id = ?").param(stored.id()).update();
+        if (stored.uploadStarted() && jdbc.sql("DELETE FROM message_upload WHERE id = ?").param(stored.id()).update() != 1) {
+            // swept (idle for an hour) or discarded meanwhile: some chunks may be gone, so the message is not kept
+            throw new org.springframework.dao.TransientDataAccessResourceException(
+                    "the bytes of message " + stored.id() + " were swept before they were kept");
         }
     }
 
@@ -213,13 +216,12 @@ public class MessageBytes {
         }
 
         private void flushChunk() {
-            if (!uploadStarted) {
-                jdbc.sql("INSERT INTO message_upload (id, started_at) VALUES (?, ?)")
-                        .params(id, Timestamp.from(clock.instant())).update();
-                uploadStarted = true;
-            }
-            jdbc.sql("INSERT INTO message_chunk (message_id, seq, data) VALUES (?, ?, ?)")
-                    .params(id, seq, buffer).update();
+            // one statement: the upload is (still) open, touched now, and has this chunk
+            jdbc.sql("WITH touched AS (INSERT INTO message_upload (id, touched_at) VALUES (?, ?) "
+                    + "ON CONFLICT (id) DO UPDATE SET touched_at = excluded.touched_at) "
+                    + "INSERT INTO message_chunk (message_id, seq, data) VALUES (?, ?, ?)")
+                    .params(id, Timestamp.from(clock.instant()), id, seq, buffer).update();
+            uploadStarted = true;
             seq++;
             filled = 0;
         }

@@ -75,10 +75,12 @@ public final class WorkLoop<T> implements AutoCloseable {
     }
 
     /**
-     * A loop whose peers may <b>borrow</b> idle workers beyond their share, as long as half the workers stay free:
-     * one busy peer alone is not held to its share (its throughput would be), while a slow peer still holds at
-     * most half the workers and the other half stays free for the others (PROTOCOL.md leaves this to the
-     * implementation; Postfix likewise lets one destination's concurrency grow while it goes well).
+     * A loop whose peers may <b>borrow</b> idle workers beyond their share, as long as half the workers (rounded
+     * down) stay free: one busy peer alone is not held to its share (its throughput would be), while a slow peer
+     * holds at most the other half, or its share if that is larger. Slow peers together can still take every
+     * worker, as without borrowing, but a few of them sooner: with 16 workers and a share of 4, three instead of
+     * four (the first borrows 8). PROTOCOL.md leaves this to the implementation; Postfix likewise lets one
+     * destination's concurrency grow while deliveries to it go well.
      */
     public static <T> WorkLoop<T> borrowing(String name, int parallelism, int perPeer, Function<T, String> peerOf,
             Claim<T> claim, Consumer<T> process) {
@@ -131,7 +133,7 @@ public final class WorkLoop<T> implements AutoCloseable {
         /** The most items of one peer this claim could admit: its share, or more while it may borrow. */
         public int perPeer() {
             synchronized (loop.inProgress) {
-                return loop.canBorrow() ? loop.parallelism - loop.reserve : loop.perPeer;
+                return loop.canBorrow() ? Math.max(loop.perPeer, loop.parallelism - loop.reserve) : loop.perPeer;
             }
         }
 

@@ -104,7 +104,13 @@ final class PmpEdge extends Handler.Wrapper {
         }
 
         URI upstream(Request request) {
-            return route(request.getHttpURI().getCanonicalPath(), inbox, outbox, notifier);
+            HttpURI uri = request.getHttpURI();
+            // the path is forwarded as sent, so it is routed here only when it needs no decoding or normalising
+            // (PMP/1's paths never do): a path that two parsers might read differently goes on to the servlet stack
+            if (uri.getPath() == null || !uri.getPath().equals(uri.getCanonicalPath())) {
+                return null;
+            }
+            return route(uri.getCanonicalPath(), inbox, outbox, notifier);
         }
 
         @Override

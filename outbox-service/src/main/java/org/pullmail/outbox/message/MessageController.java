@@ -96,6 +96,7 @@ class MessageController {
     @PostMapping(consumes = "message/rfc822")
     ResponseEntity<SentMessage> sendRaw(@AuthenticationPrincipal Jwt user, HttpServletRequest request)
             throws IOException {
+        messages.checkBeforeUpload(user.getSubject(), request.getContentLengthLong());
         UUID id = UUID.randomUUID();
         Instant now = messages.now();
         MessageBytes.Writer writer = bytes.writer(id, outbox.maxMessageBytes());
@@ -130,6 +131,7 @@ class MessageController {
         if (request.subject() != null && request.subject().chars().anyMatch(c -> c == '\r' || c == '\n')) {
             throw ApiProblem.invalid("a subject is one line");
         }
+        messages.checkBeforeUpload(sender, 0);
         UUID id = UUID.randomUUID();
         Instant now = messages.now();
         List<String> to = checked(request.to(), "to");

@@ -85,6 +85,15 @@ class MessageService {
         }
     }
 
+    /**
+     * The limits that do not depend on the message's bytes, checked before they are stored: an account over
+     * its sending rate or quota (with the size its client declared, when it did) is refused before its upload
+     * costs the database anything. {@link #submit} checks every limit again, with the account locked.
+     */
+    void checkBeforeUpload(String sender, long declaredSize) {
+        checkLimits(sender, accounts.of(sender), 0, Math.max(0, declaredSize));
+    }
+
     /** Deletes the bytes of a message that will not be submitted. */
     void discard(MessageBytes.Stored content) {
         bytes.discard(content);

@@ -48,9 +48,10 @@ import org.springframework.transaction.support.TransactionTemplate;
  * metadata address, and connects to exactly the addresses it checked. A name that was public when the
  * webhook was registered and resolves privately now (DNS rebinding) is refused at that delivery.
  *
- * <p>Calls run on {@value #WORKERS} workers of their own, one account's at a time: a receiver that answers
- * slowly holds one worker for at most its deadline and delays only its own account's events, never the
- * scheduler thread the outbox's other periodic work shares.
+ * <p>Calls run on {@value #WORKERS} workers of their own, one of an account's events at a time in each replica:
+ * a receiver that answers slowly holds one worker for at most its deadline and delays only its own account's
+ * events, never the scheduler thread the outbox's other periodic work shares. Events go oldest first, but a
+ * retried one may arrive after newer ones: receivers order them by {@code occurred_at} and deduplicate on the id.
  */
 @Component
 class WebhookRelay implements AutoCloseable {
@@ -107,8 +108,8 @@ class WebhookRelay implements AutoCloseable {
 
     /**
      * Due events, oldest first, of accounts whose webhook is not already being called: one event per account
-     * at a time (a receiver gets an account's events in order), so a slow or silent receiver holds one worker
-     * and delays only its own account's events.
+     * at a time in this replica, so a slow or silent receiver holds one worker and delays only its own account's
+     * events.
      */
     private List<Event> claim(WorkLoop.Slots<Event> slots) {
         Instant now = clock.instant();

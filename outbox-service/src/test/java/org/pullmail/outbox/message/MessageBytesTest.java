@@ -114,4 +114,23 @@ class MessageBytesTest {
             assertThatThrownBy(in::readAllBytes).isInstanceOf(java.io.IOException.class).hasMessageContaining("deleted");
         }
     }
+
+    @Test
+    void anUploadThatGoesOnIsNotSweptAndOneSweptCannotBeKept() throws Exception {
+        UUID slow = UUID.randomUUID();
+        MessageBytes.Writer writer = bytes.writer(slow, 1 << 30);
+        writer.write(random(MessageBytes.CHUNK_BYTES + 1)); // the first chunk goes
+        Thread.sleep(50);
+        Instant between = Instant.now();
+        Thread.sleep(50);
+        writer.write(random(MessageBytes.CHUNK_BYTES)); // the second goes, and touches the upload
+        assertThat(bytes.sweep(between)).as("an upload is judged by its last chunk, not its first").isZero();
+        assertThat(chunks(slow)).isEqualTo(2);
+
+        MessageBytes.Stored stored = writer.finish();
+        assertThat(bytes.sweep(Instant.now().plusSeconds(1))).isEqualTo(2); // idle "for an hour" now
+        assertThatThrownBy(() -> tx.executeWithoutResult(s -> bytes.keep(stored)))
+                .isInstanceOf(org.springframework.dao.TransientDataAccessException.class);
+        assertThat(chunks(slow)).as("nothing of it kept").isZero();
+    }
 }

@@ -67,8 +67,15 @@ public final class DiscoveryClient {
 
     /** How long a failed discovery is remembered: meanwhile the domain is not asked again. */
     static final Duration FAILURE_MEMORY = Duration.ofSeconds(10);
-    /** Discoveries under way at once, over every domain; more are refused until one ends. */
-    static final int MAX_DISCOVERIES = 8;
+    /**
+     * Discoveries under way at once, over every domain; more are refused until one ends. They hold no request
+     * thread, only one of their own each, for at most the exchange's deadline (about 16 s), so there can be many:
+     * someone who names ever new slow domains needs this many notifications every 16 s to keep new domains
+     * waiting (domains already known fall back to their cached document meanwhile).
+     */
+    static final int MAX_DISCOVERIES = 64;
+    /** Failures remembered at most (a flood of ever new names must not grow the memory without end). */
+    static final int MAX_FAILURES = 10_000;
     /** What the peer is told to wait when a discovery is still under way or too many are. */
     static final Duration RETRY_AFTER = Duration.ofSeconds(5);
 
@@ -191,7 +198,13 @@ public final class DiscoveryClient {
                     try {
                         mine.complete(fetch(domain));
                     } catch (ProtocolException e) {
-                        failures.put(domain, new Failed(clock.instant().plus(FAILURE_MEMORY), e.type(), e.detail()));
+                        if (failures.size() >= MAX_FAILURES) {
+                            Instant now = clock.instant();
+                            failures.values().removeIf(f -> !now.isBefore(f.until()));
+                        }
+                        if (failures.size() < MAX_FAILURES) {
+                            failures.put(domain, new Failed(clock.instant().plus(FAILURE_MEMORY), e.type(), e.detail()));
+                        }
                         mine.completeExceptionally(e);
                     } catch (RuntimeException | Error e) {
                         mine.completeExceptionally(e);
