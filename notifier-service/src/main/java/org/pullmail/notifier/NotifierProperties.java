@@ -13,7 +13,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param retryInitial first retry delay; it doubles per attempt, with jitter
  * @param retryMax     longest delay between attempts
  * @param pollInterval how often the queue is polled for due notifications
- * @param senders      notifications sent at once, each on its own worker
+ * @param senders      notifications sent at once, each on its own worker (32: one busy recipient domain may use
+ *                     16 of them, as many as all of them before the bulkheads, and a slow one holds no more)
  * @param perDomain    one recipient domain's share of the senders: a domain may borrow idle senders beyond it
  *                     while half of them stay free, so a slow domain holds at most half and its other
  *                     notifications wait while other domains' go
@@ -25,6 +26,6 @@ public record NotifierProperties(@DefaultValue("http://127.0.0.1:8081") URI outb
         @DefaultValue("PT2S") Duration retryInitial,
         @DefaultValue("PT10M") Duration retryMax,
         @DefaultValue("PT0.2S") Duration pollInterval,
-        @DefaultValue("16") int senders,
+        @DefaultValue("32") int senders,
         @DefaultValue("4") int perDomain) {
 }
