@@ -18,7 +18,16 @@ public final class ProblemResponses {
         response.setStatus(status);
         response.setContentType("application/problem+json");
         response.setCharacterEncoding(StandardCharsets.UTF_8.name());
-        response.getWriter().write("{\"type\":\"" + ProblemType.BASE + slug + "\",\"title\":\"" + title
-                + "\",\"status\":" + status + ",\"detail\":\"" + detail + "\"}");
+        response.getOutputStream().write(body(slug, title, status, detail));
+    }
+
+    /** An RFC 9457 problem's JSON, escaped, for code that writes responses itself (the edge's Jetty handlers). */
+    public static byte[] body(String slug, String title, int status, String detail) {
+        java.util.Map<String, Object> problem = new java.util.LinkedHashMap<>();
+        problem.put("type", ProblemType.BASE + slug);
+        problem.put("title", title);
+        problem.put("status", status);
+        problem.put("detail", detail);
+        return org.pullmail.protocol.json.PmpJson.write(problem);
     }
 }

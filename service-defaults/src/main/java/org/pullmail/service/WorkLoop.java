@@ -130,6 +130,14 @@ public final class WorkLoop<T> implements AutoCloseable {
             return asked - admitted.size();
         }
 
+        /**
+         * How many due items a claim should look at to fill its free workers: a few per free worker (a claim runs
+         * each time an item finishes while work waits, so it must stay cheap however much is due).
+         */
+        public int candidates() {
+            return Math.min(1000, Math.max(32, free() * 8));
+        }
+
         /** The most items of one peer this claim could admit: its share, or more while it may borrow. */
         public int perPeer() {
             synchronized (loop.inProgress) {

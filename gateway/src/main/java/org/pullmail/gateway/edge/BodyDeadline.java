@@ -2,7 +2,6 @@ package org.pullmail.gateway.edge;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
@@ -14,7 +13,7 @@ import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.thread.Scheduler;
-import org.pullmail.protocol.ProblemType;
+import org.pullmail.service.ProblemResponses;
 
 /**
  * A whole-request deadline for request bodies, enforced before any thread is given to the request.
@@ -134,9 +133,8 @@ final class BodyDeadline extends Handler.Wrapper {
         }
 
         private void timedOut() {
-            byte[] problem = ("{\"type\":\"" + ProblemType.BASE + "request-timeout\",\"title\":\"Request timeout\","
-                    + "\"status\":408,\"detail\":\"the request body did not arrive whole within " + deadline.toSeconds()
-                    + " s\"}").getBytes(StandardCharsets.UTF_8);
+            byte[] problem = ProblemResponses.body("request-timeout", "Request timeout", 408,
+                    "the request body did not arrive whole within " + deadline.toSeconds() + " s");
             response.setStatus(408);
             response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/problem+json");
             response.getHeaders().put(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());

@@ -2,7 +2,6 @@ package org.pullmail.gateway.edge;
 
 import java.net.URI;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpURI;
@@ -13,6 +12,7 @@ import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
 import org.pullmail.protocol.Pmp;
 import org.pullmail.protocol.ProblemType;
+import org.pullmail.service.ProblemResponses;
 
 /**
  * PMP/1 traffic past the user API's machinery: notifications, fetches, status reports and the discovery
@@ -81,11 +81,10 @@ final class PmpEdge extends Handler.Wrapper {
     }
 
     private static void problem(Response response, Callback callback, ProblemType type, String detail) {
-        String json = "{\"type\":\"" + type.uri() + "\",\"title\":\"" + type.title() + "\",\"status\":" + type.status()
-                + ",\"detail\":\"" + detail + "\"}";
         response.setStatus(type.status());
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, "application/problem+json");
-        response.write(true, ByteBuffer.wrap(json.getBytes(StandardCharsets.UTF_8)), callback);
+        response.write(true, ByteBuffer.wrap(ProblemResponses.body(type.slug(), type.title(), type.status(), detail)),
+                callback);
     }
 
     /** Jetty's reverse proxy, to the service each PMP/1 path belongs to. */

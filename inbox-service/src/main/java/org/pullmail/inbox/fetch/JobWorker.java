@@ -57,13 +57,6 @@ class JobWorker {
     private static final Logger log = LoggerFactory.getLogger(JobWorker.class);
     /** Longer than any exchange's deadline, so that a job is never run twice at once. */
     private static final Duration MIN_LEASE = Duration.ofSeconds(120);
-    /**
-     * Due items looked at per claim, oldest first, to find some of peers with free slots: a few per free worker
-     * (a claim runs each time an item finishes while work waits, so it must stay cheap however much is due).
-     */
-    private static int candidates(WorkLoop.Slots<?> slots) {
-        return Math.min(1000, Math.max(32, slots.free() * 8));
-    }
     /** What is read of an answer that is not the message: a problem (RFC 9457) or a status report's answer. */
     private static final int MAX_PROBLEM_BYTES = 4096;
 
@@ -184,7 +177,7 @@ class JobWorker {
                       -- checked again on the locked row: another replica may have leased it meanwhile
                       AND j.done_at IS NULL AND j.next_attempt_at <= ?
                     ORDER BY j.next_attempt_at FOR UPDATE OF j SKIP LOCKED""")
-                    .params(Timestamp.from(now), slots.fullPeers().toArray(String[]::new), candidates(slots), slots.perPeer(),
+                    .params(Timestamp.from(now), slots.fullPeers().toArray(String[]::new), slots.candidates(), slots.perPeer(),
                             Timestamp.from(now))
                     .query((rs, n) -> new Job(rs.getObject("id", UUID.class), rs.getString("kind"),
                             rs.getString("status"), rs.getInt("attempts"), rs.getTimestamp("give_up_at").toInstant(),

@@ -49,13 +49,6 @@ class NotificationSender {
 
     private static final Logger log = LoggerFactory.getLogger(NotificationSender.class);
     private static final Duration LEASE = Duration.ofSeconds(60);
-    /**
-     * Due items looked at per claim, oldest first, to find some of peers with free slots: a few per free worker
-     * (a claim runs each time an item finishes while work waits, so it must stay cheap however much is due).
-     */
-    private static int candidates(WorkLoop.Slots<?> slots) {
-        return Math.min(1000, Math.max(32, slots.free() * 8));
-    }
     /** A receipt names each recipient once: 100 recipients fit in a small part of this. */
     private static final int MAX_RECEIPT_BYTES = 64 * 1024;
 
@@ -129,7 +122,7 @@ class NotificationSender {
                       -- checked again on the locked row: another replica may have leased it meanwhile
                       AND state = 'pending' AND next_attempt_at <= ?
                     ORDER BY next_attempt_at FOR UPDATE SKIP LOCKED""")
-                    .params(Timestamp.from(now), slots.fullPeers().toArray(String[]::new), candidates(slots), slots.perPeer(),
+                    .params(Timestamp.from(now), slots.fullPeers().toArray(String[]::new), slots.candidates(), slots.perPeer(),
                             Timestamp.from(now))
                     .query((rs, n) -> new Claimed(rs.getObject("id", UUID.class), rs.getString("recipient_domain"),
                             rs.getString("payload"), rs.getInt("attempts"), rs.getTimestamp("give_up_at").toInstant()))

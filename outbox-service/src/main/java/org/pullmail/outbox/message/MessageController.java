@@ -111,7 +111,7 @@ class MessageController {
         }
         MessageBytes.Stored content = writer.finish();
         if (!raw.from().equalsIgnoreCase(user.getSubject())) {
-            messages.discard(content);
+            bytes.discard(content);
             throw new ApiProblem("from-not-account", HttpStatus.FORBIDDEN, "From is not this account",
                     "a submitted message's From must be " + user.getSubject() + ", not " + raw.from());
         }

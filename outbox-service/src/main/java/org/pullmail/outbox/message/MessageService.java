@@ -94,11 +94,6 @@ class MessageService {
         checkLimits(sender, accounts.of(sender), 0, Math.max(0, declaredSize));
     }
 
-    /** Deletes the bytes of a message that will not be submitted. */
-    void discard(MessageBytes.Stored content) {
-        bytes.discard(content);
-    }
-
     private SentMessage store(String sender, Outgoing message) {
         SenderAccount.Limits limits = accounts.lock(sender);
         List<String> to = normalize(message.to(), "to");

@@ -118,16 +118,10 @@ class PinnedDiscoveryTest {
             }
             assertThat(slow.requests).as("ten callers, one discovery").hasSize(1);
             // the discovery went on: once the document is in, the peer's retry finds it
-            DiscoveryDocument found = null;
-            for (int i = 0; i < 50 && found == null; i++) { // bounded: 10 s
-                Thread.sleep(200);
-                try {
-                    found = discovery.discover("slow.test");
-                } catch (ProtocolException stillUnderWay) {
-                    assertThat(stillUnderWay.detail()).contains("under way");
-                }
-            }
-            assertThat(found).isNotNull();
+            DiscoveryDocument found = org.awaitility.Awaitility.await("the retry finds the document")
+                    .atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200))
+                    .ignoreExceptionsMatching(e -> e instanceof ProtocolException p && p.detail().contains("under way"))
+                    .until(() -> discovery.discover("slow.test"), java.util.Objects::nonNull);
             assertThat(found.notifyUrl()).isEqualTo(origin + "/pmp/v1/notifications");
             assertThat(slow.requests).hasSize(1);
         }
