@@ -160,10 +160,14 @@ public final class Benchmark {
         warmUp(stranger, Integer.parseInt(System.getenv().getOrDefault("BENCH_WARMUP", "3000")));
         Map<String, Map<String, Double>> threadsBefore = cpuByThread("beta.test");
         Usage before = usage("beta.test");
+        double[] batchesBefore = intakeBatches();
         proxy.reset();
         List<Integer> statuses = Collections.synchronizedList(new ArrayList<>());
         parallel(8, n, i -> statuses.add(notify(stranger, "bob@beta.test", "http://127.0.0.1:" + proxy.port())));
         Usage after = usage("beta.test");
+        double[] batchesAfter = intakeBatches();
+        double batches = batchesAfter[0] - batchesBefore[0];
+        results.put("unsolicited_intake_batch_mean", batches == 0 ? 0 : round((batchesAfter[1] - batchesBefore[1]) / batches));
         Map<String, Map<String, Double>> threadsAfter = cpuByThread("beta.test");
         Map<String, Map<String, Double>> budget = new LinkedHashMap<>();
         threadsAfter.forEach((part, kinds) -> {
@@ -192,13 +196,29 @@ public final class Benchmark {
         results.put("unsolicited_recipient_cpu_s_per_1000",
                 round((after.totalCpuSeconds() - before.totalCpuSeconds()) * 1000 / n));
         results.put("unsolicited_recipient_disk_bytes_per_msg", round((double) (after.diskBytes() - before.diskBytes()) / n));
-        log("unsolicited: " + results.get("unsolicited_recipient_bytes_per_msg") + " wire bytes, "
+        log("unsolicited: notifications per intake batch " + results.get("unsolicited_intake_batch_mean") + ", "
+                + results.get("unsolicited_recipient_bytes_per_msg") + " wire bytes, "
                 + results.get("unsolicited_recipient_cpu_s_per_1000") + " CPU s per 1000, "
                 + results.get("unsolicited_recipient_disk_bytes_per_msg") + " disk bytes per message");
         notes.add("(a) wire bytes are all TCP payload in both directions between the stranger domain and beta.test's "
                 + "gateway (requests and answers); CPU is every beta.test process (four services and its PostgreSQL) "
                 + "from /proc; disk is WAL written plus growth of the databases, after a CHECKPOINT. The discovery "
                 + "document beta.test fetches from the stranger is cached for an hour and not counted.");
+    }
+
+    /** beta.test's intake batches so far, from its inbox's metrics: {batches, notifications}. */
+    static double[] intakeBatches() throws Exception {
+        String metrics = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + (BETA + 3) + "/actuator/prometheus"))
+                .build(), HttpResponse.BodyHandlers.ofString()).body();
+        double[] counts = new double[2];
+        for (String line : metrics.split("\n")) {
+            if (line.startsWith("pullmail_intake_batch_size_count")) {
+                counts[0] = Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            } else if (line.startsWith("pullmail_intake_batch_size_sum")) {
+                counts[1] = Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return counts;
     }
 
     void warmUp(PeerDomains.Peer stranger, int n) throws Exception {

@@ -15,6 +15,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param bulk            when the same message to many local users counts as bulk
  * @param limits          intake limits, shared by all replicas through the database
  * @param jobs            how many fetch and status jobs run at once, in all and per sender domain
+ * @param intake          how notifications are stored: in batches, one transaction for many
  */
 @ConfigurationProperties("pullmail.inbox")
 public record InboxProperties(@DefaultValue("PT0.2S") Duration pollInterval,
@@ -25,7 +26,19 @@ public record InboxProperties(@DefaultValue("PT0.2S") Duration pollInterval,
         @DefaultValue Reputation reputation,
         @DefaultValue Bulk bulk,
         @DefaultValue Limits limits,
-        @DefaultValue Jobs jobs) {
+        @DefaultValue Jobs jobs,
+        @DefaultValue Intake intake) {
+
+    /**
+     * @param batch        most notifications stored in one transaction
+     * @param writers      batches written at once; while one commits, the next gathers, so one writer makes the
+     *                     largest batches (more only wait for the same counters' rows)
+     * @param waiting      verified notifications waiting for a batch; beyond them intake answers 503
+     * @param answerWithin longest wait for a batch's commit before a request is answered 503
+     */
+    public record Intake(@DefaultValue("64") int batch, @DefaultValue("1") int writers,
+            @DefaultValue("4096") int waiting, @DefaultValue("PT10S") Duration answerWithin) {
+    }
 
     /**
      * @param workers   fetches and status reports in progress at once, each on its own worker

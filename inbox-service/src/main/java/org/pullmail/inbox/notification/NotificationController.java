@@ -4,6 +4,9 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.util.Collections;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+
 import org.pullmail.inbox.InboxProperties;
 import org.pullmail.protocol.DiscoveryDocument;
 import org.pullmail.protocol.Notification;
@@ -36,13 +39,12 @@ class NotificationController {
     private final PullmailProperties pullmail;
     private final IntakeLimits limits;
     private final InboxProperties inbox;
-    private final io.micrometer.core.instrument.MeterRegistry meters;
+    private final Counter received;
 
     NotificationController(NotificationIntake intake, PmpVerifier verifier, DiscoveryClient discovery,
             PullmailProperties pullmail, IntakeLimits limits, InboxProperties inbox,
-            io.micrometer.core.instrument.MeterRegistry meters) {
-        this.meters = meters;
-        meters.counter("pullmail.notifications.received"); // exported from the start, at zero
+            MeterRegistry meters) {
+        this.received = meters.counter("pullmail.notifications.received"); // exported from the start, at zero
         this.intake = intake;
         this.verifier = verifier;
         this.discovery = discovery;
@@ -57,26 +59,35 @@ class NotificationController {
         if (!Pmp.isJson(contentType)) {
             throw new ProtocolException(ProblemType.UNSUPPORTED_MEDIA_TYPE, "a notification is application/json");
         }
-        // the per-address limit comes first: it is what protects the verifier from floods
-        limits.count("sender-ip", clientAddress(request), inbox.limits().perSenderIp());
-        byte[] body = readAtMost(request, Pmp.MAX_NOTIFICATION_BYTES);
-        Notification notification = PmpJson.readNotification(body);
-        String senderDomain = notification.senderDomain();
-        verifier.verify(view(request), body, SignatureProfile.NOTIFICATION, kid -> discovery.key(senderDomain, kid));
-        // counted only once the signature proves which domain is sending
-        limits.count("sender-domain", senderDomain, inbox.limits().perSenderDomain());
-        DiscoveryDocument sender = discovery.discover(senderDomain);
-        if (!sender.isUnderFetchBase(notification.fetchUrl())) {
-            throw new ProtocolException(ProblemType.FETCH_URL_OUTSIDE_BASE,
-                    "fetch_url must lie under " + sender.fetchBase());
+        String client = clientAddress(request);
+        // an address or a domain known to be over its limit is refused before any work: what protects the
+        // verifier from floods
+        limits.refuseIfKnownOver(IntakeLimits.SENDER_IP, client, inbox.limits().perSenderIp());
+        Notification notification;
+        try {
+            byte[] body = readAtMost(request, Pmp.MAX_NOTIFICATION_BYTES);
+            notification = PmpJson.readNotification(body);
+            String senderDomain = notification.senderDomain();
+            verifier.verify(view(request), body, SignatureProfile.NOTIFICATION, kid -> discovery.key(senderDomain, kid));
+            limits.refuseIfKnownOver(IntakeLimits.SENDER_DOMAIN, senderDomain, inbox.limits().perSenderDomain());
+            DiscoveryDocument sender = discovery.discover(senderDomain);
+            if (!sender.isUnderFetchBase(notification.fetchUrl())) {
+                throw new ProtocolException(ProblemType.FETCH_URL_OUTSIDE_BASE,
+                        "fetch_url must lie under " + sender.fetchBase());
+            }
+            // one answer for a list wholly in another domain and for one that mixes domains
+            if (!notification.allRecipientsIn(pullmail.domain())) {
+                throw new ProtocolException(ProblemType.FOREIGN_RECIPIENT,
+                        "this is " + pullmail.domain() + ": every recipient of a notification to it must be in it");
+            }
+        } catch (ProtocolException | RuntimeException e) {
+            // refused before it reached the intake: it counts against its client address all the same
+            limits.countUnverified(client);
+            throw e;
         }
-        // one answer for a list wholly in another domain and for one that mixes domains
-        if (!notification.allRecipientsIn(pullmail.domain())) {
-            throw new ProtocolException(ProblemType.FOREIGN_RECIPIENT,
-                    "this is " + pullmail.domain() + ": every recipient of a notification to it must be in it");
-        }
-        String receipt = intake.receive(notification);
-        meters.counter("pullmail.notifications.received").increment();
+        // the limits themselves are counted with the batch that stores it
+        String receipt = intake.receive(notification, client);
+        received.increment();
         return ResponseEntity.ok().contentType(MediaType.APPLICATION_JSON).body(receipt);
     }
 

@@ -1,140 +1,168 @@
 package org.pullmail.inbox.notification;
 
-import java.sql.Timestamp;
-import java.time.Clock;
-import java.time.Instant;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
-import java.util.UUID;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
 
 import org.pullmail.inbox.InboxProperties;
-import org.pullmail.inbox.events.MailboxEvents;
-import org.pullmail.inbox.fetch.JobQueue;
-import org.pullmail.inbox.policy.SenderPolicy;
-import org.pullmail.inbox.reputation.BulkDetector;
-import org.pullmail.inbox.reputation.Reputation;
 import org.pullmail.protocol.Notification;
-import org.pullmail.protocol.NotificationReceipt;
-import org.pullmail.protocol.NotificationReceipt.Outcome;
-import org.pullmail.protocol.NotificationReceipt.RecipientOutcome;
-import org.pullmail.protocol.json.PmpJson;
 import org.pullmail.service.ApiProblem;
-import org.pullmail.service.TimeOrderedIds;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.context.SmartLifecycle;
 import org.springframework.http.HttpStatus;
-import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
-import org.springframework.transaction.annotation.Transactional;
 
 /**
- * Stores a verified notification and applies each recipient's policy, in one transaction, idempotent
- * on (sender domain, id): a repeat gets the first answer and changes nothing. A refusal for limits
- * (429) rolls everything back, so the sender's retry is judged afresh.
+ * Notification intake by group commit. Request threads verify their notifications concurrently and
+ * hand them here; writer threads take whatever has arrived (up to a batch's size) and store it in one
+ * transaction with one statement per step for the whole batch ({@link IntakeBatch}), so that one commit
+ * and one WAL flush serve many notifications. A request is answered only after its batch has committed.
+ * <p>
+ * A batch that fails as a whole (a notification the database refuses, a deadlock, a lost connection)
+ * is written again one notification at a time, so a bad notification fails alone. Idempotent on
+ * (sender domain, id): a repeat, in the same batch or later, gets the first answer and changes nothing.
  */
 @Service
-class NotificationIntake {
+class NotificationIntake implements SmartLifecycle {
 
-    private final JdbcClient jdbc;
-    private final SenderPolicy policy;
-    private final JobQueue jobs;
-    private final Reputation reputation;
-    private final BulkDetector bulk;
-    private final MailboxEvents events;
-    private final IntakeLimits limits;
-    private final InboxProperties inbox;
-    private final Clock clock;
+    private static final Logger log = LoggerFactory.getLogger(NotificationIntake.class);
 
-    NotificationIntake(JdbcClient jdbc, SenderPolicy policy, JobQueue jobs, Reputation reputation, BulkDetector bulk,
-            MailboxEvents events, IntakeLimits limits, InboxProperties inbox, Clock clock) {
-        this.jdbc = jdbc;
-        this.policy = policy;
-        this.jobs = jobs;
-        this.reputation = reputation;
-        this.bulk = bulk;
-        this.events = events;
-        this.limits = limits;
-        this.inbox = inbox;
-        this.clock = clock;
+    /** A verified notification waiting for its batch, and its answer. */
+    record Arrival(Notification notification, String clientAddress, CompletableFuture<String> answer) {
     }
 
-    @Transactional
-    String receive(Notification n) {
-        UUID id = TimeOrderedIds.next();
-        Instant now = clock.instant();
-        int inserted = jdbc.sql("""
-                INSERT INTO notification (id, sender_domain, notification_id, sender, subject, size, digest, fetch_url,
-                                          sent_at, expires_at, received_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (sender_domain, notification_id) DO NOTHING""")
-                .params(id, n.senderDomain(), n.id(), n.from(), n.subject(), n.size(), n.digest(), n.fetchUrl(),
-                        Timestamp.from(n.sentAt()), Timestamp.from(n.expiresAt()), Timestamp.from(now))
-                .update();
-        if (inserted == 0) {
-            // a repeat, or a concurrent copy that won the race: the first answer (the insert above waited
-            // for a copy still in flight to commit, receipt and all)
-            return earlierReceipt(n).orElseThrow();
-        }
-        List<RecipientOutcome> outcomes = new ArrayList<>();
-        long alreadyToHere = bulk.recipients(n.digest(), now);
-        boolean isBulk = alreadyToHere + n.recipients().size() >= inbox.bulk().recipients();
-        for (Notification.Recipient r : n.recipients()) {
-            boolean known = jdbc.sql("SELECT EXISTS (SELECT 1 FROM mailbox WHERE address = ?)").param(r.address())
-                    .query(Boolean.class).single();
-            if (!known) {
-                outcomes.add(new RecipientOutcome(r.address(), Outcome.UNKNOWN));
-                continue;
-            }
-            SenderPolicy.Decision decision = policy.decide(r.address(), n.from(), isBulk);
-            if (decision.action() == SenderPolicy.Action.BLOCK) {
-                // a refusal costs the mailbox nothing: it does not count against the mailbox's intake
-                reputation.record(n.from(), Reputation.Event.REFUSED);
-                outcomes.add(new RecipientOutcome(r.address(), Outcome.BLOCKED));
-                continue;
-            }
-            // mail the user wants at once (contacts, allowed senders) has an allowance of its own, which no
-            // volume of strangers' mail can use up
-            limits.count(decision.action() == SenderPolicy.Action.FETCH ? "recipient-wanted" : "recipient",
-                    r.address(), inbox.limits().perRecipient());
-            reputation.record(n.from(), Reputation.Event.RECEIVED);
-            if (decision.action() == SenderPolicy.Action.HOLD) {
-                requirePendingRoom(r.address());
-            }
-            UUID notice = TimeOrderedIds.next();
-            boolean fetch = decision.action() == SenderPolicy.Action.FETCH;
-            jdbc.sql("""
-                    INSERT INTO notice (id, notification, recipient, token, state, created_at, policy)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)""")
-                    .params(notice, id, r.address(), r.token(), fetch ? "fetching" : "requested", Timestamp.from(now),
-                            decision.reason())
-                    .update();
-            if (fetch) {
-                // fetched now, on delivery, never when the user opens it (PROTOCOL.md 8.4)
-                jobs.enqueueFetch(notice, n.expiresAt());
-            } else {
-                events.newRequest(r.address(), notice);
-            }
-            outcomes.add(new RecipientOutcome(r.address(), Outcome.ACCEPTED));
-        }
-        String receipt = PmpJson.writeString(new NotificationReceipt(n.id(), outcomes));
-        jdbc.sql("INSERT INTO notification_receipt (notification, receipt) VALUES (?, ?)").params(id, receipt).update();
-        return receipt;
+    private final IntakeBatch batch;
+    private final InboxProperties.Intake settings;
+    private final BlockingQueue<Arrival> waiting;
+    private final List<Thread> writers = new ArrayList<>();
+    private volatile boolean running;
+
+    private final DistributionSummary batchSizes;
+
+    NotificationIntake(IntakeBatch batch, InboxProperties inbox, MeterRegistry meters) {
+        this.batch = batch;
+        this.batchSizes = DistributionSummary.builder("pullmail.intake.batch.size")
+                .description("notifications stored by one transaction").register(meters);
+        this.settings = inbox.intake();
+        this.waiting = new ArrayBlockingQueue<>(settings.waiting());
+        meters.gauge("pullmail.intake.waiting", waiting, BlockingQueue::size);
     }
 
-    private void requirePendingRoom(String mailbox) {
-        // counted up to the limit: a flood of requests never makes each new one slower to judge
-        int pending = jdbc.sql("""
-                SELECT count(*) FROM (SELECT 1 FROM notice WHERE recipient = ? AND state = 'requested' LIMIT ?) AS counted""")
-                .params(mailbox, inbox.limits().pendingPerRecipient()).query(Integer.class).single();
-        if (pending >= inbox.limits().pendingPerRecipient()) {
-            throw new ApiProblem("rate-limited", HttpStatus.TOO_MANY_REQUESTS, "Too many requests",
-                    "a recipient has too many requests waiting for a decision", java.time.Duration.ofHours(1));
+    /** Stores the notification with the next batch and returns its receipt, or throws its refusal. */
+    String receive(Notification notification, String clientAddress) {
+        Arrival arrival = new Arrival(notification, clientAddress, new CompletableFuture<>());
+        if (!running || !waiting.offer(arrival)) {
+            throw busy("this inbox has more notifications waiting to be stored than it takes; send again shortly");
+        }
+        try {
+            return arrival.answer().get(settings.answerWithin().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof ApiProblem problem) {
+                throw problem;
+            }
+            throw busy("the notification could not be stored; send again shortly");
+        } catch (TimeoutException e) {
+            // it may still be stored: the sender's retry gets the stored answer, being idempotent
+            throw busy("storing the notification took too long; send it again shortly");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw busy("the inbox is stopping; send again shortly");
         }
     }
 
-    private Optional<String> earlierReceipt(Notification n) {
-        return jdbc.sql("""
-                SELECT r.receipt FROM notification f JOIN notification_receipt r ON r.notification = f.id
-                WHERE f.sender_domain = ? AND f.notification_id = ?""")
-                .params(n.senderDomain(), n.id()).query(String.class).optional();
+    /** Verified notifications waiting for their batch. */
+    int waiting() {
+        return waiting.size();
+    }
+
+    private static ApiProblem busy(String detail) {
+        return new ApiProblem("service-unavailable", HttpStatus.SERVICE_UNAVAILABLE, "Service unavailable", detail,
+                Duration.ofSeconds(5));
+    }
+
+    private void write() {
+        List<Arrival> taken = new ArrayList<>(settings.batch());
+        while (running || !waiting.isEmpty()) {
+            try {
+                Arrival first = waiting.poll(200, TimeUnit.MILLISECONDS);
+                if (first == null) {
+                    continue;
+                }
+                taken.add(first);
+                waiting.drainTo(taken, settings.batch() - 1);
+                batchSizes.record(taken.size());
+                writeOrSplit(taken);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (RuntimeException e) {
+                log.error("a batch of {} notifications failed", taken.size(), e);
+                taken.forEach(a -> a.answer().completeExceptionally(e));
+            } finally {
+                taken.clear();
+            }
+        }
+    }
+
+    private void writeOrSplit(List<Arrival> taken) {
+        try {
+            batch.write(taken);
+        } catch (RuntimeException e) {
+            if (taken.size() == 1) {
+                log.error("a notification from {} could not be stored", taken.get(0).notification().senderDomain(), e);
+                taken.get(0).answer().completeExceptionally(e);
+                return;
+            }
+            log.warn("a batch of {} notifications failed ({}); storing them one at a time", taken.size(), e.toString());
+            for (Arrival arrival : taken) {
+                writeOrSplit(List.of(arrival));
+            }
+        }
+    }
+
+    @Override
+    public void start() {
+        running = true;
+        for (int i = 0; i < settings.writers(); i++) {
+            Thread writer = new Thread(this::write, "intake-writer-" + i);
+            writer.setDaemon(true);
+            writers.add(writer);
+            writer.start();
+        }
+    }
+
+    @Override
+    public void stop() {
+        running = false;
+        for (Thread writer : writers) {
+            try {
+                writer.join(Duration.ofSeconds(10).toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        writers.clear();
+    }
+
+    @Override
+    public boolean isRunning() {
+        return running;
+    }
+
+    @Override
+    public int getPhase() {
+        // starts before the web server and stops after it (graceful shutdown included has answered every
+        // request), while the database pool is still open
+        return SmartLifecycle.DEFAULT_PHASE - 4096;
     }
 }

@@ -1,5 +1,11 @@
 package org.pullmail.inbox.policy;
 
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 
 import org.pullmail.inbox.InboxProperties;
@@ -30,11 +36,11 @@ public class SenderPolicy {
         HOLD, FETCH_VERIFIED, REFUSE;
 
         public String wire() {
-            return name().toLowerCase(java.util.Locale.ROOT);
+            return name().toLowerCase(Locale.ROOT);
         }
 
         public static StrangerPolicy of(String value) {
-            return valueOf(value.toUpperCase(java.util.Locale.ROOT));
+            return valueOf(value.toUpperCase(Locale.ROOT));
         }
     }
 
@@ -50,26 +56,54 @@ public class SenderPolicy {
         this.inbox = inbox;
     }
 
-    /** Everything the rules look at, read in one round trip (this runs for every notification). */
-    private record Facts(String domainRuleAddress, String domainRuleDomain, String ownRuleAddress,
-            String ownRuleDomain, String ownDefault, String domainDefault, long received, long fetched) {
+    /**
+     * Everything the rules look at for one mailbox and one sender. {@code mailboxExists} is false for
+     * an address this domain does not have.
+     */
+    public record Facts(boolean mailboxExists, String domainRuleAddress, String domainRuleDomain,
+            String ownRuleAddress, String ownRuleDomain, String ownDefault, String domainDefault, long received,
+            long fetched) {
+    }
+
+    /** A mailbox and a sender whose facts are wanted. */
+    public record Pair(String mailbox, String sender) {
     }
 
     public Decision decide(String mailbox, String sender, boolean bulk) {
-        String domain = Addresses.domainOf(sender);
-        Facts f = jdbc.sql("""
-                SELECT (SELECT kind FROM domain_rule WHERE entry = :sender),
-                       (SELECT kind FROM domain_rule WHERE entry = :domain),
-                       (SELECT kind FROM sender_rule WHERE mailbox = :mailbox AND entry = :sender),
-                       (SELECT kind FROM sender_rule WHERE mailbox = :mailbox AND entry = :domain),
-                       (SELECT stranger_policy FROM mailbox WHERE address = :mailbox),
-                       (SELECT value FROM domain_setting WHERE name = 'stranger_policy'),
-                       coalesce((SELECT received FROM sender_reputation WHERE sender = :domain), 0),
-                       coalesce((SELECT fetched FROM sender_reputation WHERE sender = :domain), 0)""")
-                .param("sender", sender).param("domain", domain).param("mailbox", mailbox)
-                .query((rs, n) -> new Facts(rs.getString(1), rs.getString(2), rs.getString(3), rs.getString(4),
-                        rs.getString(5), rs.getString(6), rs.getLong(7), rs.getLong(8)))
-                .single();
+        return decide(facts(List.of(new Pair(mailbox, sender))).get(new Pair(mailbox, sender)), bulk);
+    }
+
+    /**
+     * The facts of many pairs in one statement: notification intake reads them for a whole batch of
+     * notifications at once.
+     */
+    public Map<Pair, Facts> facts(Collection<Pair> pairs) {
+        List<Pair> distinct = List.copyOf(new LinkedHashSet<>(pairs));
+        String[] mailboxes = distinct.stream().map(Pair::mailbox).toArray(String[]::new);
+        String[] senders = distinct.stream().map(Pair::sender).toArray(String[]::new);
+        String[] domains = distinct.stream().map(p -> Addresses.domainOf(p.sender())).toArray(String[]::new);
+        Map<Pair, Facts> facts = new HashMap<>();
+        jdbc.sql("SELECT p.mailbox, p.sender,"
+                + " EXISTS (SELECT 1 FROM mailbox WHERE address = p.mailbox),"
+                + " (SELECT kind FROM domain_rule WHERE entry = p.sender),"
+                + " (SELECT kind FROM domain_rule WHERE entry = p.domain),"
+                + " (SELECT kind FROM sender_rule WHERE mailbox = p.mailbox AND entry = p.sender),"
+                + " (SELECT kind FROM sender_rule WHERE mailbox = p.mailbox AND entry = p.domain),"
+                + " (SELECT stranger_policy FROM mailbox WHERE address = p.mailbox),"
+                + " (SELECT value FROM domain_setting WHERE name = 'stranger_policy'),"
+                + " coalesce((SELECT received FROM sender_reputation WHERE sender = p.domain), 0),"
+                + " coalesce((SELECT fetched FROM sender_reputation WHERE sender = p.domain), 0)"
+                + " FROM unnest(?::text[], ?::text[], ?::text[]) AS p (mailbox, sender, domain)")
+                .params(mailboxes, senders, domains)
+                .query((rs, n) -> facts.put(new Pair(rs.getString(1), rs.getString(2)), new Facts(rs.getBoolean(3),
+                        rs.getString(4), rs.getString(5), rs.getString(6), rs.getString(7), rs.getString(8),
+                        rs.getString(9), rs.getLong(10), rs.getLong(11))))
+                .list();
+        return facts;
+    }
+
+    /** The rules above applied to one pair's facts; {@code bulk} says whether the mail is a mailing. */
+    public Decision decide(Facts f, boolean bulk) {
         String domainRule = f.domainRuleAddress() != null ? f.domainRuleAddress() : f.domainRuleDomain();
         if ("block".equals(domainRule)) {
             return new Decision(Action.BLOCK, "blocked by this domain");
@@ -101,13 +135,12 @@ public class SenderPolicy {
         };
     }
 
-    /** The user's own default for strangers, else the domain's, else hold. */
     /**
      * Blocks a sender for one mailbox, by address or by its whole domain ({@code scope} is
      * {@code address} or {@code domain}); returns the entry blocked.
      */
     public String block(String mailbox, String sender, String scope) {
-        String entry = "domain".equals(scope) ? org.pullmail.protocol.Addresses.domainOf(sender) : sender;
+        String entry = "domain".equals(scope) ? Addresses.domainOf(sender) : sender;
         jdbc.sql("""
                 INSERT INTO sender_rule (mailbox, entry, kind) VALUES (?, ?, 'block')
                 ON CONFLICT (mailbox, entry) DO UPDATE SET kind = 'block', created_at = now()""")

@@ -3,7 +3,10 @@ package org.pullmail.inbox.reputation;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 import org.pullmail.inbox.InboxProperties;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -37,6 +40,20 @@ public class BulkDetector {
                 WHERE f.digest = ? AND f.received_at > ? AND f.received_at <= ?""")
                 .params(digest, Timestamp.from(at.minus(inbox.bulk().window())), Timestamp.from(at.plusSeconds(1)))
                 .query(Long.class).single();
+    }
+
+    /** Distinct local recipients of each digest within the window ending at {@code at}, in one statement. */
+    public Map<String, Long> recipients(Collection<String> digests, Instant at) {
+        Map<String, Long> counts = new HashMap<>();
+        jdbc.sql("SELECT d.digest, (SELECT count(DISTINCT n.recipient) FROM notification f"
+                + " JOIN notice n ON n.notification = f.id"
+                + " WHERE f.digest = d.digest AND f.received_at > ? AND f.received_at <= ?)"
+                + " FROM unnest(?::text[]) AS d (digest)")
+                .params(Timestamp.from(at.minus(inbox.bulk().window())), Timestamp.from(at.plusSeconds(1)),
+                        digests.stream().distinct().toArray(String[]::new))
+                .query((rs, n) -> counts.put(rs.getString(1), rs.getLong(2)))
+                .list();
+        return counts;
     }
 
     public boolean isBulk(String digest, Instant at) {

@@ -7,6 +7,9 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -31,7 +34,7 @@ class IntakeLimitsAcrossReplicasTest {
     @BeforeAll
     static void start() throws Exception {
         peers = new PeerDomains("limited.test", "other.test", "p1.test", "p2.test", "p3.test", "p4.test", "p5.test",
-                "blocked.test", "friend.test", "s1.test", "s2.test", "s3.test", "s4.test");
+                "blocked.test", "friend.test", "s1.test", "s2.test", "s3.test", "s4.test", "burst.test");
         String url = TestDatabases.database("inbox_limits_test");
         Map<String, Object> properties = new HashMap<>(Map.of(
                 "server.port", "0",
@@ -54,7 +57,7 @@ class IntakeLimitsAcrossReplicasTest {
         second = new SpringApplicationBuilder(InboxApplication.class).run(args);
         ports = new int[] {port(first), port(second)};
         List<String> mailboxes = new ArrayList<>(List.of("carol@alpha.test", "dave@alpha.test", "erin@alpha.test"));
-        for (int i = 0; i < 30; i++) {
+        for (int i = 0; i < 50; i++) {
             mailboxes.add("user" + i + "@alpha.test");
         }
         Notifications.provision(ports[0], mailboxes.toArray(String[]::new));
@@ -97,6 +100,34 @@ class IntakeLimitsAcrossReplicasTest {
         JdbcClient jdbc = first.getBean(JdbcClient.class);
         assertThat(jdbc.sql("SELECT count(*) FROM notification WHERE sender_domain = 'limited.test'")
                 .query(Integer.class).single()).isEqualTo(5);
+    }
+
+    @Test
+    void aBurstAtBothReplicasAtOnceGetsExactlyTheLimit() throws Exception {
+        // sixteen at once, eight at each replica: they are stored in batches by both, and the limit (5 a window
+        // for a sender domain) holds exactly
+        ExecutorService clients = Executors.newFixedThreadPool(16);
+        try {
+            List<Future<Integer>> answers = new ArrayList<>();
+            for (int i = 0; i < 16; i++) {
+                int replica = i;
+                answers.add(clients.submit(() -> send("burst.test", replica, "user" + (34 + replica) + "@alpha.test",
+                        Map.of("X-Pullmail-Client", "192.0.2.77")).statusCode()));
+            }
+            List<Integer> statuses = new ArrayList<>();
+            for (var answer : answers) {
+                statuses.add(answer.get());
+            }
+            assertThat(statuses).filteredOn(s -> s == 200).hasSize(5);
+            assertThat(statuses).filteredOn(s -> s == 429).hasSize(11);
+        } finally {
+            clients.shutdownNow();
+        }
+        JdbcClient jdbc = first.getBean(JdbcClient.class);
+        assertThat(jdbc.sql("SELECT count(*) FROM notification WHERE sender_domain = 'burst.test'")
+                .query(Integer.class).single()).isEqualTo(5);
+        assertThat(jdbc.sql("SELECT count(*) FROM notice n JOIN notification f ON f.id = n.notification"
+                + " WHERE f.sender_domain = 'burst.test'").query(Integer.class).single()).isEqualTo(5);
     }
 
     @Test

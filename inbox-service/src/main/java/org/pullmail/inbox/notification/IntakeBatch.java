@@ -1,0 +1,407 @@
+package org.pullmail.inbox.notification;
+
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import org.pullmail.inbox.InboxProperties;
+import org.pullmail.inbox.events.MailboxEvents;
+import org.pullmail.inbox.fetch.JobQueue;
+import org.pullmail.inbox.notification.IntakeLimits.Key;
+import org.pullmail.inbox.notification.NotificationIntake.Arrival;
+import org.pullmail.inbox.policy.SenderPolicy;
+import org.pullmail.inbox.policy.SenderPolicy.Action;
+import org.pullmail.inbox.policy.SenderPolicy.Decision;
+import org.pullmail.inbox.reputation.BulkDetector;
+import org.pullmail.inbox.reputation.Reputation;
+import org.pullmail.protocol.Notification;
+import org.pullmail.protocol.NotificationReceipt;
+import org.pullmail.protocol.NotificationReceipt.Outcome;
+import org.pullmail.protocol.NotificationReceipt.RecipientOutcome;
+import org.pullmail.protocol.json.PmpJson;
+import org.pullmail.service.ApiProblem;
+import org.pullmail.service.TimeOrderedIds;
+import org.springframework.http.HttpStatus;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.PlatformTransactionManager;
+import org.springframework.transaction.support.TransactionTemplate;
+
+/**
+ * One batch of verified notifications stored in one transaction, each step one statement for the
+ * whole batch (the hot path of intake, hence {@code JdbcClient} and arrays rather than entities):
+ * <ol>
+ * <li>the notifications, which finds repeats (answered with their first receipt);</li>
+ * <li>every recipient's facts for the sender policy, the digests' bulk counts, the waiting requests of
+ *     recipients whose mail would be held;</li>
+ * <li>the intake counters, added for the batch; then each notification, in the order it arrived, is
+ *     judged as if it had come alone: limits, policy, waiting requests; a refused one (429) is taken
+ *     out again, with what it counted against its recipients;</li>
+ * <li>reputation, notices, fetch jobs, request events, receipts.</li>
+ * </ol>
+ * Nothing is answered before the commit.
+ */
+@Component
+class IntakeBatch {
+
+    private final JdbcClient jdbc;
+    private final TransactionTemplate transaction;
+    private final SenderPolicy policy;
+    private final IntakeLimits limits;
+    private final BulkDetector bulk;
+    private final Reputation reputation;
+    private final JobQueue jobs;
+    private final MailboxEvents events;
+    private final InboxProperties inbox;
+    private final Clock clock;
+
+    IntakeBatch(JdbcClient jdbc, PlatformTransactionManager transactions, SenderPolicy policy, IntakeLimits limits,
+            BulkDetector bulk, Reputation reputation, JobQueue jobs, MailboxEvents events, InboxProperties inbox,
+            Clock clock) {
+        this.jdbc = jdbc;
+        this.transaction = new TransactionTemplate(transactions);
+        this.policy = policy;
+        this.limits = limits;
+        this.bulk = bulk;
+        this.reputation = reputation;
+        this.jobs = jobs;
+        this.events = events;
+        this.inbox = inbox;
+        this.clock = clock;
+    }
+
+    /** One notification of the batch as it is judged. */
+    private static final class Entry {
+        final Arrival first;
+        final List<Arrival> repeats = new ArrayList<>();
+        final UUID id = TimeOrderedIds.next();
+        boolean stored;
+        String receipt;
+        ApiProblem refusal;
+        final List<RecipientOutcome> outcomes = new ArrayList<>();
+
+        Entry(Arrival first) {
+            this.first = first;
+        }
+
+        Notification n() {
+            return first.notification();
+        }
+    }
+
+    private record Notice(UUID id, UUID notification, String recipient, String token, boolean fetch, String policy,
+            Instant expiresAt) {
+    }
+
+    /** Stores the batch and completes every arrival's answer after the commit; throws if the batch failed. */
+    void write(List<Arrival> arrivals) {
+        Map<String, Entry> entries = new LinkedHashMap<>();
+        for (Arrival a : arrivals) {
+            String key = a.notification().senderDomain() + '\n' + a.notification().id();
+            Entry existing = entries.get(key);
+            if (existing == null) {
+                entries.put(key, new Entry(a));
+            } else {
+                existing.repeats.add(a);
+            }
+        }
+        List<Entry> batch = List.copyOf(entries.values());
+        transaction.executeWithoutResult(status -> store(batch, clock.instant()));
+        for (Entry e : batch) {
+            for (Arrival a : prepend(e.first, e.repeats)) {
+                if (e.refusal != null) {
+                    a.answer().completeExceptionally(e.refusal);
+                } else {
+                    a.answer().complete(e.receipt);
+                }
+            }
+        }
+    }
+
+    private static List<Arrival> prepend(Arrival first, List<Arrival> rest) {
+        List<Arrival> all = new ArrayList<>(rest.size() + 1);
+        all.add(first);
+        all.addAll(rest);
+        return all;
+    }
+
+    private void store(List<Entry> batch, Instant now) {
+        for (Entry e : batch) {
+            e.stored = false;
+            e.receipt = null;
+            e.refusal = null;
+            e.outcomes.clear();
+        }
+        insertNotifications(batch, now);
+        answerRepeats(batch);
+        List<Entry> fresh = batch.stream().filter(e -> e.stored).toList();
+        if (fresh.isEmpty()) {
+            return;
+        }
+
+        List<SenderPolicy.Pair> pairs = new ArrayList<>();
+        for (Entry e : fresh) {
+            e.n().recipients().forEach(r -> pairs.add(new SenderPolicy.Pair(r.address(), e.n().from())));
+        }
+        Map<SenderPolicy.Pair, SenderPolicy.Facts> facts = policy.facts(pairs);
+        Map<String, Long> bulkSoFar = new HashMap<>(bulk.recipients(fresh.stream().map(e -> e.n().digest()).toList(), now));
+
+        // the decisions do not depend on limits, so they are made first; limits are then counted for all
+        Map<Entry, Map<String, Decision>> decisions = new HashMap<>();
+        List<String> holding = new ArrayList<>();
+        Map<Key, Integer> counts = new HashMap<>();
+        for (Entry e : fresh) {
+            Notification n = e.n();
+            counts.merge(new Key(IntakeLimits.SENDER_IP, e.first.clientAddress()), 1, Integer::sum);
+            counts.merge(new Key(IntakeLimits.SENDER_DOMAIN, n.senderDomain()), 1, Integer::sum);
+            long earlier = bulkSoFar.getOrDefault(n.digest(), 0L);
+            boolean isBulk = earlier + n.recipients().size() >= inbox.bulk().recipients();
+            Map<String, Decision> mine = new LinkedHashMap<>();
+            for (Notification.Recipient r : n.recipients()) {
+                SenderPolicy.Facts f = facts.get(new SenderPolicy.Pair(r.address(), n.from()));
+                if (f == null || !f.mailboxExists()) {
+                    continue;
+                }
+                Decision d = policy.decide(f, isBulk);
+                mine.put(r.address(), d);
+                if (d.action() != Action.BLOCK) {
+                    counts.merge(recipientKey(r.address(), d), 1, Integer::sum);
+                    if (d.action() == Action.HOLD) {
+                        holding.add(r.address());
+                    }
+                }
+            }
+            decisions.put(e, mine);
+            bulkSoFar.merge(n.digest(), (long) mine.values().stream().filter(d -> d.action() != Action.BLOCK).count(),
+                    Long::sum);
+        }
+        Map<Key, Integer> tally = new HashMap<>(limits.add(counts, now));
+        Map<String, Integer> pending = waitingRequests(holding);
+
+        // each notification judged in the order it arrived, as if it had come alone
+        InboxProperties.Limits max = inbox.limits();
+        Map<Key, Integer> refunds = new HashMap<>();
+        List<Notice> notices = new ArrayList<>();
+        Map<String, long[]> reputations = new HashMap<>();
+        for (Entry e : fresh) {
+            Notification n = e.n();
+            Key ip = new Key(IntakeLimits.SENDER_IP, e.first.clientAddress());
+            Key domain = new Key(IntakeLimits.SENDER_DOMAIN, n.senderDomain());
+            // address and domain count every notification that reached them, refused or not
+            int byIp = tally.merge(ip, 1, Integer::sum);
+            int byDomain = tally.merge(domain, 1, Integer::sum);
+            Map<String, Decision> mine = decisions.get(e);
+            if (byIp > max.perSenderIp()) {
+                refuse(e, mine, ip, max.perSenderIp(), now, refunds);
+                continue;
+            }
+            if (byDomain > max.perSenderDomain()) {
+                refuse(e, mine, domain, max.perSenderDomain(), now, refunds);
+                continue;
+            }
+            ApiProblem refusal = null;
+            Map<String, Integer> heldHere = new HashMap<>();
+            for (Map.Entry<String, Decision> d : mine.entrySet()) {
+                if (d.getValue().action() == Action.BLOCK) {
+                    continue;
+                }
+                Key k = recipientKey(d.getKey(), d.getValue());
+                int limit = max.perRecipient();
+                if (tally.getOrDefault(k, 0) + 1 > limit) {
+                    limits.over(k, now);
+                    refusal = limits.refusal(k.scope(), limit, now);
+                    break;
+                }
+                if (d.getValue().action() == Action.HOLD
+                        && pending.getOrDefault(d.getKey(), 0) + heldHere.getOrDefault(d.getKey(), 0) >= max.pendingPerRecipient()) {
+                    refusal = new ApiProblem("rate-limited", HttpStatus.TOO_MANY_REQUESTS, "Too many requests",
+                            "a recipient has too many requests waiting for a decision", Duration.ofHours(1));
+                    break;
+                }
+                if (d.getValue().action() == Action.HOLD) {
+                    heldHere.merge(d.getKey(), 1, Integer::sum);
+                }
+            }
+            if (refusal != null) {
+                e.refusal = refusal;
+                mine.forEach((address, d) -> {
+                    if (d.action() != Action.BLOCK) {
+                        refunds.merge(recipientKey(address, d), 1, Integer::sum);
+                    }
+                });
+                continue;
+            }
+            // accepted: its recipients' allowances are used, and its notices written
+            heldHere.forEach((address, held) -> pending.merge(address, held, Integer::sum));
+            for (Notification.Recipient r : n.recipients()) {
+                Decision d = mine.get(r.address());
+                if (d == null) {
+                    e.outcomes.add(new RecipientOutcome(r.address(), Outcome.UNKNOWN));
+                } else if (d.action() == Action.BLOCK) {
+                    // a refusal costs the mailbox nothing: it does not count against the mailbox's intake
+                    reputations.computeIfAbsent(n.from(), s -> new long[2])[1]++;
+                    e.outcomes.add(new RecipientOutcome(r.address(), Outcome.BLOCKED));
+                } else {
+                    tally.merge(recipientKey(r.address(), d), 1, Integer::sum);
+                    reputations.computeIfAbsent(n.from(), s -> new long[2])[0]++;
+                    notices.add(new Notice(TimeOrderedIds.next(), e.id, r.address(), r.token(),
+                            d.action() == Action.FETCH, d.reason(), n.expiresAt()));
+                    e.outcomes.add(new RecipientOutcome(r.address(), Outcome.ACCEPTED));
+                }
+            }
+            e.receipt = PmpJson.writeString(new NotificationReceipt(n.id(), e.outcomes));
+        }
+        limits.subtract(refunds, now);
+        List<UUID> refused = fresh.stream().filter(e -> e.refusal != null).map(e -> e.id).toList();
+        if (!refused.isEmpty()) {
+            // a refused notification is judged afresh when it is sent again
+            jdbc.sql("DELETE FROM notification WHERE id = ANY (?::uuid[])")
+                    .param(refused.stream().map(UUID::toString).toArray(String[]::new)).update();
+        }
+        reputation.recordReceived(reputations);
+        insertNotices(notices, now);
+        insertReceipts(fresh.stream().filter(e -> e.receipt != null).toList());
+    }
+
+    private static Key recipientKey(String address, Decision d) {
+        // mail the user wants at once (contacts, allowed senders) has an allowance of its own, which no
+        // volume of strangers' mail can use up
+        return new Key(d.action() == Action.FETCH ? IntakeLimits.RECIPIENT_WANTED : IntakeLimits.RECIPIENT, address);
+    }
+
+    private void refuse(Entry e, Map<String, Decision> decisions, Key over, int limit, Instant now,
+            Map<Key, Integer> refunds) {
+        limits.over(over, now);
+        e.refusal = limits.refusal(over.scope(), limit, now);
+        decisions.forEach((address, d) -> {
+            if (d.action() != Action.BLOCK) {
+                refunds.merge(recipientKey(address, d), 1, Integer::sum);
+            }
+        });
+    }
+
+    /** Inserts the batch's notifications in a fixed order (so concurrent batches cannot deadlock). */
+    private void insertNotifications(List<Entry> batch, Instant now) {
+        List<Entry> sorted = new ArrayList<>(batch);
+        sorted.sort(Comparator.comparing((Entry e) -> e.n().senderDomain()).thenComparing(e -> e.n().id()));
+        int size = sorted.size();
+        String[] ids = new String[size];
+        String[] domains = new String[size];
+        String[] notificationIds = new String[size];
+        String[] senders = new String[size];
+        String[] subjects = new String[size];
+        long[] sizes = new long[size];
+        String[] digests = new String[size];
+        String[] fetchUrls = new String[size];
+        String[] sentAt = new String[size];
+        String[] expiresAt = new String[size];
+        for (int i = 0; i < size; i++) {
+            Notification n = sorted.get(i).n();
+            ids[i] = sorted.get(i).id.toString();
+            domains[i] = n.senderDomain();
+            notificationIds[i] = n.id();
+            senders[i] = n.from();
+            subjects[i] = n.subject();
+            sizes[i] = n.size();
+            digests[i] = n.digest();
+            fetchUrls[i] = n.fetchUrl();
+            sentAt[i] = n.sentAt().toString();
+            expiresAt[i] = n.expiresAt().toString();
+        }
+        Map<UUID, Entry> byId = new HashMap<>();
+        batch.forEach(e -> byId.put(e.id, e));
+        jdbc.sql("INSERT INTO notification (id, sender_domain, notification_id, sender, subject, size, digest,"
+                + " fetch_url, sent_at, expires_at, received_at)"
+                + " SELECT u.*, ? FROM unnest(?::uuid[], ?::text[], ?::text[], ?::text[], ?::text[], ?::bigint[],"
+                + " ?::text[], ?::text[], ?::timestamptz[], ?::timestamptz[]) AS u"
+                + " ON CONFLICT (sender_domain, notification_id) DO NOTHING RETURNING id")
+                .params(Timestamp.from(now), ids, domains, notificationIds, senders, subjects, sizes, digests, fetchUrls,
+                        sentAt, expiresAt)
+                .query((rs, i) -> byId.get(rs.getObject(1, UUID.class)).stored = true)
+                .list();
+    }
+
+    /**
+     * Repeats of notifications stored before get the first answer. The insert above waited for a copy
+     * still in flight in another transaction to commit, receipt and all.
+     */
+    private void answerRepeats(List<Entry> batch) {
+        List<Entry> repeats = batch.stream().filter(e -> !e.stored).toList();
+        if (repeats.isEmpty()) {
+            return;
+        }
+        Map<String, Entry> byKey = new HashMap<>();
+        repeats.forEach(e -> byKey.put(e.n().senderDomain() + '\n' + e.n().id(), e));
+        jdbc.sql("SELECT f.sender_domain, f.notification_id, r.receipt FROM notification f"
+                + " JOIN notification_receipt r ON r.notification = f.id"
+                + " JOIN unnest(?::text[], ?::text[]) AS u (sender_domain, notification_id)"
+                + " ON f.sender_domain = u.sender_domain AND f.notification_id = u.notification_id")
+                .params(repeats.stream().map(e -> e.n().senderDomain()).toArray(String[]::new),
+                        repeats.stream().map(e -> e.n().id()).toArray(String[]::new))
+                .query((rs, i) -> byKey.get(rs.getString(1) + '\n' + rs.getString(2)).receipt = rs.getString(3))
+                .list();
+        for (Entry e : repeats) {
+            if (e.receipt == null) {
+                throw new IllegalStateException("a stored notification without its receipt: " + e.n().id());
+            }
+        }
+    }
+
+    /** Requests waiting for each mailbox's decision, counted up to the limit (a flood never slows this). */
+    private Map<String, Integer> waitingRequests(List<String> mailboxes) {
+        Map<String, Integer> waiting = new HashMap<>();
+        if (mailboxes.isEmpty()) {
+            return waiting;
+        }
+        jdbc.sql("SELECT m.address, (SELECT count(*) FROM (SELECT 1 FROM notice"
+                + " WHERE recipient = m.address AND state = 'requested' LIMIT ?) AS counted)"
+                + " FROM unnest(?::text[]) AS m (address)")
+                .params(inbox.limits().pendingPerRecipient(), mailboxes.stream().distinct().toArray(String[]::new))
+                .query((rs, i) -> waiting.put(rs.getString(1), rs.getInt(2)))
+                .list();
+        return waiting;
+    }
+
+    private void insertNotices(List<Notice> notices, Instant now) {
+        if (notices.isEmpty()) {
+            return;
+        }
+        jdbc.sql("INSERT INTO notice (id, notification, recipient, token, state, created_at, policy)"
+                + " SELECT u.id, u.notification, u.recipient, u.token, u.state, ?, u.policy"
+                + " FROM unnest(?::uuid[], ?::uuid[], ?::text[], ?::text[], ?::text[], ?::text[])"
+                + " AS u (id, notification, recipient, token, state, policy)")
+                .params(Timestamp.from(now), notices.stream().map(x -> x.id().toString()).toArray(String[]::new),
+                        notices.stream().map(x -> x.notification().toString()).toArray(String[]::new),
+                        notices.stream().map(Notice::recipient).toArray(String[]::new),
+                        notices.stream().map(Notice::token).toArray(String[]::new),
+                        notices.stream().map(x -> x.fetch() ? "fetching" : "requested").toArray(String[]::new),
+                        notices.stream().map(Notice::policy).toArray(String[]::new))
+                .update();
+        // fetched now, on delivery, never when the user opens it (PROTOCOL.md 8.4)
+        Map<UUID, Instant> fetches = new LinkedHashMap<>();
+        notices.stream().filter(Notice::fetch).forEach(x -> fetches.put(x.id(), x.expiresAt()));
+        jobs.enqueueFetches(fetches);
+        List<MailboxEvents.Request> requests = notices.stream().filter(x -> !x.fetch())
+                .map(x -> new MailboxEvents.Request(x.recipient(), x.id())).toList();
+        events.newRequests(requests);
+    }
+
+    private void insertReceipts(List<Entry> accepted) {
+        if (accepted.isEmpty()) {
+            return;
+        }
+        jdbc.sql("INSERT INTO notification_receipt (notification, receipt)"
+                + " SELECT * FROM unnest(?::uuid[], ?::text[])")
+                .params(accepted.stream().map(e -> e.id.toString()).toArray(String[]::new),
+                        accepted.stream().map(e -> e.receipt).toArray(String[]::new))
+                .update();
+    }
+}
