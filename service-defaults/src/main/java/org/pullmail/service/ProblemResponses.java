@@ -2,6 +2,7 @@ package org.pullmail.service;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 
 import org.pullmail.protocol.ProblemType;
 
@@ -19,6 +20,15 @@ public final class ProblemResponses {
         response.setContentType("application/problem+json");
         response.setCharacterEncoding(StandardCharsets.UTF_8.name());
         response.getOutputStream().write(body(slug, title, status, detail));
+    }
+
+    /** The same, with a Retry-After header in whole seconds (at least one) when {@code retryAfter} is given. */
+    public static void write(HttpServletResponse response, int status, String slug, String title, String detail,
+            Duration retryAfter) throws IOException {
+        if (retryAfter != null) {
+            response.setHeader("Retry-After", Long.toString(Math.max(1, retryAfter.toSeconds())));
+        }
+        write(response, status, slug, title, detail);
     }
 
     /** An RFC 9457 problem's JSON, escaped, for code that writes responses itself (the edge's Jetty handlers). */

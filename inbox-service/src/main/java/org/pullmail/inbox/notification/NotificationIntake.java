@@ -86,7 +86,7 @@ class NotificationIntake implements SmartLifecycle {
     }
 
     private static ApiProblem busy(String detail) {
-        return new ApiProblem("service-unavailable", HttpStatus.SERVICE_UNAVAILABLE, "Service unavailable", detail,
+        return new ApiProblem("unavailable", HttpStatus.SERVICE_UNAVAILABLE, "Unavailable", detail,
                 Duration.ofSeconds(5));
     }
 

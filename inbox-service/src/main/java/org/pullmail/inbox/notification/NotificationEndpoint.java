@@ -2,10 +2,9 @@ package org.pullmail.inbox.notification;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Collections;
-
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.MeterRegistry;
 
 import org.pullmail.inbox.InboxProperties;
 import org.pullmail.protocol.DiscoveryDocument;
@@ -18,20 +17,37 @@ import org.pullmail.protocol.http.HttpRequestView;
 import org.pullmail.protocol.http.PmpVerifier;
 import org.pullmail.protocol.http.SignatureProfile;
 import org.pullmail.protocol.json.PmpJson;
+import org.pullmail.service.ApiProblem;
+import org.pullmail.service.ProblemResponses;
 import org.pullmail.service.PullmailProperties;
-import org.springframework.http.MediaType;
-import org.springframework.http.ResponseEntity;
-import org.springframework.web.bind.annotation.PostMapping;
-import org.springframework.web.bind.annotation.RestController;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.dao.DataAccessResourceFailureException;
+import org.springframework.dao.TransientDataAccessException;
+import org.springframework.transaction.CannotCreateTransactionException;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.servlet.Filter;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletRequest;
+import jakarta.servlet.ServletResponse;
 import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
 
 /**
- * {@code POST /pmp/v1/notifications}: every check of PROTOCOL.md 3.3, in its order, before anything
- * is stored. The signature must be by a key of the domain of {@code from}.
+ * {@code POST /pmp/v1/notifications}: every check of PROTOCOL.md 3.3, in its order, before anything is
+ * stored. The signature must be by a key of the domain of {@code from}.
+ * <p>
+ * Served by a servlet filter ahead of Spring Security and Spring MVC (the intake's hot path, and traffic
+ * that authenticates itself by signature: neither the user API's authentication nor its dispatch has
+ * anything to do for it). Its refusals are the same RFC 9457 problems the rest of the service writes.
+ * Other methods on the path go on to Spring MVC, which answers 405.
  */
-@RestController
-class NotificationController {
+class NotificationEndpoint implements Filter {
+
+    private static final Logger log = LoggerFactory.getLogger(NotificationEndpoint.class);
 
     private final NotificationIntake intake;
     private final PmpVerifier verifier;
@@ -41,22 +57,52 @@ class NotificationController {
     private final InboxProperties inbox;
     private final Counter received;
 
-    NotificationController(NotificationIntake intake, PmpVerifier verifier, DiscoveryClient discovery,
-            PullmailProperties pullmail, IntakeLimits limits, InboxProperties inbox,
-            MeterRegistry meters) {
-        this.received = meters.counter("pullmail.notifications.received"); // exported from the start, at zero
+    NotificationEndpoint(NotificationIntake intake, PmpVerifier verifier, DiscoveryClient discovery,
+            PullmailProperties pullmail, IntakeLimits limits, InboxProperties inbox, MeterRegistry meters) {
         this.intake = intake;
         this.verifier = verifier;
         this.discovery = discovery;
         this.pullmail = pullmail;
         this.limits = limits;
         this.inbox = inbox;
+        this.received = meters.counter("pullmail.notifications.received"); // exported from the start, at zero
     }
 
-    @PostMapping(value = Pmp.NOTIFY_PATH, produces = MediaType.APPLICATION_JSON_VALUE)
-    ResponseEntity<String> receive(HttpServletRequest request) throws ProtocolException {
-        String contentType = request.getContentType();
-        if (!Pmp.isJson(contentType)) {
+    @Override
+    public void doFilter(ServletRequest req, ServletResponse res, FilterChain chain) throws IOException, ServletException {
+        HttpServletRequest request = (HttpServletRequest) req;
+        HttpServletResponse response = (HttpServletResponse) res;
+        if (!"POST".equals(request.getMethod()) || !Pmp.NOTIFY_PATH.equals(request.getRequestURI())) {
+            chain.doFilter(req, res);
+            return;
+        }
+        try {
+            byte[] receipt = receive(request).getBytes(StandardCharsets.UTF_8);
+            response.setStatus(200);
+            response.setContentType("application/json");
+            response.setContentLength(receipt.length);
+            response.getOutputStream().write(receipt);
+        } catch (ProtocolException e) {
+            ProblemType type = e.type();
+            Duration retryAfter = e.retryAfter() != null ? e.retryAfter()
+                    : type == ProblemType.TEMPORARILY_UNAVAILABLE ? Duration.ofSeconds(2) : null;
+            ProblemResponses.write(response, type.status(), type.slug(), type.title(), e.detail(), retryAfter);
+        } catch (ApiProblem e) {
+            ProblemResponses.write(response, e.status().value(), e.type().toString().substring(ProblemType.BASE.length()),
+                    e.title(), e.getMessage(), e.retryAfter());
+        } catch (DataAccessResourceFailureException | TransientDataAccessException | CannotCreateTransactionException e) {
+            log.warn("unavailable: {}", e.toString());
+            ProblemResponses.write(response, 503, "unavailable", "Unavailable",
+                    "a part of this domain is briefly unavailable; try again later", Duration.ofSeconds(5));
+        } catch (RuntimeException e) {
+            log.error("unexpected error", e);
+            ProblemResponses.write(response, 500, "internal", "Internal error", "the server failed; the failure is logged",
+                    null);
+        }
+    }
+
+    private String receive(HttpServletRequest request) throws ProtocolException {
+        if (!Pmp.isJson(request.getContentType())) {
             throw new ProtocolException(ProblemType.UNSUPPORTED_MEDIA_TYPE, "a notification is application/json");
         }
         String client = clientAddress(request);
@@ -88,7 +134,7 @@ class NotificationController {
         // the limits themselves are counted with the batch that stores it
         String receipt = intake.receive(notification, client);
         received.increment();
-        return ResponseEntity.ok().contentType(MediaType.APPLICATION_JSON).body(receipt);
+        return receipt;
     }
 
     /**
