@@ -1,6 +1,5 @@
 package org.pullmail.inbox.events;
 
-import java.util.List;
 import java.util.UUID;
 
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -23,22 +22,6 @@ public class MailboxEvents {
     public void newRequest(String mailbox, UUID request) {
         jdbc.sql("INSERT INTO mailbox_event (mailbox, type, subject_id) VALUES (?, 'request', ?)")
                 .params(mailbox, request).update();
-    }
-
-    /** A new request in a mailbox. */
-    public record Request(String mailbox, UUID request) {
-    }
-
-    /** Many new requests, in one statement. */
-    public void newRequests(List<Request> requests) {
-        if (requests.isEmpty()) {
-            return;
-        }
-        jdbc.sql("INSERT INTO mailbox_event (mailbox, type, subject_id)"
-                + " SELECT u.mailbox, 'request', u.id FROM unnest(?::text[], ?::uuid[]) AS u (mailbox, id)")
-                .params(requests.stream().map(Request::mailbox).toArray(String[]::new),
-                        requests.stream().map(r -> r.request().toString()).toArray(String[]::new))
-                .update();
     }
 
     public void newMessage(String mailbox, UUID message) {

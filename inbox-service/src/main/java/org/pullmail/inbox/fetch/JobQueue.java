@@ -3,7 +3,6 @@ package org.pullmail.inbox.fetch;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.Map;
 import java.util.UUID;
 
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -29,29 +28,6 @@ public class JobQueue {
 
     public void enqueueFetch(UUID notice, Instant giveUpAt) {
         insert(notice, "fetch", null, giveUpAt);
-    }
-
-    /** Fetch jobs for many notices (each with when to give up), in one statement. */
-    public void enqueueFetches(Map<UUID, Instant> giveUpAt) {
-        if (giveUpAt.isEmpty()) {
-            return;
-        }
-        Instant now = clock.instant();
-        String[] ids = new String[giveUpAt.size()];
-        String[] notices = new String[giveUpAt.size()];
-        String[] giveUp = new String[giveUpAt.size()];
-        int i = 0;
-        for (Map.Entry<UUID, Instant> e : giveUpAt.entrySet()) {
-            ids[i] = org.pullmail.service.TimeOrderedIds.next().toString();
-            notices[i] = e.getKey().toString();
-            giveUp[i] = (e.getValue().isAfter(now) ? e.getValue() : now.plusSeconds(3600)).toString();
-            i++;
-        }
-        jdbc.sql("INSERT INTO job (id, notice, kind, next_attempt_at, give_up_at)"
-                + " SELECT u.id, u.notice, 'fetch', ?, u.give_up FROM unnest(?::uuid[], ?::uuid[], ?::timestamptz[])"
-                + " AS u (id, notice, give_up) ON CONFLICT (notice, kind, (coalesce(status, ''))) DO NOTHING")
-                .params(Timestamp.from(now), ids, notices, giveUp).update();
-        events.publishEvent(new JobsQueued());
     }
 
     /** status: stored, declined or spam. */

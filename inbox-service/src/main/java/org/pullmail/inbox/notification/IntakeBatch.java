@@ -10,10 +10,10 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.UUID;
 
 import org.pullmail.inbox.InboxProperties;
-import org.pullmail.inbox.events.MailboxEvents;
 import org.pullmail.inbox.fetch.JobQueue;
 import org.pullmail.inbox.notification.IntakeLimits.Key;
 import org.pullmail.inbox.notification.NotificationIntake.Arrival;
@@ -21,7 +21,7 @@ import org.pullmail.inbox.policy.SenderPolicy;
 import org.pullmail.inbox.policy.SenderPolicy.Action;
 import org.pullmail.inbox.policy.SenderPolicy.Decision;
 import org.pullmail.inbox.reputation.BulkDetector;
-import org.pullmail.inbox.reputation.Reputation;
+import org.pullmail.protocol.Addresses;
 import org.pullmail.protocol.Notification;
 import org.pullmail.protocol.NotificationReceipt;
 import org.pullmail.protocol.NotificationReceipt.Outcome;
@@ -29,6 +29,7 @@ import org.pullmail.protocol.NotificationReceipt.RecipientOutcome;
 import org.pullmail.protocol.json.PmpJson;
 import org.pullmail.service.ApiProblem;
 import org.pullmail.service.TimeOrderedIds;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.http.HttpStatus;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
@@ -45,7 +46,7 @@ import org.springframework.transaction.support.TransactionTemplate;
  * <li>the intake counters, added for the batch; then each notification, in the order it arrived, is
  *     judged as if it had come alone: limits, policy, waiting requests; a refused one (429) is taken
  *     out again, with what it counted against its recipients;</li>
- * <li>reputation, notices, fetch jobs, request events, receipts.</li>
+ * <li>reputation, notices, fetch jobs, request events and receipts, in one statement.</li>
  * </ol>
  * Nothing is answered before the commit.
  */
@@ -57,23 +58,18 @@ class IntakeBatch {
     private final SenderPolicy policy;
     private final IntakeLimits limits;
     private final BulkDetector bulk;
-    private final Reputation reputation;
-    private final JobQueue jobs;
-    private final MailboxEvents events;
+    private final ApplicationEventPublisher publisher;
     private final InboxProperties inbox;
     private final Clock clock;
 
     IntakeBatch(JdbcClient jdbc, PlatformTransactionManager transactions, SenderPolicy policy, IntakeLimits limits,
-            BulkDetector bulk, Reputation reputation, JobQueue jobs, MailboxEvents events, InboxProperties inbox,
-            Clock clock) {
+            BulkDetector bulk, ApplicationEventPublisher publisher, InboxProperties inbox, Clock clock) {
         this.jdbc = jdbc;
         this.transaction = new TransactionTemplate(transactions);
         this.policy = policy;
         this.limits = limits;
         this.bulk = bulk;
-        this.reputation = reputation;
-        this.jobs = jobs;
-        this.events = events;
+        this.publisher = publisher;
         this.inbox = inbox;
         this.clock = clock;
     }
@@ -266,9 +262,7 @@ class IntakeBatch {
             jdbc.sql("DELETE FROM notification WHERE id = ANY (?::uuid[])")
                     .param(refused.stream().map(UUID::toString).toArray(String[]::new)).update();
         }
-        reputation.recordReceived(reputations);
-        insertNotices(notices, now);
-        insertReceipts(fresh.stream().filter(e -> e.receipt != null).toList());
+        writeAccepted(reputations, notices, fresh.stream().filter(e -> e.receipt != null).toList(), now);
     }
 
     private static Key recipientKey(String address, Decision d) {
@@ -370,38 +364,66 @@ class IntakeBatch {
         return waiting;
     }
 
-    private void insertNotices(List<Notice> notices, Instant now) {
-        if (notices.isEmpty()) {
+    /**
+     * Everything the accepted notifications write, in one statement: the senders' reputation (for each
+     * sender address and its domain, in key order so that concurrent batches cannot deadlock), the
+     * notices, a fetch job for each notice fetched at once, an event for each new request, the receipts.
+     * The hot path of intake: one round trip instead of five, so the SQL of these tables is written here.
+     */
+    private void writeAccepted(Map<String, long[]> reputations, List<Notice> notices, List<Entry> accepted,
+            Instant now) {
+        if (notices.isEmpty() && accepted.isEmpty() && reputations.isEmpty()) {
             return;
         }
-        jdbc.sql("INSERT INTO notice (id, notification, recipient, token, state, created_at, policy)"
-                + " SELECT u.id, u.notification, u.recipient, u.token, u.state, ?, u.policy"
-                + " FROM unnest(?::uuid[], ?::uuid[], ?::text[], ?::text[], ?::text[], ?::text[])"
-                + " AS u (id, notification, recipient, token, state, policy)")
-                .params(Timestamp.from(now), notices.stream().map(x -> x.id().toString()).toArray(String[]::new),
+        Map<String, long[]> senders = new TreeMap<>();
+        reputations.forEach((sender, counts) -> {
+            for (String row : List.of(sender, Addresses.domainOf(sender))) {
+                long[] sum = senders.computeIfAbsent(row, r -> new long[2]);
+                sum[0] += counts[0];
+                sum[1] += counts[1];
+            }
+        });
+        List<Notice> fetches = notices.stream().filter(Notice::fetch).toList();
+        jdbc.sql("WITH reputation AS (INSERT INTO sender_reputation (sender, received, refused)"
+                + "   SELECT * FROM unnest(?::text[], ?::bigint[], ?::bigint[])"
+                + "   ON CONFLICT (sender) DO UPDATE SET received = sender_reputation.received + EXCLUDED.received,"
+                + "   refused = sender_reputation.refused + EXCLUDED.refused, last_seen = now()),"
+                + " notices AS (INSERT INTO notice (id, notification, recipient, token, state, created_at, policy)"
+                + "   SELECT u.id, u.notification, u.recipient, u.token, u.state, ?, u.policy"
+                + "   FROM unnest(?::uuid[], ?::uuid[], ?::text[], ?::text[], ?::text[], ?::text[])"
+                + "   AS u (id, notification, recipient, token, state, policy) RETURNING id, recipient, state),"
+                + " jobs AS (INSERT INTO job (id, notice, kind, next_attempt_at, give_up_at)"
+                + "   SELECT u.id, n.id, 'fetch', ?, u.give_up"
+                + "   FROM unnest(?::uuid[], ?::uuid[], ?::timestamptz[]) AS u (id, notice, give_up)"
+                + "   JOIN notices n ON n.id = u.notice),"
+                + " events AS (INSERT INTO mailbox_event (mailbox, type, subject_id)"
+                + "   SELECT recipient, 'request', id FROM notices WHERE state = 'requested'),"
+                + " receipts AS (INSERT INTO notification_receipt (notification, receipt)"
+                + "   SELECT * FROM unnest(?::uuid[], ?::text[]))"
+                + " SELECT count(*) FROM notices")
+                .params(senders.keySet().toArray(String[]::new),
+                        senders.values().stream().mapToLong(c -> c[0]).toArray(),
+                        senders.values().stream().mapToLong(c -> c[1]).toArray(),
+                        Timestamp.from(now),
+                        notices.stream().map(x -> x.id().toString()).toArray(String[]::new),
                         notices.stream().map(x -> x.notification().toString()).toArray(String[]::new),
                         notices.stream().map(Notice::recipient).toArray(String[]::new),
                         notices.stream().map(Notice::token).toArray(String[]::new),
                         notices.stream().map(x -> x.fetch() ? "fetching" : "requested").toArray(String[]::new),
-                        notices.stream().map(Notice::policy).toArray(String[]::new))
-                .update();
-        // fetched now, on delivery, never when the user opens it (PROTOCOL.md 8.4)
-        Map<UUID, Instant> fetches = new LinkedHashMap<>();
-        notices.stream().filter(Notice::fetch).forEach(x -> fetches.put(x.id(), x.expiresAt()));
-        jobs.enqueueFetches(fetches);
-        List<MailboxEvents.Request> requests = notices.stream().filter(x -> !x.fetch())
-                .map(x -> new MailboxEvents.Request(x.recipient(), x.id())).toList();
-        events.newRequests(requests);
-    }
-
-    private void insertReceipts(List<Entry> accepted) {
-        if (accepted.isEmpty()) {
-            return;
-        }
-        jdbc.sql("INSERT INTO notification_receipt (notification, receipt)"
-                + " SELECT * FROM unnest(?::uuid[], ?::text[])")
-                .params(accepted.stream().map(e -> e.id.toString()).toArray(String[]::new),
+                        notices.stream().map(Notice::policy).toArray(String[]::new),
+                        Timestamp.from(now),
+                        fetches.stream().map(x -> TimeOrderedIds.next().toString()).toArray(String[]::new),
+                        fetches.stream().map(x -> x.id().toString()).toArray(String[]::new),
+                        // fetched now, on delivery, never when the user opens it (PROTOCOL.md 8.4); a job outlives
+                        // a notification that expired meanwhile by an hour, to report it
+                        fetches.stream().map(x -> (x.expiresAt().isAfter(now) ? x.expiresAt() : now.plusSeconds(3600))
+                                .toString()).toArray(String[]::new),
+                        accepted.stream().map(e -> e.id.toString()).toArray(String[]::new),
                         accepted.stream().map(e -> e.receipt).toArray(String[]::new))
-                .update();
+                .query(Long.class).single();
+        if (!fetches.isEmpty()) {
+            // the fetch workers start as soon as the transaction commits
+            publisher.publishEvent(new JobQueue.JobsQueued());
+        }
     }
 }

@@ -2,8 +2,6 @@ package org.pullmail.inbox.reputation;
 
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
-import java.util.TreeMap;
 
 import org.pullmail.protocol.Addresses;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -43,32 +41,6 @@ public class Reputation {
         jdbc.sql("INSERT INTO sender_reputation (sender, " + column + ") VALUES (?, 1), (?, 1) "
                 + "ON CONFLICT (sender) DO UPDATE SET " + column + " = sender_reputation." + column
                 + " + 1, last_seen = now()").params(sender, Addresses.domainOf(sender)).update();
-    }
-
-    /**
-     * Counts a batch of notifications: for each sender address, how many recipients accepted and how
-     * many refused it; added to the address and to its domain in one statement.
-     */
-    public void recordReceived(Map<String, long[]> receivedAndRefused) {
-        Map<String, long[]> rows = new TreeMap<>();
-        receivedAndRefused.forEach((sender, counts) -> {
-            for (String row : List.of(sender, Addresses.domainOf(sender))) {
-                long[] sum = rows.computeIfAbsent(row, r -> new long[2]);
-                sum[0] += counts[0];
-                sum[1] += counts[1];
-            }
-        });
-        if (rows.isEmpty()) {
-            return;
-        }
-        // in the order of the key, as every batch does, so that concurrent batches cannot deadlock
-        jdbc.sql("INSERT INTO sender_reputation (sender, received, refused)"
-                + " SELECT * FROM unnest(?::text[], ?::bigint[], ?::bigint[])"
-                + " ON CONFLICT (sender) DO UPDATE SET received = sender_reputation.received + EXCLUDED.received,"
-                + " refused = sender_reputation.refused + EXCLUDED.refused, last_seen = now()")
-                .params(rows.keySet().toArray(String[]::new), rows.values().stream().mapToLong(c -> c[0]).toArray(),
-                        rows.values().stream().mapToLong(c -> c[1]).toArray())
-                .update();
     }
 
     public Score of(String sender) {
