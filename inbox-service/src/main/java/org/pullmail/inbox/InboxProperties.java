@@ -35,9 +35,11 @@ public record InboxProperties(@DefaultValue("PT0.2S") Duration pollInterval,
      *                     largest batches (more only wait for the same counters' rows)
      * @param waiting      verified notifications waiting for a batch; beyond them intake answers 503
      * @param answerWithin longest wait for a batch's commit before a request is answered 503
+     * @param linger       longest a batch waits for notifications being verified at that moment to join it
      */
     public record Intake(@DefaultValue("64") int batch, @DefaultValue("1") int writers,
-            @DefaultValue("4096") int waiting, @DefaultValue("PT10S") Duration answerWithin) {
+            @DefaultValue("4096") int waiting, @DefaultValue("PT10S") Duration answerWithin,
+            @DefaultValue("PT0.002S") Duration linger) {
     }
 
     /**

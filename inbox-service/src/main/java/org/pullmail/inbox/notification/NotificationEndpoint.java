@@ -110,31 +110,38 @@ class NotificationEndpoint implements Filter {
         // verifier from floods
         limits.refuseIfKnownOver(IntakeLimits.SENDER_IP, client, inbox.limits().perSenderIp());
         Notification notification;
+        intake.verifying(+1);
         try {
-            byte[] body = readAtMost(request, Pmp.MAX_NOTIFICATION_BYTES);
-            notification = PmpJson.readNotification(body);
-            String senderDomain = notification.senderDomain();
-            verifier.verify(view(request), body, SignatureProfile.NOTIFICATION, kid -> discovery.key(senderDomain, kid));
-            limits.refuseIfKnownOver(IntakeLimits.SENDER_DOMAIN, senderDomain, inbox.limits().perSenderDomain());
-            DiscoveryDocument sender = discovery.discover(senderDomain);
-            if (!sender.isUnderFetchBase(notification.fetchUrl())) {
-                throw new ProtocolException(ProblemType.FETCH_URL_OUTSIDE_BASE,
-                        "fetch_url must lie under " + sender.fetchBase());
-            }
-            // one answer for a list wholly in another domain and for one that mixes domains
-            if (!notification.allRecipientsIn(pullmail.domain())) {
-                throw new ProtocolException(ProblemType.FOREIGN_RECIPIENT,
-                        "this is " + pullmail.domain() + ": every recipient of a notification to it must be in it");
-            }
+            notification = verified(request);
         } catch (ProtocolException | RuntimeException e) {
+            intake.verifying(-1);
             // refused before it reached the intake: it counts against its client address all the same
             limits.countUnverified(client);
             throw e;
         }
-        // the limits themselves are counted with the batch that stores it
+        // the limits themselves are counted with the batch that stores it (which ends the count of verifying)
         String receipt = intake.receive(notification, client);
         received.increment();
         return receipt;
+    }
+
+    /** The checks of PROTOCOL.md 3.3 that need no database, in their order. */
+    private Notification verified(HttpServletRequest request) throws ProtocolException {
+        byte[] body = readAtMost(request, Pmp.MAX_NOTIFICATION_BYTES);
+        Notification notification = PmpJson.readNotification(body);
+        String senderDomain = notification.senderDomain();
+        verifier.verify(view(request), body, SignatureProfile.NOTIFICATION, kid -> discovery.key(senderDomain, kid));
+        limits.refuseIfKnownOver(IntakeLimits.SENDER_DOMAIN, senderDomain, inbox.limits().perSenderDomain());
+        DiscoveryDocument sender = discovery.discover(senderDomain);
+        if (!sender.isUnderFetchBase(notification.fetchUrl())) {
+            throw new ProtocolException(ProblemType.FETCH_URL_OUTSIDE_BASE, "fetch_url must lie under " + sender.fetchBase());
+        }
+        // one answer for a list wholly in another domain and for one that mixes domains
+        if (!notification.allRecipientsIn(pullmail.domain())) {
+            throw new ProtocolException(ProblemType.FOREIGN_RECIPIENT,
+                    "this is " + pullmail.domain() + ": every recipient of a notification to it must be in it");
+        }
+        return notification;
     }
 
     /**

@@ -9,6 +9,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -45,6 +46,8 @@ class NotificationIntake implements SmartLifecycle {
     private final InboxProperties.Intake settings;
     private final BlockingQueue<Arrival> waiting;
     private final List<Thread> writers = new ArrayList<>();
+    /** Notifications being read and verified by request threads, on their way here. */
+    private final AtomicInteger verifying = new AtomicInteger();
     private volatile boolean running;
 
     private final DistributionSummary batchSizes;
@@ -58,10 +61,21 @@ class NotificationIntake implements SmartLifecycle {
         meters.gauge("pullmail.intake.waiting", waiting, BlockingQueue::size);
     }
 
-    /** Stores the notification with the next batch and returns its receipt, or throws its refusal. */
+    /** A request thread begins (+1) or ends (-1) verifying a notification. */
+    void verifying(int change) {
+        verifying.addAndGet(change);
+    }
+
+    /**
+     * Stores the notification with the next batch and returns its receipt, or throws its refusal. The
+     * caller counted it as verifying ({@link #verifying}); this ends that count.
+     */
     String receive(Notification notification, String clientAddress) {
         Arrival arrival = new Arrival(notification, clientAddress, new CompletableFuture<>());
-        if (!running || !waiting.offer(arrival)) {
+        boolean queued = running && waiting.offer(arrival);
+        // counted as verifying until it is in the queue, so that a gathering batch does not miss it
+        verifying.decrementAndGet();
+        if (!queued) {
             throw busy("this inbox has more notifications waiting to be stored than it takes; send again shortly");
         }
         try {
@@ -100,6 +114,7 @@ class NotificationIntake implements SmartLifecycle {
                 }
                 taken.add(first);
                 waiting.drainTo(taken, settings.batch() - 1);
+                gatherVerifying(taken);
                 batchSizes.record(taken.size());
                 writeOrSplit(taken);
             } catch (InterruptedException e) {
@@ -110,6 +125,26 @@ class NotificationIntake implements SmartLifecycle {
                 taken.forEach(a -> a.answer().completeExceptionally(e));
             } finally {
                 taken.clear();
+            }
+        }
+    }
+
+    /**
+     * While notifications are being verified at this moment, waits a little (at most {@code linger}) for
+     * them to join the batch: one commit then serves them too. A notification that comes alone waits for
+     * nothing.
+     */
+    private void gatherVerifying(List<Arrival> taken) throws InterruptedException {
+        long deadline = System.nanoTime() + settings.linger().toNanos();
+        while (taken.size() < settings.batch() && verifying.get() > 0) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                return;
+            }
+            Arrival next = waiting.poll(left, TimeUnit.NANOSECONDS);
+            if (next != null) {
+                taken.add(next);
+                waiting.drainTo(taken, settings.batch() - taken.size());
             }
         }
     }
