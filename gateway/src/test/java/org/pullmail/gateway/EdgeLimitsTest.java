@@ -199,6 +199,7 @@ class EdgeLimitsTest {
                     + "\r\n\r\n" + body).getBytes(StandardCharsets.US_ASCII));
             String head = head(socket);
             assertThat(head).startsWith("HTTP/1.1 200 ");
+            assertThat(head.split("(?i)\r\ndate:", -1)).as("one Date header, the edge's: " + head).hasSize(2);
             java.util.regex.Matcher length = java.util.regex.Pattern.compile("(?i)content-length: *(\\d+)").matcher(head);
             assertThat(length.find()).as(head).isTrue();
             tools.jackson.databind.JsonNode echoed = JSON.readTree(socket.getInputStream()

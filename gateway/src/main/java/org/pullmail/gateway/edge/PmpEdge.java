@@ -3,6 +3,7 @@ package org.pullmail.gateway.edge;
 import java.net.URI;
 import java.nio.ByteBuffer;
 
+import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpURI;
 import org.eclipse.jetty.proxy.ProxyHandler;
@@ -118,6 +119,12 @@ final class PmpEdge extends Handler.Wrapper {
             // the path as the peer sent it (its signature covers it), on the service's origin
             return HttpURI.build(clientToProxy.getHttpURI()).scheme(upstream.getScheme()).host(upstream.getHost())
                     .port(upstream.getPort());
+        }
+
+        /** The edge writes its own Date: the service's would make two of them, bytes on every answer. */
+        @Override
+        protected HttpField filterServerToProxyResponseField(HttpField field) {
+            return field.getHeader() == HttpHeader.DATE ? null : super.filterServerToProxyResponseField(field);
         }
 
         @Override
