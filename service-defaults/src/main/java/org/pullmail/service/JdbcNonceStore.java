@@ -4,6 +4,7 @@ import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -105,24 +106,31 @@ public class JdbcNonceStore implements NonceStore {
             batch = queued;
             queued = new ArrayList<>();
         }
-        Set<Waiting> recorded = null;
-        RuntimeException failure = null;
+        Set<Waiting> recorded = Set.of();
+        Throwable thrown = null;
         try {
             recorded = recordAll(batch);
-        } catch (RuntimeException e) {
-            failure = e;
+        } catch (Throwable e) {
+            thrown = e;
+        } finally {
+            // whatever happened, every use of the batch gets an answer and the writing is handed on
+            RuntimeException failure = thrown == null ? null
+                    : thrown instanceof RuntimeException r ? r : new IllegalStateException("recording nonces failed", thrown);
+            synchronized (lock) {
+                for (Waiting w : batch) {
+                    w.failure = failure;
+                    w.recorded = failure == null && recorded.contains(w);
+                }
+                if (queued.isEmpty()) {
+                    writing = false;
+                } else {
+                    queued.get(0).writesNext = true;
+                }
+                lock.notifyAll();
+            }
         }
-        synchronized (lock) {
-            for (Waiting w : batch) {
-                w.failure = failure;
-                w.recorded = failure == null && recorded.contains(w);
-            }
-            if (queued.isEmpty()) {
-                writing = false;
-            } else {
-                queued.get(0).writesNext = true;
-            }
-            lock.notifyAll();
+        if (thrown instanceof Error error) {
+            throw error;
         }
     }
 
@@ -133,7 +141,9 @@ public class JdbcNonceStore implements NonceStore {
             // the same nonce twice in one batch: the second is a repeat (found so on the slow path)
             first.putIfAbsent(w.keyId + '\n' + w.nonce, w);
         }
-        List<Waiting> distinct = List.copyOf(first.values());
+        // in key order, as every batch inserts, so that two replicas' batches cannot deadlock on each other's rows
+        List<Waiting> distinct = first.values().stream()
+                .sorted(Comparator.comparing((Waiting w) -> w.keyId).thenComparing(w -> w.nonce)).toList();
         Set<Waiting> recorded = new HashSet<>();
         jdbc.sql("INSERT INTO signature_nonce (key_id, nonce, forget_after)"
                 + " SELECT u.key_id, u.nonce, u.forget_after"

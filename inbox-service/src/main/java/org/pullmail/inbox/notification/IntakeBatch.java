@@ -139,25 +139,28 @@ class IntakeBatch {
         insertNotifications(batch, now);
         answerRepeats(batch);
         List<Entry> fresh = batch.stream().filter(e -> e.stored).toList();
-        if (fresh.isEmpty()) {
-            return;
+        Map<Key, Integer> counts = new HashMap<>();
+        for (Entry e : batch) {
+            // address and domain count every notification that reaches them, repeats and refusals included
+            for (Arrival a : prepend(e.first, e.repeats)) {
+                counts.merge(new Key(IntakeLimits.SENDER_IP, a.clientAddress()), 1, Integer::sum);
+                counts.merge(new Key(IntakeLimits.SENDER_DOMAIN, e.n().senderDomain()), 1, Integer::sum);
+            }
         }
 
         List<SenderPolicy.Pair> pairs = new ArrayList<>();
         for (Entry e : fresh) {
             e.n().recipients().forEach(r -> pairs.add(new SenderPolicy.Pair(r.address(), e.n().from())));
         }
-        Map<SenderPolicy.Pair, SenderPolicy.Facts> facts = policy.facts(pairs);
-        Map<String, Long> bulkSoFar = new HashMap<>(bulk.recipients(fresh.stream().map(e -> e.n().digest()).toList(), now));
+        Map<SenderPolicy.Pair, SenderPolicy.Facts> facts = pairs.isEmpty() ? Map.of() : policy.facts(pairs);
+        Map<String, Long> bulkSoFar = fresh.isEmpty() ? new HashMap<>()
+                : new HashMap<>(bulk.recipients(fresh.stream().map(e -> e.n().digest()).toList(), now));
 
         // the decisions do not depend on limits, so they are made first; limits are then counted for all
         Map<Entry, Map<String, Decision>> decisions = new HashMap<>();
         List<String> holding = new ArrayList<>();
-        Map<Key, Integer> counts = new HashMap<>();
         for (Entry e : fresh) {
             Notification n = e.n();
-            counts.merge(new Key(IntakeLimits.SENDER_IP, e.first.clientAddress()), 1, Integer::sum);
-            counts.merge(new Key(IntakeLimits.SENDER_DOMAIN, n.senderDomain()), 1, Integer::sum);
             long earlier = bulkSoFar.getOrDefault(n.digest(), 0L);
             boolean isBulk = earlier + n.recipients().size() >= inbox.bulk().recipients();
             Map<String, Decision> mine = new LinkedHashMap<>();
@@ -187,21 +190,27 @@ class IntakeBatch {
         Map<Key, Integer> refunds = new HashMap<>();
         List<Notice> notices = new ArrayList<>();
         Map<String, long[]> reputations = new HashMap<>();
-        for (Entry e : fresh) {
+        for (Entry e : batch) {
             Notification n = e.n();
-            Key ip = new Key(IntakeLimits.SENDER_IP, e.first.clientAddress());
             Key domain = new Key(IntakeLimits.SENDER_DOMAIN, n.senderDomain());
-            // address and domain count every notification that reached them, refused or not
-            int byIp = tally.merge(ip, 1, Integer::sum);
-            int byDomain = tally.merge(domain, 1, Integer::sum);
-            Map<String, Decision> mine = decisions.get(e);
-            if (byIp > max.perSenderIp()) {
-                refuse(e, mine, ip, max.perSenderIp(), now, refunds);
+            Key overKey = null;
+            for (Arrival a : prepend(e.first, e.repeats)) {
+                Key ip = new Key(IntakeLimits.SENDER_IP, a.clientAddress());
+                if (tally.merge(ip, 1, Integer::sum) > max.perSenderIp() && overKey == null) {
+                    overKey = ip;
+                }
+                if (tally.merge(domain, 1, Integer::sum) > max.perSenderDomain() && overKey == null) {
+                    overKey = domain;
+                }
+            }
+            Map<String, Decision> mine = decisions.getOrDefault(e, Map.of());
+            if (overKey != null) {
+                // a repeat too: PROTOCOL.md 3.3 answers it from the stored receipt only once the limits let it in
+                refuse(e, mine, overKey, overKey == domain ? max.perSenderDomain() : max.perSenderIp(), now, refunds);
                 continue;
             }
-            if (byDomain > max.perSenderDomain()) {
-                refuse(e, mine, domain, max.perSenderDomain(), now, refunds);
-                continue;
+            if (!e.stored) {
+                continue; // a repeat within the limits: its first receipt
             }
             ApiProblem refusal = null;
             Map<String, Integer> heldHere = new HashMap<>();
@@ -212,7 +221,6 @@ class IntakeBatch {
                 Key k = recipientKey(d.getKey(), d.getValue());
                 int limit = max.perRecipient();
                 if (tally.getOrDefault(k, 0) + 1 > limit) {
-                    limits.over(k, now);
                     refusal = limits.refusal(k.scope(), limit, now);
                     break;
                 }

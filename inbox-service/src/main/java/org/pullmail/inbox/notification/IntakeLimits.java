@@ -49,13 +49,24 @@ class IntakeLimits {
     private final Duration window;
     /** Keys over their limit, with the end of the window in which they are. */
     private final Map<Key, Instant> over = new ConcurrentHashMap<>();
-    /** Client addresses' requests refused before they reached a batch, not yet added to the database. */
-    private final Map<String, AtomicInteger> unverified = new ConcurrentHashMap<>();
+    /** Requests refused before they reached a batch, by client address (and domain), not yet in the database. */
+    private final Map<Key, AtomicInteger> unverified = new ConcurrentHashMap<>();
+    private final InboxProperties.Limits limits;
 
     IntakeLimits(JdbcClient jdbc, Clock clock, InboxProperties inbox) {
         this.jdbc = jdbc;
         this.clock = clock;
-        this.window = inbox.limits().window();
+        this.limits = inbox.limits();
+        this.window = limits.window();
+    }
+
+    /** The limit per window of a scope. */
+    int limitOf(String scope) {
+        return switch (scope) {
+            case SENDER_IP -> limits.perSenderIp();
+            case SENDER_DOMAIN -> limits.perSenderDomain();
+            default -> limits.perRecipient();
+        };
     }
 
     Instant windowStart(Instant at) {
@@ -77,10 +88,25 @@ class IntakeLimits {
         over.remove(k, until);
     }
 
-    /** A request from this client address was refused before it reached a batch: it counts all the same. */
-    void countUnverified(String clientAddress) {
-        if (unverified.size() < 100_000 || unverified.containsKey(clientAddress)) {
-            unverified.computeIfAbsent(clientAddress, a -> new AtomicInteger()).incrementAndGet();
+    /**
+     * A request was refused before it reached a batch: it counts against its client address all the same,
+     * and against its domain too once its signature proved the domain ({@code domain} null before that).
+     * Added to the database with the next batch, or within a fifth of a second.
+     */
+    void countUnverified(String clientAddress, String domain) {
+        countUnverified(new Key(SENDER_IP, clientAddress));
+        if (domain != null) {
+            countUnverified(new Key(SENDER_DOMAIN, domain));
+        }
+    }
+
+    private void countUnverified(Key key) {
+        if (unverified.size() < 100_000 || unverified.containsKey(key)) {
+            int pending = unverified.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
+            if (pending >= limitOf(key.scope())) {
+                // over the limit on this replica alone, before the database has even heard of it
+                over(key, clock.instant());
+            }
         }
     }
 
@@ -91,10 +117,10 @@ class IntakeLimits {
      */
     Map<Key, Integer> add(Map<Key, Integer> counts, Instant now) {
         Map<Key, Integer> adding = new TreeMap<>(counts);
-        for (String address : unverified.keySet()) {
-            AtomicInteger tally = unverified.remove(address);
+        for (Key key : unverified.keySet()) {
+            AtomicInteger tally = unverified.remove(key);
             if (tally != null) {
-                adding.merge(new Key(SENDER_IP, address), tally.get(), Integer::sum);
+                adding.merge(key, tally.get(), Integer::sum);
             }
         }
         Map<Key, Integer> before = new HashMap<>();
@@ -111,7 +137,12 @@ class IntakeLimits {
                 .params(Timestamp.from(windowStart(now)), scopes, keys, added)
                 .query((rs, n) -> {
                     Key k = new Key(rs.getString(1), rs.getString(2));
-                    before.put(k, rs.getInt(3) - counts.getOrDefault(k, 0));
+                    int count = rs.getInt(3);
+                    before.put(k, count - counts.getOrDefault(k, 0));
+                    // an address or a domain at its limit: its next requests are refused before any work
+                    if (!k.scope().startsWith(RECIPIENT) && count >= limitOf(k.scope())) {
+                        over(k, now);
+                    }
                     return k;
                 })
                 .list();
@@ -149,7 +180,7 @@ class IntakeLimits {
     }
 
     /** Unverified requests are added with the next batch, or here when no notification comes. */
-    @Scheduled(fixedDelayString = "PT1S", initialDelayString = "PT1S")
+    @Scheduled(fixedDelayString = "PT0.2S", initialDelayString = "PT1S")
     void addUnverified() {
         if (!unverified.isEmpty()) {
             add(Map.of(), clock.instant());

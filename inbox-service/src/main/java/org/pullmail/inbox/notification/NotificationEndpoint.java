@@ -109,14 +109,21 @@ class NotificationEndpoint implements Filter {
         // an address or a domain known to be over its limit is refused before any work: what protects the
         // verifier from floods
         limits.refuseIfKnownOver(IntakeLimits.SENDER_IP, client, inbox.limits().perSenderIp());
-        Notification notification;
         intake.verifying(+1);
+        Notification notification = null;
+        boolean signed = false;
         try {
-            notification = verified(request);
+            byte[] body = readAtMost(request, Pmp.MAX_NOTIFICATION_BYTES);
+            notification = PmpJson.readNotification(body);
+            String senderDomain = notification.senderDomain();
+            verifier.verify(view(request), body, SignatureProfile.NOTIFICATION, kid -> discovery.key(senderDomain, kid));
+            signed = true;
+            checkAfterSignature(notification);
         } catch (ProtocolException | RuntimeException e) {
             intake.verifying(-1);
-            // refused before it reached the intake: it counts against its client address all the same
-            limits.countUnverified(client);
+            // refused before it reached the intake: it counts all the same, against its client address and,
+            // once the signature proved it, its domain
+            limits.countUnverified(client, signed ? notification.senderDomain() : null);
             throw e;
         }
         // the limits themselves are counted with the batch that stores it (which ends the count of verifying)
@@ -125,12 +132,9 @@ class NotificationEndpoint implements Filter {
         return receipt;
     }
 
-    /** The checks of PROTOCOL.md 3.3 that need no database, in their order. */
-    private Notification verified(HttpServletRequest request) throws ProtocolException {
-        byte[] body = readAtMost(request, Pmp.MAX_NOTIFICATION_BYTES);
-        Notification notification = PmpJson.readNotification(body);
+    /** The checks of PROTOCOL.md 3.3 after the signature's, in their order (the limits' own count is the batch's). */
+    private void checkAfterSignature(Notification notification) throws ProtocolException {
         String senderDomain = notification.senderDomain();
-        verifier.verify(view(request), body, SignatureProfile.NOTIFICATION, kid -> discovery.key(senderDomain, kid));
         limits.refuseIfKnownOver(IntakeLimits.SENDER_DOMAIN, senderDomain, inbox.limits().perSenderDomain());
         DiscoveryDocument sender = discovery.discover(senderDomain);
         if (!sender.isUnderFetchBase(notification.fetchUrl())) {
@@ -141,7 +145,6 @@ class NotificationEndpoint implements Filter {
             throw new ProtocolException(ProblemType.FOREIGN_RECIPIENT,
                     "this is " + pullmail.domain() + ": every recipient of a notification to it must be in it");
         }
-        return notification;
     }
 
     /**

@@ -118,9 +118,11 @@ class NotificationIntake implements SmartLifecycle {
                 batchSizes.record(taken.size());
                 writeOrSplit(taken);
             } catch (InterruptedException e) {
+                taken.forEach(a -> a.answer().completeExceptionally(e));
                 Thread.currentThread().interrupt();
                 return;
-            } catch (RuntimeException e) {
+            } catch (Throwable e) {
+                // the writer carries on whatever happened (an Error included): intake must not stop for good
                 log.error("a batch of {} notifications failed", taken.size(), e);
                 taken.forEach(a -> a.answer().completeExceptionally(e));
             } finally {
@@ -152,7 +154,7 @@ class NotificationIntake implements SmartLifecycle {
     private void writeOrSplit(List<Arrival> taken) {
         try {
             batch.write(taken);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             if (taken.size() == 1) {
                 log.error("a notification from {} could not be stored", taken.get(0).notification().senderDomain(), e);
                 taken.get(0).answer().completeExceptionally(e);

@@ -37,10 +37,13 @@ public class Reputation {
     /** Counts the event for the sender's address and for its domain; {@code sender} is an address. */
     public void record(String sender, Event event) {
         String column = event.name().toLowerCase(Locale.ROOT);
-        // both rows in one statement: this runs for every notification
+        // both rows in one statement, in key order as intake's batches lock them (or the two could deadlock)
+        String domain = Addresses.domainOf(sender);
+        String first = sender.compareTo(domain) < 0 ? sender : domain;
+        String second = first.equals(sender) ? domain : sender;
         jdbc.sql("INSERT INTO sender_reputation (sender, " + column + ") VALUES (?, 1), (?, 1) "
                 + "ON CONFLICT (sender) DO UPDATE SET " + column + " = sender_reputation." + column
-                + " + 1, last_seen = now()").params(sender, Addresses.domainOf(sender)).update();
+                + " + 1, last_seen = now()").params(first, second).update();
     }
 
     public Score of(String sender) {

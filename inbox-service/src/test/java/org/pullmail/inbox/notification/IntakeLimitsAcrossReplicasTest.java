@@ -2,6 +2,9 @@ package org.pullmail.inbox.notification;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -26,6 +29,8 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 /** Two inbox replicas on one database enforce one set of intake limits. */
 class IntakeLimitsAcrossReplicasTest {
 
+    static final HttpClient HTTP = HttpClient.newHttpClient();
+
     static PeerDomains peers;
     static ConfigurableApplicationContext first;
     static ConfigurableApplicationContext second;
@@ -34,7 +39,7 @@ class IntakeLimitsAcrossReplicasTest {
     @BeforeAll
     static void start() throws Exception {
         peers = new PeerDomains("limited.test", "other.test", "p1.test", "p2.test", "p3.test", "p4.test", "p5.test",
-                "blocked.test", "friend.test", "s1.test", "s2.test", "s3.test", "s4.test", "burst.test");
+                "blocked.test", "friend.test", "s1.test", "s2.test", "s3.test", "s4.test", "burst.test", "repeat.test");
         String url = TestDatabases.database("inbox_limits_test");
         Map<String, Object> properties = new HashMap<>(Map.of(
                 "server.port", "0",
@@ -128,6 +133,33 @@ class IntakeLimitsAcrossReplicasTest {
                 .query(Integer.class).single()).isEqualTo(5);
         assertThat(jdbc.sql("SELECT count(*) FROM notice n JOIN notification f ON f.id = n.notification"
                 + " WHERE f.sender_domain = 'burst.test'").query(Integer.class).single()).isEqualTo(5);
+    }
+
+    @Test
+    void unsignedRequestsCountAgainstTheirAddressAndAreThenRefusedBeforeAnyWork() throws Exception {
+        List<Integer> statuses = new ArrayList<>();
+        for (int i = 0; i < 24; i++) {
+            statuses.add(HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ports[0] + "/pmp/v1/notifications"))
+                    .header("Content-Type", "application/json").header("X-Pullmail-Client", "198.51.100.200")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"id\":\"forged-" + i + "\"}")).build(),
+                    HttpResponse.BodyHandlers.discarding()).statusCode());
+        }
+        // the limit is 20 a window for an address: twenty unsigned ones are answered for what they are, then 429
+        assertThat(statuses.subList(0, 20)).allMatch(s -> s == 400 || s == 401);
+        assertThat(statuses.subList(20, 24)).containsOnly(429);
+    }
+
+    @Test
+    void repeatsCountAgainstTheSenderDomain() throws Exception {
+        PeerDomains.Peer from = peers.peer("repeat.test");
+        var n = Notifications.notification(from, "news@repeat.test", Notifications.digestOf("again"), "Again",
+                "user31@alpha.test");
+        List<Integer> statuses = new ArrayList<>();
+        for (int i = 0; i < 7; i++) {
+            statuses.add(Notifications.send(from, n, ports[i % 2], Map.of()).statusCode());
+        }
+        // five a window for a domain: the notification and four repeats of it get its receipt, then 429
+        assertThat(statuses).containsExactly(200, 200, 200, 200, 200, 429, 429);
     }
 
     @Test

@@ -32,7 +32,8 @@ class NonceStoreTest {
 
     @DynamicPropertySource
     static void database(DynamicPropertyRegistry registry) {
-        ServiceDatabase.register(registry, "inbox_component_test");
+        // a database of its own: emptying the store would make other tests' fresh signatures unknowable for a second
+        ServiceDatabase.register(registry, "inbox_nonce_test");
     }
 
     @Autowired
