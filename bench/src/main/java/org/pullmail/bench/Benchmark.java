@@ -14,6 +14,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Array;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -21,17 +22,25 @@ import java.sql.ResultSet;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
+import java.time.LocalTime;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
+import java.util.TreeMap;
+import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -80,7 +89,7 @@ public final class Benchmark {
         log("machine: " + Runtime.getRuntime().availableProcessors() + " cores, " + memoryGiB() + " GiB");
         // BENCH_ONLY=unsolicited,intake,flood,wanted,memory runs some parts, for profiling; it records nothing
         String only = System.getenv().getOrDefault("BENCH_ONLY", "");
-        java.util.function.Predicate<String> part = name -> only.isBlank() || List.of(only.split(",")).contains(name);
+        Predicate<String> part = name -> only.isBlank() || List.of(only.split(",")).contains(name);
         Map<String, Double> postfix = "1".equals(System.getenv("SKIP_POSTFIX")) || !only.isBlank() ? Map.of() : postfix();
         deleteTree(state.resolve("domains"));
         PeerDomains peers = new PeerDomains("stranger.test", "friend.test");
@@ -228,12 +237,12 @@ public final class Benchmark {
     int notify(PeerDomains.Peer from, String to, String sendBase) {
         byte[] message = new byte[MESSAGE_BYTES];
         new Random().nextBytes(message);
-        Instant now = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
-        String id = java.util.UUID.randomUUID().toString();
+        Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+        String id = UUID.randomUUID().toString();
         byte[] token = new byte[32];
         new Random().nextBytes(token);
         Notification n = new Notification(id, "offers@" + from.domain,
-                List.of(new Notification.Recipient(to, java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(token))),
+                List.of(new Notification.Recipient(to, Base64.getUrlEncoder().withoutPadding().encodeToString(token))),
                 "A limited offer, just for you", MESSAGE_BYTES, ContentDigest.sha256(message),
                 from.base() + Pmp.FETCH_PATH + "/" + id, now, now.plus(Duration.ofDays(7)));
         try {
@@ -437,7 +446,7 @@ public final class Benchmark {
                                percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM stored_at - fetched_at)),
                                extract(epoch FROM max(stored_at) - max(queued_at))
                         FROM delivery WHERE message_id = ANY (?)""")) {
-            java.sql.Array array = c.createArrayOf("uuid", ids.stream().map(java.util.UUID::fromString).toArray());
+            Array array = c.createArrayOf("uuid", ids.stream().map(UUID::fromString).toArray());
             count.setArray(1, array);
             times.setArray(1, array);
             stages.setArray(1, array);
@@ -458,7 +467,7 @@ public final class Benchmark {
             }
             try (ResultSet st = stages.executeQuery()) {
                 st.next();
-                log(String.format(java.util.Locale.ROOT, "  %d messages: accepted over %.2f s; median s from queued to "
+                log(String.format(Locale.ROOT, "  %d messages: accepted over %.2f s; median s from queued to "
                                 + "notified %.3f, to fetched %.3f, to stored %.3f; last stored %.2f s after the last accepted",
                         ids.size(), st.getDouble(1), st.getDouble(2), st.getDouble(3), st.getDouble(4), st.getDouble(5)));
             }
@@ -579,7 +588,7 @@ public final class Benchmark {
             if (part.equals("postgres")) {
                 continue;
             }
-            Map<String, Double> kinds = new java.util.TreeMap<>();
+            Map<String, Double> kinds = new TreeMap<>();
             for (long pid : processes(state.resolve("domains").resolve(domain), part)) {
                 try (var tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
                     for (Path task : tasks.toList()) {
@@ -863,7 +872,7 @@ public final class Benchmark {
     static void deleteTree(Path dir) throws IOException {
         if (Files.exists(dir)) {
             try (var walk = Files.walk(dir)) {
-                for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
                     Files.deleteIfExists(p);
                 }
             }
@@ -871,7 +880,7 @@ public final class Benchmark {
     }
 
     static void log(String line) {
-        System.out.println("[bench " + java.time.LocalTime.now().withNano(0) + "] " + line);
+        System.out.println("[bench " + LocalTime.now().withNano(0) + "] " + line);
     }
 
     /** A TCP proxy in front of a port that counts every payload byte in both directions. */

@@ -10,6 +10,7 @@ import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -130,7 +131,7 @@ class ConformanceKitTest {
                 client -> client.addExecInterceptorFirst("record", (request, scope, chain) -> {
                     try {
                         connections.add(request.getUri());
-                    } catch (java.net.URISyntaxException e) {
+                    } catch (URISyntaxException e) {
                         throw new IllegalStateException(e);
                     }
                     return chain.proceed(request, scope);

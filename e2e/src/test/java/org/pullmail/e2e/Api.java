@@ -5,7 +5,9 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Map;
 import java.util.function.Predicate;
 
 import org.awaitility.Awaitility;
@@ -25,7 +27,7 @@ final class Api {
         }
 
         String text() {
-            return new String(body, java.nio.charset.StandardCharsets.UTF_8);
+            return new String(body, StandardCharsets.UTF_8);
         }
     }
 
@@ -43,7 +45,7 @@ final class Api {
         Response r = send(HttpRequest.newBuilder(URI.create(domain.url() + "/api/v1/auth/token"))
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString(
-                        JSON.writeValueAsString(java.util.Map.of("address", address, "password", password)))));
+                        JSON.writeValueAsString(Map.of("address", address, "password", password)))));
         if (r.status() != 200) {
             throw new IllegalStateException("login of " + address + " failed: " + r.status() + " " + r.text());
         }

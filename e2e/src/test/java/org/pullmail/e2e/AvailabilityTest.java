@@ -9,6 +9,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketException;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
@@ -246,7 +247,7 @@ class AvailabilityTest {
                     try {
                         String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
                         return answer.isEmpty() && sent == 0 ? "closed at once" : answer;
-                    } catch (java.net.SocketTimeoutException nothingYet) {
+                    } catch (SocketTimeoutException nothingYet) {
                         // the next byte, 4 s later
                     } catch (SocketException reset) {
                         return sent == 0 ? "closed at once" : "reset while trickling";
@@ -296,8 +297,8 @@ class AvailabilityTest {
             int c;
             try {
                 c = in.read();
-            } catch (java.net.SocketTimeoutException | SocketException ended) {
-                return text == null && !(ended instanceof java.net.SocketTimeoutException);
+            } catch (SocketTimeoutException | SocketException ended) {
+                return text == null && !(ended instanceof SocketTimeoutException);
             }
             if (c == -1) {
                 return text == null;

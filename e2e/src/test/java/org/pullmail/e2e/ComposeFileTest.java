@@ -2,11 +2,13 @@ package org.pullmail.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
+import org.yaml.snakeyaml.Yaml;
 
 import com.networknt.schema.Schema;
 import com.networknt.schema.SchemaLocation;
@@ -33,8 +35,8 @@ class ComposeFileTest {
 
     /** Reads YAML as Compose does: anchors, aliases and merge keys ({@code <<}) resolved (SnakeYAML). */
     static JsonNode read(Path file) throws Exception {
-        try (var in = java.nio.file.Files.newInputStream(file)) {
-            Object document = new org.yaml.snakeyaml.Yaml().load(in);
+        try (var in = Files.newInputStream(file)) {
+            Object document = new Yaml().load(in);
             return JSON.valueToTree(document);
         }
     }
@@ -48,7 +50,7 @@ class ComposeFileTest {
     @Test
     void theSchemaCheckCanFail() throws Exception {
         Path broken = Path.of(System.getProperty("java.io.tmpdir"), "pullmail-broken-compose.yml");
-        java.nio.file.Files.writeString(broken, "services:\n  gateway:\n    image: x\n    restart: sometimes\n    portz: [1]\n");
+        Files.writeString(broken, "services:\n  gateway:\n    image: x\n    restart: sometimes\n    portz: [1]\n");
         assertThat(schemaErrors(broken)).isNotEmpty();
     }
 

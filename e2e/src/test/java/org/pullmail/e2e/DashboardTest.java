@@ -3,6 +3,8 @@ package org.pullmail.e2e;
 import static com.microsoft.playwright.assertions.PlaywrightAssertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.net.URI;
+import java.net.http.HttpRequest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -193,8 +195,8 @@ class DashboardTest {
             page.click("#rotate-notifier");
             assertThat(page.locator("[data-testid=notifier-keys] tbody")).containsText("published");
             assertThat(page.locator("[data-testid=notifier-keys] tbody")).containsText("active");
-            assertThat(Api.send(java.net.http.HttpRequest.newBuilder(
-                    java.net.URI.create(domains.beta.url() + "/.well-known/pullmail")).GET()).text())
+            assertThat(Api.send(HttpRequest.newBuilder(
+                    URI.create(domains.beta.url() + "/.well-known/pullmail")).GET()).text())
                     .as("the new key is published before it signs")
                     .contains(page.locator("[data-testid=notifier-keys] tbody tr", new Page.LocatorOptions()
                             .setHasText("published")).first().getAttribute("data-kid"));

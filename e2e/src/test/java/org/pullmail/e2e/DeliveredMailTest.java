@@ -6,22 +6,28 @@ import static org.awaitility.Awaitility.await;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.pullmail.protocol.Notification;
 import org.pullmail.protocol.Pmp;
-import org.pullmail.protocol.json.PmpJson;
+import org.pullmail.protocol.http.ContentDigest;
 import org.pullmail.protocol.http.SignatureProfile;
+import org.pullmail.protocol.json.PmpJson;
 import org.pullmail.testing.PeerDomains;
 
 import tools.jackson.databind.JsonNode;
@@ -376,10 +382,10 @@ class DeliveredMailTest {
         gamma.fetchAnswers.put(staleKeys, PeerDomains.Answer.problem(401, "unknown-key", Map.of()));
         URI notify = URI.create(domains.beta.url() + Pmp.NOTIFY_PATH);
         for (String id : List.of(forgotten, busy, staleKeys)) {
-            Instant now = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+            Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
             Notification n = new Notification(id, "news@gamma.test",
                     List.of(new Notification.Recipient("dave@beta.test", "C".repeat(43))), "Fetch me", 5,
-                    org.pullmail.protocol.http.ContentDigest.sha256("hello".getBytes(StandardCharsets.UTF_8)),
+                    ContentDigest.sha256("hello".getBytes(StandardCharsets.UTF_8)),
                     gamma.base() + Pmp.FETCH_PATH + "/" + id, now, now.plus(Duration.ofDays(1)));
             Api.Response accepted = Api.send(gamma.signed("POST", notify, PmpJson.write(n), SignatureProfile.NOTIFICATION,
                     Map.of("Content-Type", "application/json"), gamma.signer()));
@@ -392,7 +398,7 @@ class DeliveredMailTest {
                 .until(() -> count(gamma, forgotten) == 1 && count(gamma, busy) == 1);
         gamma.fetchAnswers.remove(staleKeys); // now 404: that job ends too
         // ended: no more fetches over a few of the retry intervals (0.2 s to 1 s here)
-        java.util.concurrent.atomic.AtomicInteger seen = new java.util.concurrent.atomic.AtomicInteger(-1);
+        AtomicInteger seen = new AtomicInteger(-1);
         await("the job ends on 404").atMost(Duration.ofSeconds(15)).pollInterval(Duration.ofMillis(2500))
                 .until(() -> seen.getAndSet(count(gamma, staleKeys)) == count(gamma, staleKeys));
         assertThat(dave.delete("/api/v1/inbox/contacts/news@gamma.test").status()).isEqualTo(204);
@@ -411,11 +417,11 @@ class DeliveredMailTest {
         URI published = URI.create(n.fetchUrl());
         // straight to the outbox, which trusts its own network for the client's address (the gateway sets it)
         URI direct = URI.create(domains.alpha.serviceUrl("outbox-service") + published.getRawPath());
-        java.security.SecureRandom random = new java.security.SecureRandom();
-        java.util.function.Supplier<String> guess = () -> {
+        SecureRandom random = new SecureRandom();
+        Supplier<String> guess = () -> {
             byte[] bytes = new byte[32];
             random.nextBytes(bytes);
-            return java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
+            return Base64.getUrlEncoder().withoutPadding().encodeToString(bytes);
         };
         for (int i = 0; i < 120; i++) {
             assertThat(fetchAs(direct, published, guess.get(), "203.0.113.50").status()).isEqualTo(404);

@@ -1,6 +1,7 @@
 package org.pullmail.e2e;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -10,9 +11,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 import org.awaitility.Awaitility;
 import org.pullmail.testing.PostgresServer;
@@ -42,7 +47,7 @@ final class Domain implements AutoCloseable {
      * databases, named {@code <domain>_<service>}), for tests that crash and restart that server.
      */
     Domain(String name, Map<String, String> peers, List<String> accounts, String password, PostgresServer pg,
-            java.util.function.Function<String, String> database) throws IOException {
+            Function<String, String> database) throws IOException {
         this.name = name;
         for (String service : SERVICES) {
             ports.put(service, freePort());
@@ -146,7 +151,7 @@ final class Domain implements AutoCloseable {
         Process process = processes.remove(service);
         if (process != null) {
             process.destroy();
-            if (!process.waitFor(20, java.util.concurrent.TimeUnit.SECONDS)) {
+            if (!process.waitFor(20, TimeUnit.SECONDS)) {
                 process.destroyForcibly().waitFor();
             }
         }
@@ -237,7 +242,7 @@ final class Domain implements AutoCloseable {
     }
 
     /** Every port handed out in this JVM: a port closed again at once may be handed out twice by the system. */
-    private static final java.util.Set<Integer> HANDED_OUT = new java.util.HashSet<>();
+    private static final Set<Integer> HANDED_OUT = new HashSet<>();
 
     /**
      * A port no process listens on and that this JVM has not handed out before. Without the second
@@ -246,7 +251,7 @@ final class Domain implements AutoCloseable {
      */
     static synchronized int freePort() throws IOException {
         for (int attempt = 0; attempt < 100; attempt++) {
-            try (ServerSocket socket = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            try (ServerSocket socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
                 if (HANDED_OUT.add(socket.getLocalPort())) {
                     return socket.getLocalPort();
                 }

@@ -2,6 +2,8 @@ package org.pullmail.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
+import java.math.BigInteger;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -11,6 +13,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,6 +25,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 import org.junit.jupiter.api.BeforeAll;
@@ -96,7 +100,7 @@ class HostileInputTest {
                         if (r.statusCode() < 400 || r.statusCode() >= 500) {
                             failures.putIfAbsent(c.breaks() + " → " + r.statusCode(), abbreviate(r.body()));
                         }
-                    } catch (java.io.IOException e) {
+                    } catch (IOException e) {
                         failures.putIfAbsent(c.breaks() + " → " + e, "");
                     }
                     return null;
@@ -174,7 +178,7 @@ class HostileInputTest {
         }
     }
 
-    static Mutation m(String name, java.util.function.Consumer<Mutable> change) {
+    static Mutation m(String name, Consumer<Mutable> change) {
         return new Mutation(name, mm -> {
             change.accept(mm);
             return mm.bytes();
@@ -221,7 +225,7 @@ class HostileInputTest {
             m("subject too long", x -> x.json().put("subject", "s".repeat(201))),
             m("subject an array", x -> x.json().putArray("subject").add("x")),
             m("size negative", x -> x.json().put("size", -1 - x.random().nextInt(1000))),
-            m("size huge", x -> x.json().put("size", new java.math.BigInteger("123456789012345678901234567890"))),
+            m("size huge", x -> x.json().put("size", new BigInteger("123456789012345678901234567890"))),
             m("size a string", x -> x.json().put("size", "120")),
             m("size fractional", x -> x.json().put("size", 1.5)),
             m("digest bad", x -> x.json().put("digest", pick(x, List.of("", "sha-256=:x:", "md5=:AAAA:", "sha-256=:"
@@ -240,7 +244,7 @@ class HostileInputTest {
             new Mutation("not JSON", x -> garbage(x.random(), 1 + x.random().nextInt(2000)).getBytes(StandardCharsets.UTF_8)),
             new Mutation("truncated JSON", x -> {
                 byte[] b = x.bytes();
-                return java.util.Arrays.copyOf(b, 1 + x.random().nextInt(b.length - 1));
+                return Arrays.copyOf(b, 1 + x.random().nextInt(b.length - 1));
             }),
             new Mutation("JSON null", x -> "null".getBytes(StandardCharsets.UTF_8)),
             new Mutation("JSON array", x -> "[1,2,3]".getBytes(StandardCharsets.UTF_8)),

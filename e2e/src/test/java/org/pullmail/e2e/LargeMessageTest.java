@@ -9,8 +9,10 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
@@ -19,6 +21,7 @@ import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.function.Supplier;
 
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
@@ -86,7 +89,7 @@ class LargeMessageTest {
         }
 
         // bob has alice as a contact: each is fetched without anyone deciding
-        Map<String, JsonNode> arrived = new java.util.HashMap<>();
+        Map<String, JsonNode> arrived = new HashMap<>();
         Awaitility.await("four large messages in bob's mailbox").atMost(Duration.ofMinutes(4))
                 .pollInterval(Duration.ofSeconds(1)).until(() -> {
                     for (JsonNode m : bob.get("/api/v1/inbox/messages?limit=500").json().get("messages")) {
@@ -136,7 +139,7 @@ class LargeMessageTest {
         String header = "From: alice@alpha.test\r\nTo: bob@beta.test\r\nSubject: " + subject + "\r\n"
                 + "Message-ID: <" + UUID.randomUUID() + "@alpha.test>\r\nDate: Mon, 30 Nov 2026 06:00:00 +0000\r\n"
                 + "Content-Type: text/plain; charset=us-ascii\r\n\r\n";
-        java.util.function.Supplier<InputStream> message = () -> new Generated(
+        Supplier<InputStream> message = () -> new Generated(
                 header.getBytes(StandardCharsets.US_ASCII), RAW_BYTES, seed, "line %d of " + subject + " ");
         Api.Response r = Api.send(HttpRequest.newBuilder(URI.create(alice.base + "/api/v1/outbox/messages"))
                 .timeout(Duration.ofMinutes(2))
@@ -155,7 +158,7 @@ class LargeMessageTest {
                 + "--" + boundary + "\r\nContent-Disposition: form-data; name=\"attachments\"; filename=\"data.bin\"\r\n"
                 + "Content-Type: application/octet-stream\r\n\r\n";
         String tail = "\r\n--" + boundary + "--\r\n";
-        java.util.function.Supplier<InputStream> file = () -> new RandomBytes(FILE_BYTES, seed);
+        Supplier<InputStream> file = () -> new RandomBytes(FILE_BYTES, seed);
         Api.Response r = Api.send(HttpRequest.newBuilder(URI.create(alice.base + "/api/v1/outbox/messages"))
                 .timeout(Duration.ofMinutes(2))
                 .header("Authorization", "Bearer " + alice.token())
@@ -195,7 +198,7 @@ class LargeMessageTest {
                 digest.update(buffer, 0, n);
             }
             return HexFormat.of().formatHex(digest.digest());
-        } catch (java.security.NoSuchAlgorithmException e) {
+        } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
     }

@@ -13,6 +13,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 
 import org.junit.jupiter.api.BeforeAll;
@@ -429,7 +430,7 @@ class PullDeliveryTest {
     static Notification awaitNotification(PeerDomains.Peer peer, String messageId) {
         return await(peer.domain + " receives a notification of " + messageId).atMost(Duration.ofSeconds(30))
                 .until(() -> peer.received.stream().filter(n -> n.id().equals(messageId)).findFirst(),
-                        java.util.Optional::isPresent)
+                        Optional::isPresent)
                 .orElseThrow();
     }
 

@@ -3,12 +3,15 @@ package org.pullmail.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.BufferedReader;
+import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
@@ -51,7 +54,7 @@ class RecipientDecidesTest {
         if (lastEventId != null) {
             request.header("Last-Event-ID", lastEventId);
         }
-        HttpResponse<java.io.InputStream> response = Api.HTTP.send(request.build(),
+        HttpResponse<InputStream> response = Api.HTTP.send(request.build(),
                 HttpResponse.BodyHandlers.ofInputStream());
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(response.headers().firstValue("Content-Type").orElse("")).startsWith("text/event-stream");
@@ -126,25 +129,25 @@ class RecipientDecidesTest {
     @Test
     void manyOpenEventStreamsLeaveTheApiAnswering() throws Exception {
         Api carol = Api.login(domains.beta, "carol@beta.test", TwoDomains.PASSWORD);
-        List<HttpResponse<java.io.InputStream>> streams = new ArrayList<>();
+        List<HttpResponse<InputStream>> streams = new ArrayList<>();
         try {
             // a dozen browser tabs, each opening the events stream through the gateway: an account holds five
             // (AvailabilityTest tries a hundred), the others are told to wait
             for (int i = 0; i < 12; i++) {
-                HttpResponse<java.io.InputStream> stream = Api.HTTP.send(HttpRequest.newBuilder(
+                HttpResponse<InputStream> stream = Api.HTTP.send(HttpRequest.newBuilder(
                                 URI.create(carol.base + "/api/v1/inbox/events"))
                         .header("Authorization", "Bearer " + carol.token()).header("Accept", "text/event-stream")
-                        .timeout(java.time.Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofInputStream());
+                        .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofInputStream());
                 streams.add(stream);
                 assertThat(stream.statusCode()).isEqualTo(i < 5 ? 200 : 429);
             }
             HttpResponse<String> requests = Api.HTTP.send(HttpRequest.newBuilder(
                             URI.create(carol.base + "/api/v1/inbox/requests"))
                     .header("Authorization", "Bearer " + carol.token())
-                    .timeout(java.time.Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+                    .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
             assertThat(requests.statusCode()).isEqualTo(200);
         } finally {
-            for (HttpResponse<java.io.InputStream> stream : streams) {
+            for (HttpResponse<InputStream> stream : streams) {
                 stream.body().close();
             }
         }
@@ -181,7 +184,7 @@ class RecipientDecidesTest {
             assertThat(dave.putJson("/api/v1/inbox/policy", Map.of("stranger_policy", "sometimes")).status())
                     .isEqualTo(400);
         } finally {
-            dave.putJson("/api/v1/inbox/policy", java.util.Collections.singletonMap("stranger_policy", null));
+            dave.putJson("/api/v1/inbox/policy", Collections.singletonMap("stranger_policy", null));
         }
         assertThat(dave.get("/api/v1/inbox/policy").json().get("effective").asString()).isEqualTo("hold");
     }

@@ -2,6 +2,8 @@ package org.pullmail.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.net.URI;
+import java.net.http.HttpRequest;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
@@ -72,11 +74,11 @@ class SenderSideTest {
         PullDeliveryTest.awaitNotification(gamma, id);
         assertThat(gamma.traceparents.get(gamma.traceparents.size() - 1))
                 .matches("00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]");
-        String notifier = Api.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+        String notifier = Api.send(HttpRequest.newBuilder(URI.create(
                 domains.alpha.serviceUrl("notifier-service") + "/actuator/prometheus")).GET()).text();
         assertThat(notifier).contains("pullmail_notifications_sent_total", "pullmail_queue_depth",
                 "http_client_requests_seconds_count");
-        String inbox = Api.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+        String inbox = Api.send(HttpRequest.newBuilder(URI.create(
                 domains.beta.serviceUrl("inbox-service") + "/actuator/prometheus")).GET()).text();
         assertThat(inbox).contains("pullmail_notifications_received_total");
     }

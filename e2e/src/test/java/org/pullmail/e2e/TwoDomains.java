@@ -3,6 +3,7 @@ package org.pullmail.e2e;
 import org.pullmail.testing.PeerDomains;
 
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -49,7 +50,7 @@ final class TwoDomains {
     }
 
     private static Map<String, String> withPeers(Map<String, String> fakes, String domain, String url) {
-        java.util.HashMap<String, String> all = new java.util.HashMap<>(fakes);
+        HashMap<String, String> all = new HashMap<>(fakes);
         all.put(domain, url);
         return all;
     }

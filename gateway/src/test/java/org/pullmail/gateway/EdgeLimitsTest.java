@@ -9,6 +9,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketException;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -20,6 +21,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import com.sun.net.httpserver.HttpServer;
 
@@ -32,6 +35,7 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
+import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -200,9 +204,9 @@ class EdgeLimitsTest {
             String head = head(socket);
             assertThat(head).startsWith("HTTP/1.1 200 ");
             assertThat(head.split("(?i)\r\ndate:", -1)).as("one Date header, the edge's: " + head).hasSize(2);
-            java.util.regex.Matcher length = java.util.regex.Pattern.compile("(?i)content-length: *(\\d+)").matcher(head);
+            Matcher length = Pattern.compile("(?i)content-length: *(\\d+)").matcher(head);
             assertThat(length.find()).as(head).isTrue();
-            tools.jackson.databind.JsonNode echoed = JSON.readTree(socket.getInputStream()
+            JsonNode echoed = JSON.readTree(socket.getInputStream()
                     .readNBytes(Integer.parseInt(length.group(1))));
             assertThat(echoed.get("target").asString()).isEqualTo("POST /pmp/v1/notifications");
             assertThat(echoed.get("body").asString()).isEqualTo(body);
@@ -301,7 +305,7 @@ class EdgeLimitsTest {
             out.flush();
             String head = head(socket);
             assertThat(head).startsWith("HTTP/1.1 200 ");
-            java.util.regex.Matcher length = java.util.regex.Pattern.compile("(?i)content-length: *(\\d+)").matcher(head);
+            Matcher length = Pattern.compile("(?i)content-length: *(\\d+)").matcher(head);
             assertThat(length.find()).as(head).isTrue();
             byte[] echoed = socket.getInputStream().readNBytes(Integer.parseInt(length.group(1)));
             assertThat(JSON.readTree(echoed).get("body").asString()).hasSize(pieces * piece.length);
@@ -324,7 +328,7 @@ class EdgeLimitsTest {
                 try {
                     out.write('x');
                     answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
-                } catch (java.net.SocketTimeoutException nothingYet) {
+                } catch (SocketTimeoutException nothingYet) {
                     // the next byte
                 } catch (IOException cutOff) {
                     break;
@@ -422,8 +426,8 @@ class EdgeLimitsTest {
                 .isEqualTo(200);
         assertThat(get("/api/v1/inbox/requests", revoked).statusCode()).as("the old token stays revoked").isEqualTo(401);
         // a new login works again (once the second of the revocation has passed: tokens carry whole seconds)
-        org.awaitility.Awaitility.await("a new token works").atMost(java.time.Duration.ofSeconds(5))
-                .pollInterval(java.time.Duration.ofMillis(300))
+        Awaitility.await("a new token works").atMost(Duration.ofSeconds(5))
+                .pollInterval(Duration.ofMillis(300))
                 .until(() -> get("/api/v1/inbox/requests", login("revoked@alpha.test", PASSWORD)).statusCode() == 200);
     }
 

@@ -75,6 +75,6 @@ public record InboxProperties(@DefaultValue("PT0.2S") Duration pollInterval,
      */
     public record Limits(@DefaultValue("600") int perSenderDomain, @DefaultValue("1200") int perSenderIp,
             @DefaultValue("120") int perRecipient, @DefaultValue("1000") int pendingPerRecipient,
-            @DefaultValue("PT1M") java.time.Duration window) {
+            @DefaultValue("PT1M") Duration window) {
     }
 }

@@ -2,12 +2,16 @@ package org.pullmail.inbox;
 
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -37,8 +41,8 @@ public final class Notifications {
         List<Notification.Recipient> list = new ArrayList<>();
         for (String r : recipients) {
             byte[] token = new byte[32];
-            new java.security.SecureRandom().nextBytes(token);
-            list.add(new Notification.Recipient(r, java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(token)));
+            new SecureRandom().nextBytes(token);
+            list.add(new Notification.Recipient(r, Base64.getUrlEncoder().withoutPadding().encodeToString(token)));
         }
         return new Notification(id, sender, list, subject, 1000, digest, from.base() + Pmp.FETCH_PATH + "/" + id, now,
                 now.plus(Duration.ofDays(7)));
@@ -51,7 +55,7 @@ public final class Notifications {
     /** POSTs the notification, signed by {@code from}, to the inbox listening on {@code port}. */
     public static HttpResponse<String> send(PeerDomains.Peer from, Notification n, int port, Map<String, String> extra)
             throws Exception {
-        Map<String, String> headers = new java.util.LinkedHashMap<>(Map.of("Content-Type", "application/json"));
+        Map<String, String> headers = new LinkedHashMap<>(Map.of("Content-Type", "application/json"));
         var request = from.signed("POST", URI.create(PUBLIC_URL + Pmp.NOTIFY_PATH),
                 URI.create("http://127.0.0.1:" + port + Pmp.NOTIFY_PATH), PmpJson.write(n),
                 SignatureProfile.NOTIFICATION, headers, from.signer());
@@ -61,8 +65,8 @@ public final class Notifications {
 
     public static void provision(int port, String... mailboxes) throws Exception {
         for (String mailbox : mailboxes) {
-            HTTP.send(java.net.http.HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
-                    + "/internal/v1/mailboxes/" + mailbox)).PUT(java.net.http.HttpRequest.BodyPublishers.noBody()).build(),
+            HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
+                    + "/internal/v1/mailboxes/" + mailbox)).PUT(HttpRequest.BodyPublishers.noBody()).build(),
                     HttpResponse.BodyHandlers.discarding());
         }
     }

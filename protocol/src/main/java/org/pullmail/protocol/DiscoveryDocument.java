@@ -1,7 +1,9 @@
 package org.pullmail.protocol;
 
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.security.PublicKey;
+import java.text.ParseException;
 import java.util.Locale;
 import java.util.Map;
 
@@ -75,7 +77,7 @@ public record DiscoveryDocument(String protocol, String domain, String notifyUrl
         }
         try {
             return JWKSet.parse(keys);
-        } catch (java.text.ParseException e) {
+        } catch (ParseException e) {
             throw invalid("keys is not a JWK set: " + e.getMessage());
         }
     }
@@ -120,7 +122,7 @@ public record DiscoveryDocument(String protocol, String domain, String notifyUrl
                     && effectivePort(base) == effectivePort(candidate)
                     && path.startsWith(basePath)
                     && path.length() > basePath.length();
-        } catch (java.net.URISyntaxException | NullPointerException e) {
+        } catch (URISyntaxException | NullPointerException e) {
             return false;
         }
     }
@@ -180,7 +182,7 @@ public record DiscoveryDocument(String protocol, String domain, String notifyUrl
         URI uri;
         try {
             uri = new URI(url);
-        } catch (java.net.URISyntaxException | NullPointerException e) {
+        } catch (URISyntaxException | NullPointerException e) {
             throw invalid(field + " must be an absolute http(s) URL");
         }
         if (!uri.isAbsolute() || uri.getHost() == null

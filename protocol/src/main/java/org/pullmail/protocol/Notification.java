@@ -1,6 +1,7 @@
 package org.pullmail.protocol;
 
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.time.Instant;
 import java.util.HashSet;
 import java.util.List;
@@ -79,7 +80,7 @@ public record Notification(String id, String from, List<Recipient> recipients, S
             URI uri = new URI(url);
             return uri.isAbsolute() && uri.getHost() != null
                     && ("https".equals(uri.getScheme()) || "http".equals(uri.getScheme()));
-        } catch (java.net.URISyntaxException e) {
+        } catch (URISyntaxException e) {
             return false;
         }
     }

@@ -1,5 +1,7 @@
 package org.pullmail.protocol;
 
+import java.time.Duration;
+
 /**
  * A PMP/1 message or header that must be refused. Checked on purpose: every caller that parses or
  * verifies wire input has to decide which answer the peer gets, so malformed input can never
@@ -8,7 +10,7 @@ package org.pullmail.protocol;
 public class ProtocolException extends Exception {
 
     private final ProblemType type;
-    private java.time.Duration retryAfter;
+    private Duration retryAfter;
 
     public ProtocolException(ProblemType type, String detail) {
         super(detail);
@@ -25,13 +27,13 @@ public class ProtocolException extends Exception {
     }
 
     /** Asks the peer to retry after this long ({@code Retry-After}); returns this exception. */
-    public ProtocolException retryAfter(java.time.Duration delay) {
+    public ProtocolException retryAfter(Duration delay) {
         this.retryAfter = delay;
         return this;
     }
 
     /** When the peer should retry, or null when the answer says nothing of it. */
-    public java.time.Duration retryAfter() {
+    public Duration retryAfter() {
         return retryAfter;
     }
 

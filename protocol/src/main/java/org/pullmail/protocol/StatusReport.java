@@ -1,6 +1,8 @@
 package org.pullmail.protocol;
 
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 
@@ -23,7 +25,7 @@ public record StatusReport(List<RecipientStatus> recipients) {
         if (recipients == null || recipients.isEmpty() || recipients.size() > Pmp.MAX_RECIPIENTS_PER_NOTIFICATION) {
             throw new ProtocolException(ProblemType.MALFORMED_REQUEST, "recipients must list 1 to 100 entries");
         }
-        java.util.Set<String> addresses = new java.util.HashSet<>();
+        Set<String> addresses = new HashSet<>();
         for (RecipientStatus r : recipients) {
             if (r == null || !Addresses.isValid(r.address()) || r.status() == null) {
                 throw new ProtocolException(ProblemType.MALFORMED_REQUEST, "each entry needs an address and a status");

@@ -4,9 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
 
+import org.assertj.core.api.Assertions;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** Notification.validate checks the wire limits of PROTOCOL.md 3.1; the domain of the recipients is the receiver's check. */
 class NotificationTest {
@@ -15,7 +19,7 @@ class NotificationTest {
     static final Instant SENT = Instant.parse("2026-11-26T12:00:00Z");
 
     static Notification to(String... addresses) {
-        List<Notification.Recipient> recipients = java.util.Arrays.stream(addresses)
+        List<Notification.Recipient> recipients = Arrays.stream(addresses)
                 .map(a -> new Notification.Recipient(a, TOKEN)).toList();
         return new Notification("m-1", "alice@alpha.test", recipients, "hi", 18,
                 "sha-256=:X48E9qOokqqrvdts8nOJRJN3OWDUoyWxBf7kbu9DBPE=:", "https://alpha.test/pmp/v1/messages/m-1",
@@ -58,8 +62,8 @@ class NotificationTest {
                         e -> assertThat(e.type()).isEqualTo(ProblemType.INVALID_NOTIFICATION));
     }
 
-    @org.junit.jupiter.params.ParameterizedTest
-    @org.junit.jupiter.params.provider.ValueSource(strings = {"a\u0000b", "bell\u0007", "line\nbreak", "del\u007f"})
+    @ParameterizedTest
+    @ValueSource(strings = {"a\u0000b", "bell\u0007", "line\nbreak", "del\u007f"})
     void refusesASubjectWithControlCharacters(String subject) {
         Notification n = new Notification("m-1", "alice@alpha.test", List.of(new Notification.Recipient("bob@beta.test",
                 TOKEN)), subject, 18, "sha-256=:X48E9qOokqqrvdts8nOJRJN3OWDUoyWxBf7kbu9DBPE=:",
@@ -69,6 +73,6 @@ class NotificationTest {
         Notification tab = new Notification("m-1", "alice@alpha.test", n.recipients(), "a\tb", 18, n.digest(),
                 n.fetchUrl(), SENT, SENT.plusSeconds(3600));
         assertThat(tab.subject()).isEqualTo("a\tb");
-        org.assertj.core.api.Assertions.assertThatCode(tab::validate).doesNotThrowAnyException();
+        Assertions.assertThatCode(tab::validate).doesNotThrowAnyException();
     }
 }

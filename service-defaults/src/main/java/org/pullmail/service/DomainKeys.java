@@ -2,19 +2,24 @@ package org.pullmail.service;
 
 import java.sql.Timestamp;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 
 import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.OctetKeyPair;
 
+import org.pullmail.protocol.Pmp;
 import org.pullmail.protocol.ProtocolException;
 import org.pullmail.protocol.http.Ed25519Keys;
 import org.pullmail.protocol.http.PmpSigner;
+import org.springframework.http.HttpStatus;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.transaction.support.TransactionTemplate;
 
@@ -69,8 +74,8 @@ public class DomainKeys {
     }
 
     /** A key as admins see it: never its private part. */
-    public record KeyInfo(String kid, String state, java.time.Instant createdAt, java.time.Instant retiredUntil,
-            java.util.Map<String, Object> publicJwk) {
+    public record KeyInfo(String kid, String state, Instant createdAt, Instant retiredUntil,
+            Map<String, Object> publicJwk) {
     }
 
     public List<KeyInfo> list() {
@@ -93,7 +98,7 @@ public class DomainKeys {
             jdbc.sql("SELECT pg_advisory_xact_lock(4242)").query().singleValue();
             Integer waiting = jdbc.sql("SELECT count(*) FROM domain_key WHERE state = 'published'").query(Integer.class).single();
             if (waiting > 0) {
-                throw new ApiProblem("rotation-in-progress", org.springframework.http.HttpStatus.CONFLICT,
+                throw new ApiProblem("rotation-in-progress", HttpStatus.CONFLICT,
                         "A rotation is in progress", "a new key is already published and waits to become active");
             }
             jdbc.sql("INSERT INTO domain_key (kid, jwk, state, created_at) VALUES (?, ?, 'published', ?)")
@@ -107,8 +112,8 @@ public class DomainKeys {
      * discovery document's cache lifetime), and retires the old one; the retired key stays published
      * for the longest time a verifier may cache a document (24 h), then disappears.
      */
-    public void promote(java.time.Duration lead) {
-        java.time.Instant now = clock.instant();
+    public void promote(Duration lead) {
+        Instant now = clock.instant();
         Boolean changed = tx.execute(status -> {
             jdbc.sql("SELECT pg_advisory_xact_lock(4242)").query().singleValue();
             List<String> ready = jdbc.sql("SELECT kid FROM domain_key WHERE state = 'published' AND created_at <= ? "
@@ -117,7 +122,7 @@ public class DomainKeys {
                 return false;
             }
             jdbc.sql("UPDATE domain_key SET state = 'retired', retired_until = ? WHERE state = 'active'")
-                    .param(Timestamp.from(now.plus(org.pullmail.protocol.Pmp.MAX_DISCOVERY_TTL))).update();
+                    .param(Timestamp.from(now.plus(Pmp.MAX_DISCOVERY_TTL))).update();
             jdbc.sql("UPDATE domain_key SET state = 'active' WHERE kid = ?").param(ready.get(0)).update();
             return true;
         });
@@ -150,7 +155,7 @@ public class DomainKeys {
         tx.executeWithoutResult(status -> {
             jdbc.sql("SELECT pg_advisory_xact_lock(4242)").query().singleValue();
             jdbc.sql("UPDATE domain_key SET state = 'retired', retired_until = ? WHERE state = 'active' AND kid <> ?")
-                    .params(Timestamp.from(clock.instant().plus(org.pullmail.protocol.Pmp.MAX_DISCOVERY_TTL)), key.getKeyID())
+                    .params(Timestamp.from(clock.instant().plus(Pmp.MAX_DISCOVERY_TTL)), key.getKeyID())
                     .update();
             jdbc.sql("""
                     INSERT INTO domain_key (kid, jwk, state, created_at) VALUES (?, ?, 'active', ?)

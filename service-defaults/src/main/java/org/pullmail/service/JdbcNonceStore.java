@@ -3,6 +3,7 @@ package org.pullmail.service;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -12,13 +13,15 @@ import java.util.Map;
 import java.util.Set;
 
 import org.pullmail.protocol.http.NonceStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.scheduling.annotation.Scheduled;
 
 /** Signature nonces in the service's database, so every replica refuses a replay. */
 public class JdbcNonceStore implements NonceStore {
 
-    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(JdbcNonceStore.class);
+    private static final Logger log = LoggerFactory.getLogger(JdbcNonceStore.class);
 
     private final JdbcClient jdbc;
     private final Clock clock;
@@ -165,7 +168,7 @@ public class JdbcNonceStore implements NonceStore {
                 .map(Timestamp::toInstant).orElse(null);
         if (since == null) {
             // emptied by a crash: from the next whole second on, the store knows again
-            Instant restart = clock.instant().truncatedTo(java.time.temporal.ChronoUnit.SECONDS).plusSeconds(1);
+            Instant restart = clock.instant().truncatedTo(ChronoUnit.SECONDS).plusSeconds(1);
             jdbc.sql("INSERT INTO signature_nonce_epoch (id, started_at) VALUES (1, ?) ON CONFLICT DO NOTHING")
                     .param(Timestamp.from(restart)).update();
             log.warn("the signature nonces were lost (a database crash empties them); requests signed before {} "

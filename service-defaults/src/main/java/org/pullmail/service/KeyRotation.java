@@ -2,7 +2,6 @@ package org.pullmail.service;
 
 import java.time.Duration;
 
-import org.springframework.beans.factory.annotation.Value;
 import org.springframework.scheduling.annotation.Scheduled;
 
 /**
@@ -15,11 +14,12 @@ public class KeyRotation {
     private final DomainKeys keys;
     private final Duration lead;
 
-    public KeyRotation(DomainKeys keys, @Value("${pullmail.keys.publish-lead:PT10M}") Duration lead) {
+    public KeyRotation(DomainKeys keys, Duration lead) {
         this.keys = keys;
         this.lead = lead;
     }
 
+    // the same setting as PullmailProperties.Keys.checkInterval (an annotation can only name it)
     @Scheduled(fixedDelayString = "${pullmail.keys.check-interval:PT30S}", initialDelayString = "PT5S")
     void promote() {
         keys.promote(lead);

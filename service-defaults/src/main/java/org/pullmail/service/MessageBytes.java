@@ -6,12 +6,17 @@ import java.io.OutputStream;
 import java.security.MessageDigest;
 import java.sql.Timestamp;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.UUID;
 
 import org.pullmail.protocol.http.ContentDigest;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.dao.TransientDataAccessResourceException;
 import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.scheduling.annotation.Scheduled;
 
 /**
  * The bytes of messages in PostgreSQL, streamed: a message is stored as rows of {@link #CHUNK_BYTES} in
@@ -66,7 +71,7 @@ public class MessageBytes {
      * slowest rate a client (4 KiB/s at the gateway) or a peer may keep up, so these were abandoned.
      */
     public static final class Sweep {
-        private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(Sweep.class);
+        private static final Logger log = LoggerFactory.getLogger(Sweep.class);
 
         private final MessageBytes bytes;
         private final Clock clock;
@@ -76,9 +81,9 @@ public class MessageBytes {
             this.clock = clock;
         }
 
-        @org.springframework.scheduling.annotation.Scheduled(fixedDelayString = "PT10M", initialDelayString = "PT1M")
+        @Scheduled(fixedDelayString = "PT10M", initialDelayString = "PT1M")
         public void sweep() {
-            int chunks = bytes.sweep(clock.instant().minus(java.time.Duration.ofHours(1)));
+            int chunks = bytes.sweep(clock.instant().minus(Duration.ofHours(1)));
             if (chunks > 0) {
                 log.info("deleted {} chunks of message uploads abandoned over an hour ago", chunks);
             }
@@ -122,7 +127,7 @@ public class MessageBytes {
         }
         if (stored.uploadStarted() && jdbc.sql("DELETE FROM message_upload WHERE id = ?").param(stored.id()).update() != 1) {
             // swept (idle for an hour) or discarded meanwhile: some chunks may be gone, so the message is not kept
-            throw new org.springframework.dao.TransientDataAccessResourceException(
+            throw new TransientDataAccessResourceException(
                     "the bytes of message " + stored.id() + " were swept before they were kept");
         }
     }

@@ -1,24 +1,32 @@
 package org.pullmail.service;
 
 import java.net.URI;
+import java.util.stream.Collectors;
 
 import org.pullmail.protocol.ProblemType;
 import org.pullmail.protocol.ProtocolException;
 import org.pullmail.protocol.json.PmpJson;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.dao.DataAccessResourceFailureException;
+import org.springframework.dao.TransientDataAccessException;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
+import org.springframework.http.converter.HttpMessageNotReadableException;
 import org.springframework.security.access.AccessDeniedException;
+import org.springframework.transaction.CannotCreateTransactionException;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
+import org.springframework.web.client.ResourceAccessException;
 import org.springframework.web.context.request.WebRequest;
 import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
 
 import jakarta.validation.ConstraintViolationException;
+
+import tools.jackson.core.JacksonException;
 
 /**
  * The one error advice of a service: every refusal is an RFC 9457 problem with a stable type, and
@@ -66,7 +74,7 @@ public class ProblemAdvice extends ResponseEntityExceptionHandler {
                 name = node.getName();
             }
             return (name == null ? "a value" : name) + " " + v.getMessage();
-        }).sorted().collect(java.util.stream.Collectors.joining("; "));
+        }).sorted().collect(Collectors.joining("; "));
         return api(ApiProblem.invalid(detail.isEmpty() ? "a value is invalid" : detail));
     }
 
@@ -79,10 +87,10 @@ public class ProblemAdvice extends ResponseEntityExceptionHandler {
      * A part this service depends on is down for a while (its database, or the service a gateway route
      * leads to): 503 with Retry-After, which clients and PMP/1 peers retry (PROTOCOL.md 7.1), not a 500.
      */
-    @ExceptionHandler({org.springframework.dao.DataAccessResourceFailureException.class,
-            org.springframework.dao.TransientDataAccessException.class,
-            org.springframework.transaction.CannotCreateTransactionException.class,
-            org.springframework.web.client.ResourceAccessException.class})
+    @ExceptionHandler({DataAccessResourceFailureException.class,
+            TransientDataAccessException.class,
+            CannotCreateTransactionException.class,
+            ResourceAccessException.class})
     ResponseEntity<ProblemDetail> unavailable(Exception e) {
         log.warn("unavailable: {}", e.toString());
         ProblemDetail problem = ProblemDetail.forStatusAndDetail(HttpStatus.SERVICE_UNAVAILABLE,
@@ -109,7 +117,7 @@ public class ProblemAdvice extends ResponseEntityExceptionHandler {
         ResponseEntity<Object> response = super.handleExceptionInternal(ex, body, headers, statusCode, request);
         if (response != null && response.getBody() instanceof ProblemDetail problem && statusCode.is4xxClientError()) {
             problem.setType(URI.create(ProblemType.BASE + slugFor(statusCode.value())));
-            if (ex instanceof org.springframework.http.converter.HttpMessageNotReadableException unreadable) {
+            if (ex instanceof HttpMessageNotReadableException unreadable) {
                 problem.setDetail(unreadableDetail(unreadable));
             }
         }
@@ -118,7 +126,7 @@ public class ProblemAdvice extends ResponseEntityExceptionHandler {
 
     /** Names the offending JSON member when Jackson knows it, without echoing internal type names. */
     private static String unreadableDetail(Exception ex) {
-        return ex.getCause() instanceof tools.jackson.core.JacksonException jackson ? PmpJson.describe(jackson)
+        return ex.getCause() instanceof JacksonException jackson ? PmpJson.describe(jackson)
                 : "the request body is not valid JSON for this endpoint";
     }
 

@@ -3,8 +3,11 @@ package org.pullmail.service;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 import org.pullmail.protocol.ProblemType;
+import org.pullmail.protocol.json.PmpJson;
 
 import jakarta.servlet.http.HttpServletResponse;
 
@@ -33,11 +36,11 @@ public final class ProblemResponses {
 
     /** An RFC 9457 problem's JSON, escaped, for code that writes responses itself (the edge's Jetty handlers). */
     public static byte[] body(String slug, String title, int status, String detail) {
-        java.util.Map<String, Object> problem = new java.util.LinkedHashMap<>();
+        Map<String, Object> problem = new LinkedHashMap<>();
         problem.put("type", ProblemType.BASE + slug);
         problem.put("title", title);
         problem.put("status", status);
         problem.put("detail", detail);
-        return org.pullmail.protocol.json.PmpJson.write(problem);
+        return PmpJson.write(problem);
     }
 }

@@ -1,8 +1,10 @@
 package org.pullmail.service;
 
 import java.net.URI;
+import java.time.Duration;
 import java.util.Map;
 
+import org.pullmail.protocol.Pmp;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
 
@@ -13,12 +15,23 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param publicUrl  where other domains reach this domain (the gateway), e.g. {@code https://alpha.test}
  * @param jwksUrl    the gateway's JWK set, used to verify users' access tokens
  * @param discovery  how other domains are found
+ * @param signingKey a private Ed25519 JWK this service signs with (services that sign); none: one is generated
+ * @param keys       how signing keys are rotated
  */
 @ConfigurationProperties("pullmail")
 public record PullmailProperties(@DefaultValue("alpha.test") String domain,
         @DefaultValue("http://127.0.0.1:8080") URI publicUrl,
         @DefaultValue("http://127.0.0.1:8080/api/v1/auth/jwks") URI jwksUrl,
-        @DefaultValue Discovery discovery) {
+        @DefaultValue Discovery discovery,
+        String signingKey,
+        @DefaultValue Keys keys) {
+
+    /**
+     * @param publishLead   how long a new key is published before it signs (caches must have fetched it)
+     * @param checkInterval how often a published key is looked at for promotion
+     */
+    public record Keys(@DefaultValue("PT10M") Duration publishLead, @DefaultValue("PT30S") Duration checkInterval) {
+    }
 
     /**
      * @param overrides             static entries: domain → base URL of its discovery document
@@ -37,12 +50,12 @@ public record PullmailProperties(@DefaultValue("alpha.test") String domain,
 
     /** This domain's notify_url, as other domains sign it. */
     public URI notifyUrl() {
-        return URI.create(base() + org.pullmail.protocol.Pmp.NOTIFY_PATH);
+        return URI.create(base() + Pmp.NOTIFY_PATH);
     }
 
     /** This domain's fetch_base; every fetch_url starts with it. */
     public URI fetchBase() {
-        return URI.create(base() + org.pullmail.protocol.Pmp.FETCH_PATH + "/");
+        return URI.create(base() + Pmp.FETCH_PATH + "/");
     }
 
     /** The public URL of a path on this domain (for reconstructing @target-uri behind the gateway). */

@@ -1,15 +1,19 @@
 package org.pullmail.service;
 
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.context.annotation.Bean;
+import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpMethod;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.config.http.SessionCreationPolicy;
+import org.springframework.security.core.AuthenticationException;
 import org.springframework.security.core.GrantedAuthority;
 import org.springframework.security.core.authority.SimpleGrantedAuthority;
 import org.springframework.security.oauth2.core.DelegatingOAuth2TokenValidator;
@@ -21,14 +25,17 @@ import org.springframework.security.oauth2.jwt.NimbusJwtDecoder;
 import org.springframework.security.oauth2.server.resource.authentication.JwtAuthenticationConverter;
 import org.springframework.security.web.SecurityFilterChain;
 
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+
 /**
  * Each service verifies users' access tokens itself, against the gateway's JWK set (it does not
  * trust that a request passed the gateway). PMP/1 endpoints carry their own HTTP signatures;
  * internal endpoints are reachable only inside the domain's network.
  */
 @AutoConfiguration
-@org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication(
-        type = org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication.Type.SERVLET)
+@ConditionalOnWebApplication(
+        type = ConditionalOnWebApplication.Type.SERVLET)
 public class ResourceServerSecurity {
 
     /** The claim that lists a user's roles in Pullmail access tokens. */
@@ -40,7 +47,7 @@ public class ResourceServerSecurity {
      * add bytes to every notification a recipient pays for.
      */
     @Bean
-    @org.springframework.core.annotation.Order(1)
+    @Order(1)
     @ConditionalOnMissingBean(name = "protocolSecurity")
     SecurityFilterChain protocolSecurity(HttpSecurity http) throws Exception {
         return protocolChain(http, "/pmp/**", "/.well-known/**", "/internal/**");
@@ -59,7 +66,7 @@ public class ResourceServerSecurity {
     }
 
     @Bean
-    @org.springframework.core.annotation.Order(2)
+    @Order(2)
     @ConditionalOnMissingBean(name = {"apiSecurity", "gatewayChain"})
     SecurityFilterChain apiSecurity(HttpSecurity http) throws Exception {
         return bearerTokens(http).authorizeHttpRequests(auth -> auth
@@ -92,9 +99,9 @@ public class ResourceServerSecurity {
                 .formLogin(f -> f.disable());
     }
 
-    private static void unauthenticated(jakarta.servlet.http.HttpServletRequest request,
-            jakarta.servlet.http.HttpServletResponse response,
-            org.springframework.security.core.AuthenticationException e) throws java.io.IOException {
+    private static void unauthenticated(HttpServletRequest request,
+            HttpServletResponse response,
+            AuthenticationException e) throws IOException {
         ProblemResponses.write(response, 401, "unauthenticated", "Authentication required",
                 "send a valid access token from POST /api/v1/auth/token as a Bearer token");
     }

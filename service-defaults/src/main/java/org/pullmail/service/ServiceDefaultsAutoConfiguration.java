@@ -3,8 +3,11 @@ package org.pullmail.service;
 import java.net.http.HttpClient;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.regex.Pattern;
 
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.httpcomponents.hc5.ObservationExecChainHandler;
+import io.micrometer.java11.instrument.binder.jdk.MicrometerHttpClient;
 import io.micrometer.observation.ObservationRegistry;
 
 import org.pullmail.protocol.discovery.DiscoveryClient;
@@ -15,11 +18,14 @@ import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
 import org.springframework.context.annotation.Import;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.scheduling.annotation.EnableScheduling;
+import org.springframework.security.config.observation.SecurityObservationSettings;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /** What every Pullmail service gets: its domain's properties, problems, discovery, keys, nonces. */
@@ -42,24 +48,24 @@ public class ServiceDefaultsAutoConfiguration {
      */
     @Bean
     @ConditionalOnMissingBean
-    HttpClient pmpHttpClient(org.springframework.beans.factory.ObjectProvider<io.micrometer.core.instrument.MeterRegistry> meters,
-            org.springframework.beans.factory.ObjectProvider<io.micrometer.observation.ObservationRegistry> observations) {
+    HttpClient pmpHttpClient(ObjectProvider<MeterRegistry> meters,
+            ObjectProvider<ObservationRegistry> observations) {
         HttpClient client = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(5))
                 .followRedirects(HttpClient.Redirect.NEVER)
                 .build();
-        io.micrometer.core.instrument.MeterRegistry registry = meters.getIfAvailable();
+        MeterRegistry registry = meters.getIfAvailable();
         if (registry == null) {
             return client;
         }
-        return io.micrometer.java11.instrument.binder.jdk.MicrometerHttpClient.instrumentationBuilder(client, registry)
-                .observationRegistry(observations.getIfAvailable(() -> io.micrometer.observation.ObservationRegistry.NOOP))
+        return MicrometerHttpClient.instrumentationBuilder(client, registry)
+                .observationRegistry(observations.getIfAvailable(() -> ObservationRegistry.NOOP))
                 .uriMapper(request -> UUID_SEGMENT.matcher(request.uri().getPath()).replaceAll("/{id}"))
                 .build();
     }
 
-    private static final java.util.regex.Pattern UUID_SEGMENT = java.util.regex.Pattern.compile("/[0-9a-fA-F-]{36}");
+    private static final Pattern UUID_SEGMENT = Pattern.compile("/[0-9a-fA-F-]{36}");
 
     /**
      * No observations of Spring Security's own: they wrap each of a dozen filters of every request in an
@@ -68,31 +74,31 @@ public class ServiceDefaultsAutoConfiguration {
      */
     @Bean
     @ConditionalOnMissingBean
-    org.springframework.security.config.observation.SecurityObservationSettings securityObservationSettings() {
-        return org.springframework.security.config.observation.SecurityObservationSettings.noObservations();
+    SecurityObservationSettings securityObservationSettings() {
+        return SecurityObservationSettings.noObservations();
     }
 
     /** Message bytes in chunks, for the services that keep messages (the outbox and the inbox). */
-    @org.springframework.context.annotation.Configuration(proxyBeanMethods = false)
-    @org.springframework.boot.autoconfigure.condition.ConditionalOnProperty(name = "pullmail.stores-messages",
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnProperty(name = "pullmail.stores-messages",
             havingValue = "true")
     static class MessageBytesConfiguration {
 
         @Bean
         @ConditionalOnMissingBean
-        MessageBytes messageBytes(org.springframework.jdbc.core.simple.JdbcClient jdbc, java.time.Clock clock) {
+        MessageBytes messageBytes(JdbcClient jdbc, Clock clock) {
             return new MessageBytes(jdbc, clock);
         }
 
         @Bean
-        MessageBytes.Sweep messageUploadSweep(MessageBytes bytes, java.time.Clock clock) {
+        MessageBytes.Sweep messageUploadSweep(MessageBytes bytes, Clock clock) {
             return new MessageBytes.Sweep(bytes, clock);
         }
     }
 
     /** Discovery, signature verification and domain keys: for services that speak PMP/1 (not the gateway). */
-    @org.springframework.context.annotation.Configuration(proxyBeanMethods = false)
-    @org.springframework.boot.autoconfigure.condition.ConditionalOnProperty(name = "pullmail.speaks-pmp",
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnProperty(name = "pullmail.speaks-pmp",
             havingValue = "true", matchIfMissing = true)
     static class PmpConfiguration {
 
@@ -142,18 +148,18 @@ public class ServiceDefaultsAutoConfiguration {
         /** Only services that sign PMP/1 requests (notifier, inbox) hold domain keys. */
         @Bean
         @ConditionalOnMissingBean
-        @org.springframework.boot.autoconfigure.condition.ConditionalOnProperty(name = "pullmail.signs-requests", havingValue = "true")
+        @ConditionalOnProperty(name = "pullmail.signs-requests", havingValue = "true")
         DomainKeys domainKeys(JdbcClient jdbc, TransactionTemplate tx, Clock clock, PullmailProperties pullmail,
-                @Value("${spring.application.name}") String service,
-                @Value("${pullmail.signing-key:}") String configuredKey) {
-            return new DomainKeys(jdbc, tx, clock, pullmail.domain(), service, configuredKey);
+                @Value("${spring.application.name}") String service) {
+            return new DomainKeys(jdbc, tx, clock, pullmail.domain(), service,
+                    pullmail.signingKey() == null ? "" : pullmail.signingKey());
         }
 
         @Bean
         @ConditionalOnMissingBean
-        @org.springframework.boot.autoconfigure.condition.ConditionalOnProperty(name = "pullmail.signs-requests", havingValue = "true")
-        KeyRotation keyRotation(DomainKeys keys, @Value("${pullmail.keys.publish-lead:PT10M}") java.time.Duration lead) {
-            return new KeyRotation(keys, lead);
+        @ConditionalOnProperty(name = "pullmail.signs-requests", havingValue = "true")
+        KeyRotation keyRotation(DomainKeys keys, PullmailProperties pullmail) {
+            return new KeyRotation(keys, pullmail.keys().publishLead());
         }
     }
 }

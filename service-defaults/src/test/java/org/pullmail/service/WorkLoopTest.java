@@ -10,6 +10,7 @@ import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -54,7 +55,7 @@ class WorkLoopTest {
         AtomicInteger slowNow = new AtomicInteger();
         AtomicInteger slowMost = new AtomicInteger();
         Set<Integer> done = ConcurrentHashMap.newKeySet();
-        List<Set<String>> fullPeersSeen = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<Set<String>> fullPeersSeen = new CopyOnWriteArrayList<>();
         WorkLoop.Claim<Item> claim = slots -> {
             fullPeersSeen.add(slots.fullPeers());
             List<Item> claimed = new ArrayList<>();

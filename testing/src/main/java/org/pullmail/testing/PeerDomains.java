@@ -15,6 +15,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 
 import com.nimbusds.jose.jwk.JWKSet;
 import com.nimbusds.jose.jwk.OctetKeyPair;
@@ -51,12 +54,12 @@ public final class PeerDomains implements AutoCloseable {
         /** The W3C traceparent header of each received notification, in order (null where absent). */
         public final List<String> traceparents = new CopyOnWriteArrayList<>();
         /** Fetches received, per message id (the last segment of the fetch URL). */
-        public final Map<String, java.util.concurrent.atomic.AtomicInteger> fetches = new ConcurrentHashMap<>();
+        public final Map<String, AtomicInteger> fetches = new ConcurrentHashMap<>();
         /**
          * How to answer a notification, by its subject: a function of the notification that returns the
          * receipt's raw JSON. A notification without one gets every recipient {@code accepted}.
          */
-        public final Map<String, java.util.function.Function<Notification, String>> receipts = new ConcurrentHashMap<>();
+        public final Map<String, Function<Notification, String>> receipts = new ConcurrentHashMap<>();
         /** How a fetch of a message id is answered; a message without one answers 404 not-found. */
         public final Map<String, Answer> fetchAnswers = new ConcurrentHashMap<>();
         private final OctetKeyPair signingKey;
@@ -146,7 +149,7 @@ public final class PeerDomains implements AutoCloseable {
         }
         server.createContext("/", this::handle);
         // requests are handled side by side, like a real domain's: one slow answer holds up no other
-        server.setExecutor(java.util.concurrent.Executors.newCachedThreadPool(r -> {
+        server.setExecutor(Executors.newCachedThreadPool(r -> {
             Thread t = new Thread(r, "peer-domains");
             t.setDaemon(true);
             return t;
@@ -178,7 +181,7 @@ public final class PeerDomains implements AutoCloseable {
             receive(peer, exchange);
         } else if (rest.startsWith(Pmp.FETCH_PATH + "/") && exchange.getRequestMethod().equals("GET")) {
             String message = rest.substring(Pmp.FETCH_PATH.length() + 1);
-            peer.fetches.computeIfAbsent(message, m -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet();
+            peer.fetches.computeIfAbsent(message, m -> new AtomicInteger()).incrementAndGet();
             Answer answer = peer.fetchAnswers.getOrDefault(message, Answer.problem(404, "not-found", Map.of()));
             answer.headers().forEach((name, value) -> exchange.getResponseHeaders().set(name, value));
             Duration trickle = peer.trickle;

@@ -1,5 +1,8 @@
 package org.pullmail.testing;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -64,8 +67,8 @@ public final class TestDatabases {
 
     private static boolean dockerAnswers() {
         boolean anyDocker = System.getenv("DOCKER_HOST") != null
-                || java.nio.file.Files.exists(java.nio.file.Path.of("/var/run/docker.sock"))
-                || java.nio.file.Files.exists(java.nio.file.Path.of(System.getProperty("user.home"), ".testcontainers.properties"));
+                || Files.exists(Path.of("/var/run/docker.sock"))
+                || Files.exists(Path.of(System.getProperty("user.home"), ".testcontainers.properties"));
         if (!anyDocker) {
             return false; // skip Testcontainers' probe and its error log on machines without Docker
         }
@@ -113,7 +116,7 @@ public final class TestDatabases {
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 try {
                     pg.close();
-                } catch (java.io.IOException ignored) {
+                } catch (IOException ignored) {
                     // the JVM is exiting; the temporary data directory goes with it
                 }
             }, "pullmail-test-postgres-stop"));
@@ -138,7 +141,7 @@ public final class TestDatabases {
                     return "embedded";
                 }
             };
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new IllegalStateException("cannot start embedded PostgreSQL", e);
         }
     }

@@ -1,5 +1,7 @@
 package org.pullmail.gateway.account;
 
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
@@ -78,7 +80,7 @@ public class AccountRepository {
                 .param(address).update();
     }
 
-    private static Account map(java.sql.ResultSet rs) throws java.sql.SQLException {
+    private static Account map(ResultSet rs) throws SQLException {
         return new Account(rs.getString("address"),
                 new LinkedHashSet<>(Arrays.asList(rs.getString("roles").split(","))), rs.getBoolean("disabled"),
                 rs.getTimestamp("created_at").toInstant(),

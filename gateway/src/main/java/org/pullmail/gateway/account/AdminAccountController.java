@@ -2,6 +2,7 @@ package org.pullmail.gateway.account;
 
 import java.net.URI;
 import java.util.List;
+import java.util.Locale;
 
 import org.pullmail.gateway.token.Revocations;
 import org.pullmail.protocol.Addresses;
@@ -10,9 +11,12 @@ import org.pullmail.service.PullmailProperties;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.PutMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 import jakarta.validation.Valid;
@@ -69,8 +73,8 @@ class AdminAccountController {
     }
 
     @GetMapping
-    Accounts list(@org.springframework.web.bind.annotation.RequestParam(required = false) String q) {
-        String needle = q == null ? "" : q.trim().toLowerCase(java.util.Locale.ROOT);
+    Accounts list(@RequestParam(required = false) String q) {
+        String needle = q == null ? "" : q.trim().toLowerCase(Locale.ROOT);
         return new Accounts(accounts.list().stream().filter(a -> a.address().contains(needle))
                 .map(AccountView::of).toList());
     }
@@ -85,8 +89,8 @@ class AdminAccountController {
      * A disabled account cannot obtain tokens, and the tokens it holds are refused from now on (its event
      * streams are closed); enabling it again does not bring them back.
      */
-    @org.springframework.web.bind.annotation.PutMapping("/{address}/disabled")
-    AccountView disable(@org.springframework.web.bind.annotation.PathVariable String address,
+    @PutMapping("/{address}/disabled")
+    AccountView disable(@PathVariable String address,
             @RequestBody Disable request) {
         if (request.disabled() == null) {
             throw ApiProblem.invalid("disabled is true or false");
@@ -103,7 +107,7 @@ class AdminAccountController {
     }
 
     @PostMapping("/{address}/password")
-    AccountView resetPassword(@org.springframework.web.bind.annotation.PathVariable String address,
+    AccountView resetPassword(@PathVariable String address,
             @Valid @RequestBody Password request) {
         if (!accounts.setPassword(address, request.password())) {
             throw ApiProblem.notFound("account " + address);

@@ -1,5 +1,6 @@
 package org.pullmail.gateway.admin;
 
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -83,7 +84,7 @@ class OverviewController {
             if (s.statusCode() == 200) {
                 stats = json.readTree(s.body());
             }
-        } catch (java.io.IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException e) {
             status = "DOWN";
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

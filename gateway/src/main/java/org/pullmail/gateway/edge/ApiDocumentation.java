@@ -8,6 +8,7 @@ import org.springframework.core.Ordered;
 import org.springframework.core.annotation.Order;
 import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
+import org.springframework.web.util.UrlPathHelper;
 
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
@@ -35,7 +36,7 @@ class ApiDocumentation extends OncePerRequestFilter {
             return true;
         }
         // the decoded path, as the routes see it: /v3/%61pi-docs is /v3/api-docs
-        String path = org.springframework.web.util.UrlPathHelper.defaultInstance.getPathWithinApplication(request);
+        String path = UrlPathHelper.defaultInstance.getPathWithinApplication(request);
         return !(path.equals("/v3/api-docs") || path.startsWith("/v3/api-docs/") || path.startsWith("/swagger-ui")
                 || path.startsWith("/admin/swagger-ui")
                 || path.equals("/admin/api") || path.startsWith("/admin/api/"));

@@ -3,6 +3,7 @@ package org.pullmail.gateway.edge;
 import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
 import org.pullmail.gateway.GatewayProperties;
 import org.springframework.boot.jetty.servlet.JettyServletWebServerFactory;
 import org.springframework.boot.web.server.WebServerFactoryCustomizer;
@@ -41,7 +42,7 @@ class EdgeServer implements WebServerFactoryCustomizer<JettyServletWebServerFact
 
     private void customize(Server server) {
         for (Connector connector : server.getConnectors()) {
-            if (connector instanceof org.eclipse.jetty.server.ServerConnector listening) {
+            if (connector instanceof ServerConnector listening) {
                 // never share the port with another process: a second one must fail to start, not take half the traffic
                 listening.setReusePort(false);
             }

@@ -10,6 +10,7 @@ import org.eclipse.jetty.proxy.ProxyHandler;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.util.Callback;
 import org.pullmail.protocol.Pmp;
 import org.pullmail.protocol.ProblemType;
@@ -39,7 +40,7 @@ final class PmpEdge extends Handler.Wrapper {
     }
 
     @Override
-    public void setServer(org.eclipse.jetty.server.Server server) {
+    public void setServer(Server server) {
         super.setServer(server);
         proxy.setServer(server); // the proxy is this handler's bean, not a handler in the chain: it needs telling
     }

@@ -31,6 +31,7 @@ import org.springframework.security.core.Authentication;
 import org.springframework.security.core.context.SecurityContextHolder;
 import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
+import org.springframework.web.util.UrlPathHelper;
 
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.AsyncEvent;
@@ -87,7 +88,7 @@ class EventStreamProxy extends OncePerRequestFilter implements DisposableBean {
     protected boolean shouldNotFilter(HttpServletRequest request) {
         // the decoded path, as the routes see it: /api/v1/inbox/%65vents is this path too
         return !("GET".equals(request.getMethod())
-                && PATH.equals(org.springframework.web.util.UrlPathHelper.defaultInstance.getPathWithinApplication(request)));
+                && PATH.equals(UrlPathHelper.defaultInstance.getPathWithinApplication(request)));
     }
 
     @Override

@@ -1,6 +1,9 @@
 package org.pullmail.gateway.token;
 
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.Locale;
 import java.util.Map;
@@ -130,17 +133,17 @@ class LoginThrottle {
         String[] groups = client.replace("[", "").replace("]", "").split(":", -1);
         if (client.contains("::") || groups.length < 4) {
             try {
-                byte[] bytes = java.net.InetAddress.getByName(client.replace("[", "").replace("]", "")).getAddress();
+                byte[] bytes = InetAddress.getByName(client.replace("[", "").replace("]", "")).getAddress();
                 if (bytes.length == 16) {
                     return String.format("%02x%02x:%02x%02x:%02x%02x:%02x%02x::/64", bytes[0], bytes[1], bytes[2],
                             bytes[3], bytes[4], bytes[5], bytes[6], bytes[7]);
                 }
-            } catch (java.net.UnknownHostException e) {
+            } catch (UnknownHostException e) {
                 return client;
             }
             return client;
         }
-        return String.join(":", java.util.Arrays.copyOf(groups, 4)) + "::/64";
+        return String.join(":", Arrays.copyOf(groups, 4)) + "::/64";
     }
 
     private static Duration max(Duration a, Duration b) {

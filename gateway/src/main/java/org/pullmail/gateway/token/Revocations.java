@@ -1,10 +1,13 @@
 package org.pullmail.gateway.token;
 
+import java.sql.Timestamp;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.HashMap;
 import java.util.Map;
 
+import org.pullmail.gateway.GatewayProperties;
 import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.scheduling.annotation.Scheduled;
@@ -34,10 +37,10 @@ public class Revocations implements OAuth2TokenValidator<Jwt> {
 
     private final JdbcClient jdbc;
     private final ApplicationEventPublisher events;
-    private final java.time.Duration tokenLifetime;
+    private final Duration tokenLifetime;
     private volatile Map<String, State> revoked = Map.of();
 
-    Revocations(JdbcClient jdbc, ApplicationEventPublisher events, org.pullmail.gateway.GatewayProperties gateway) {
+    Revocations(JdbcClient jdbc, ApplicationEventPublisher events, GatewayProperties gateway) {
         this.jdbc = jdbc;
         this.events = events;
         // a revocation older than the tokens' lifetime (and a second of clock skew) can refuse no token any more
@@ -72,7 +75,7 @@ public class Revocations implements OAuth2TokenValidator<Jwt> {
         jdbc.sql("""
                 SELECT address, disabled, tokens_revoked_at FROM account
                 WHERE disabled OR tokens_revoked_at > ?""")
-                .param(java.sql.Timestamp.from(Instant.now().minus(tokenLifetime)))
+                .param(Timestamp.from(Instant.now().minus(tokenLifetime)))
                 .query(rs -> {
                     now.put(rs.getString(1), new State(rs.getBoolean(2), rs.getTimestamp(3) == null ? null
                             : rs.getTimestamp(3).toInstant().truncatedTo(ChronoUnit.SECONDS)));

@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -123,12 +125,12 @@ class EventController implements DisposableBean {
         if (subscribers.isEmpty()) {
             return;
         }
-        Map<String, Long> cursors = new java.util.HashMap<>();
+        Map<String, Long> cursors = new HashMap<>();
         for (Subscriber s : subscribers) {
             cursors.merge(s.mailbox, s.lastId, Math::min);
         }
         String[] mailboxes = cursors.keySet().toArray(String[]::new);
-        Long[] afters = java.util.Arrays.stream(mailboxes).map(cursors::get).toArray(Long[]::new);
+        Long[] afters = Arrays.stream(mailboxes).map(cursors::get).toArray(Long[]::new);
         Map<String, List<Event>> byMailbox = jdbc.sql("""
                 SELECT e.id, e.mailbox, e.type, e.subject_id
                 FROM unnest(CAST(:mailboxes AS text[]), CAST(:afters AS bigint[])) AS w(mailbox, after)

@@ -5,6 +5,8 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.UUID;
 
+import org.pullmail.service.TimeOrderedIds;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 
@@ -18,9 +20,9 @@ public class JobQueue {
 
     private final JdbcClient jdbc;
     private final Clock clock;
-    private final org.springframework.context.ApplicationEventPublisher events;
+    private final ApplicationEventPublisher events;
 
-    JobQueue(JdbcClient jdbc, Clock clock, org.springframework.context.ApplicationEventPublisher events) {
+    JobQueue(JdbcClient jdbc, Clock clock, ApplicationEventPublisher events) {
         this.events = events;
         this.jdbc = jdbc;
         this.clock = clock;
@@ -49,7 +51,7 @@ public class JobQueue {
         jdbc.sql("""
                 INSERT INTO job (id, notice, kind, status, next_attempt_at, give_up_at) VALUES (?, ?, ?, ?, ?, ?)
                 ON CONFLICT (notice, kind, (coalesce(status, ''))) DO NOTHING""")
-                .params(org.pullmail.service.TimeOrderedIds.next(), notice, kind, status, Timestamp.from(now),
+                .params(TimeOrderedIds.next(), notice, kind, status, Timestamp.from(now),
                         Timestamp.from(giveUpAt.isAfter(now) ? giveUpAt : now.plusSeconds(3600)))
                 .update();
         events.publishEvent(new JobsQueued());

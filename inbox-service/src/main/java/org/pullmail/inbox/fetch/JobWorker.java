@@ -11,7 +11,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.ThreadLocalRandom;
 
 import org.pullmail.inbox.InboxProperties;
 import org.pullmail.inbox.events.MailboxEvents;
@@ -30,15 +29,22 @@ import org.pullmail.protocol.peer.NonPublicAddressException;
 import org.pullmail.protocol.peer.PeerClient;
 import org.pullmail.protocol.peer.PeerRequest;
 import org.pullmail.protocol.peer.PeerResponse;
+import org.pullmail.service.Backoff;
 import org.pullmail.service.DomainKeys;
 import org.pullmail.service.MessageBytes;
+import org.pullmail.service.TimeOrderedIds;
 import org.pullmail.service.WorkLoop;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
+import org.springframework.transaction.event.TransactionalEventListener;
 import org.springframework.transaction.support.TransactionTemplate;
+
+import io.micrometer.core.instrument.MeterRegistry;
+
+import jakarta.annotation.PreDestroy;
 
 /**
  * Runs fetch and status jobs. A fetch is a signed GET with the recipient's capability; the bytes are
@@ -88,18 +94,10 @@ class JobWorker {
             int status = response.status();
             boolean transientFailure = status == 429 || status >= 500
                     || (status == 401 && problem.contains(ProblemType.UNKNOWN_KEY.uri().toString()));
-            Duration retryAfter = response.header("Retry-After").map(JobFailure::seconds).orElse(null);
+            Duration retryAfter = response.header("Retry-After").map(Backoff::retryAfter).orElse(null);
             return new JobFailure("the sender answered " + status + ": " + problem, !transientFailure, retryAfter);
         }
 
-        private static Duration seconds(String value) {
-            try {
-                // capped at an hour (PROTOCOL.md 7.1), so that no peer parks a job for longer
-                return Duration.ofSeconds(Math.min(3600, Math.max(0, Long.parseLong(value.trim()))));
-            } catch (NumberFormatException e) {
-                return null;
-            }
-        }
     }
 
     private final JdbcClient jdbc;
@@ -111,14 +109,15 @@ class JobWorker {
     private final JobQueue jobs;
     private final Reputation reputation;
     private final MailboxEvents events;
-    private final io.micrometer.core.instrument.MeterRegistry meters;
+    private final MeterRegistry meters;
     private final InboxProperties inbox;
+    private final Backoff retries;
     private final Clock clock;
     private final WorkLoop<Job> loop;
 
     JobWorker(JdbcClient jdbc, TransactionTemplate tx, MessageBytes bytes, PeerClient http, DiscoveryClient discovery, DomainKeys keys,
             JobQueue jobs, Reputation reputation, MailboxEvents events, InboxProperties inbox, Clock clock,
-            io.micrometer.core.instrument.MeterRegistry meters) {
+            MeterRegistry meters) {
         this.meters = meters;
         this.reputation = reputation;
         this.events = events;
@@ -130,6 +129,7 @@ class JobWorker {
         this.keys = keys;
         this.jobs = jobs;
         this.inbox = inbox;
+        this.retries = new Backoff(inbox.retryInitial(), inbox.retryMax());
         this.clock = clock;
         this.loop = WorkLoop.borrowing("fetch-jobs", inbox.jobs().workers(), inbox.jobs().perDomain(), Job::senderDomain,
                 this::claim, this::run);
@@ -140,12 +140,12 @@ class JobWorker {
         loop.nudge();
     }
 
-    @org.springframework.transaction.event.TransactionalEventListener(fallbackExecution = true)
+    @TransactionalEventListener(fallbackExecution = true)
     void onQueued(JobQueue.JobsQueued event) {
         loop.nudge();
     }
 
-    @jakarta.annotation.PreDestroy
+    @PreDestroy
     void stop() {
         loop.close();
     }
@@ -215,7 +215,7 @@ class JobWorker {
             if ("fetch".equals(job.kind())) {
                 long started = System.nanoTime();
                 fetch(job);
-                meters.timer("pullmail.fetch.latency").record(java.time.Duration.ofNanos(System.nanoTime() - started));
+                meters.timer("pullmail.fetch.latency").record(Duration.ofNanos(System.nanoTime() - started));
                 meters.counter("pullmail.fetches", "result", "stored").increment();
             } else {
                 reportStatus(job);
@@ -224,10 +224,7 @@ class JobWorker {
             if ("fetch".equals(job.kind())) {
                 meters.counter("pullmail.fetches", "result", e.permanent ? "refused" : "retry").increment();
             }
-            Duration delay = backoff(job.attempts() + 1);
-            if (e.retryAfter != null && e.retryAfter.compareTo(delay) > 0) {
-                delay = e.retryAfter;
-            }
+            Duration delay = retries.after(job.attempts() + 1, e.retryAfter);
             Instant next = clock.instant().plus(delay);
             if (e.permanent || next.isAfter(job.giveUpAt())) {
                 log.warn("{} job {} for {} failed: {}", job.kind(), job.id(), job.recipient(), e.getMessage());
@@ -257,7 +254,7 @@ class JobWorker {
         String authorization = Pmp.CAPABILITY_SCHEME + " " + job.token();
         HttpRequestView view = new HttpRequestView("GET", url).header("Authorization", authorization);
         HttpSignatures.SignatureFields signature = keys.signer().sign(view, SignatureProfile.FETCH);
-        UUID message = org.pullmail.service.TimeOrderedIds.next();
+        UUID message = TimeOrderedIds.next();
         // the bytes go to storage as they arrive, checked against the notified size and digest on the way
         Fetched fetched = exchange(url, PeerRequest.get(url, Map.of(
                 "Authorization", authorization,
@@ -390,11 +387,5 @@ class JobWorker {
 
     private static String abbreviate(String s) {
         return s.length() > 2000 ? s.substring(0, 2000) : s;
-    }
-
-    private Duration backoff(int attempt) {
-        long initial = inbox.retryInitial().toMillis();
-        long ceiling = Math.min(inbox.retryMax().toMillis(), initial << Math.min(20, attempt - 1));
-        return Duration.ofMillis(initial + ThreadLocalRandom.current().nextLong(Math.max(1, ceiling - initial + 1)));
     }
 }

@@ -2,6 +2,7 @@ package org.pullmail.inbox.mailbox;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
@@ -18,9 +19,9 @@ import org.springframework.security.core.annotation.AuthenticationPrincipal;
 import org.springframework.security.oauth2.jwt.Jwt;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
-import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
@@ -134,7 +135,7 @@ class MessageController {
                 response.setContentType(meta.contentType());
                 response.setHeader(HttpHeaders.CONTENT_DISPOSITION, ContentDisposition.attachment()
                         .filename(meta.filename() == null ? "attachment-" + index : meta.filename(),
-                                java.nio.charset.StandardCharsets.UTF_8).build().toString());
+                                StandardCharsets.UTF_8).build().toString());
                 decoded.transferTo(response.getOutputStream());
             });
         }

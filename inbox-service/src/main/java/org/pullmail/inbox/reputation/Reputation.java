@@ -1,5 +1,8 @@
 package org.pullmail.inbox.reputation;
 
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
 
@@ -22,7 +25,7 @@ public class Reputation {
      * when this domain first heard of the sender (null if never).
      */
     public record Score(String sender, long received, long fetched, long declined, long spam, long refused,
-            Double fetchRatio, java.time.Instant firstSeen) {
+            Double fetchRatio, Instant firstSeen) {
         static Score empty(String sender) {
             return new Score(sender, 0, 0, 0, 0, 0, null, null);
         }
@@ -59,7 +62,7 @@ public class Reputation {
                 .param(limit).query((rs, n) -> score(rs)).list();
     }
 
-    private static Score score(java.sql.ResultSet rs) throws java.sql.SQLException {
+    private static Score score(ResultSet rs) throws SQLException {
         long received = rs.getLong("received");
         long fetched = rs.getLong("fetched");
         return new Score(rs.getString("sender"), received, fetched, rs.getLong("declined"), rs.getLong("spam"),

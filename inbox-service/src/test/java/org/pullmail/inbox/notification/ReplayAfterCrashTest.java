@@ -6,8 +6,10 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.Map;
 
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -79,8 +81,8 @@ class ReplayAfterCrashTest {
 
         // the sender retries, signed afresh each time, and is accepted once it signs after the reset (idempotent:
         // one notice, however many tries)
-        org.awaitility.Awaitility.await("a freshly signed retry is accepted").atMost(java.time.Duration.ofSeconds(10))
-                .pollInterval(java.time.Duration.ofMillis(500))
+        Awaitility.await("a freshly signed retry is accepted").atMost(Duration.ofSeconds(10))
+                .pollInterval(Duration.ofMillis(500))
                 .until(() -> Notifications.send(sender, n, port, Map.of()).statusCode() == 200);
         assertThat(inbox.getBean(JdbcClient.class).sql("SELECT count(*) FROM notice WHERE recipient = 'carol@alpha.test'")
                 .query(Integer.class).single()).isEqualTo(1);

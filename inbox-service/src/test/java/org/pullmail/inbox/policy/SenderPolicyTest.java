@@ -9,13 +9,14 @@ import org.pullmail.inbox.reputation.Reputation;
 import org.pullmail.testing.ServiceDatabase;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.webmvc.test.autoconfigure.AutoConfigureMockMvc;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
 /** The documented precedence of SenderPolicy, rule by rule, on a real database. */
 @SpringBootTest
-@org.springframework.boot.webmvc.test.autoconfigure.AutoConfigureMockMvc
+@AutoConfigureMockMvc
 class SenderPolicyTest {
 
     @DynamicPropertySource

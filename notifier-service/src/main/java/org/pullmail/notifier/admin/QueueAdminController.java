@@ -1,5 +1,7 @@
 package org.pullmail.notifier.admin;
 
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
@@ -146,7 +148,7 @@ class QueueAdminController {
                 .param(Timestamp.from(clock.instant().minus(Duration.ofDays(7)))).update();
     }
 
-    private static Instant ts(java.sql.ResultSet rs, String column) throws java.sql.SQLException {
+    private static Instant ts(ResultSet rs, String column) throws SQLException {
         Timestamp t = rs.getTimestamp(column);
         return t == null ? null : t.toInstant();
     }

@@ -1,9 +1,11 @@
 package org.pullmail.notifier.discovery;
 
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.text.ParseException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -83,7 +85,7 @@ class DiscoveryDocumentController {
                 return fetched;
             }
             log.warn("inbox answered {} for its keys", response.statusCode());
-        } catch (java.io.IOException | java.text.ParseException e) {
+        } catch (IOException | ParseException e) {
             log.warn("cannot read the inbox's keys: {}", e.toString());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -11,7 +11,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.ThreadLocalRandom;
 
 import org.pullmail.notifier.NotifierProperties;
 import org.pullmail.protocol.DiscoveryDocument;
@@ -25,6 +24,7 @@ import org.pullmail.protocol.http.SignatureProfile;
 import org.pullmail.protocol.peer.PeerClient;
 import org.pullmail.protocol.peer.PeerRequest;
 import org.pullmail.protocol.peer.PeerResponse;
+import org.pullmail.service.Backoff;
 import org.pullmail.service.DomainKeys;
 import org.pullmail.service.WorkLoop;
 import org.slf4j.Logger;
@@ -33,6 +33,12 @@ import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+
+import jakarta.annotation.PreDestroy;
 
 /**
  * Sends due notifications: discovers the recipient domain, signs with the domain key, POSTs to its
@@ -61,19 +67,20 @@ class NotificationSender {
     private final DiscoveryClient discovery;
     private final DomainKeys keys;
     private final NotifierProperties notifier;
+    private final Backoff retries;
     private final Clock clock;
-    private final io.micrometer.core.instrument.Counter sent;
-    private final io.micrometer.core.instrument.Counter failed;
-    private final io.micrometer.core.instrument.Counter retried;
+    private final Counter sent;
+    private final Counter failed;
+    private final Counter retried;
     private final WorkLoop<Claimed> loop;
 
     NotificationSender(JdbcClient jdbc, TransactionTemplate tx, PeerClient http, DiscoveryClient discovery,
             DomainKeys keys, NotifierProperties notifier, Clock clock,
-            io.micrometer.core.instrument.MeterRegistry meters) {
+            MeterRegistry meters) {
         this.sent = meters.counter("pullmail.notifications.sent");
         this.failed = meters.counter("pullmail.notifications.failed");
         this.retried = meters.counter("pullmail.notifications.retried");
-        io.micrometer.core.instrument.Gauge.builder("pullmail.queue.depth", jdbc,
+        Gauge.builder("pullmail.queue.depth", jdbc,
                         j -> j.sql("SELECT count(*) FROM notification WHERE state = 'pending'").query(Long.class).single())
                 .description("notifications waiting to be sent or retried").register(meters);
         this.jdbc = jdbc;
@@ -82,6 +89,7 @@ class NotificationSender {
         this.discovery = discovery;
         this.keys = keys;
         this.notifier = notifier;
+        this.retries = new Backoff(notifier.retryInitial(), notifier.retryMax());
         this.clock = clock;
         this.loop = WorkLoop.borrowing("notification-sender", notifier.senders(), notifier.perDomain(),
                 Claimed::recipientDomain, this::claim, this::send);
@@ -97,7 +105,7 @@ class NotificationSender {
         loop.nudge();
     }
 
-    @jakarta.annotation.PreDestroy
+    @PreDestroy
     void stop() {
         loop.close();
     }
@@ -177,7 +185,7 @@ class NotificationSender {
                     WHERE id = ?""").params(now, response.text(), now, n.id()).update();
             sent.increment();
         } else if (status == 429 || status >= 500 || (status == 401 && response.text().contains("unknown-key"))) {
-            Duration retryAfter = response.header("Retry-After").map(NotificationSender::seconds).orElse(null);
+            Duration retryAfter = response.header("Retry-After").map(Backoff::retryAfter).orElse(null);
             retry(n, n.recipientDomain() + " answered " + status + ": " + abbreviate(response.text()), retryAfter);
         } else {
             fail(n, n.recipientDomain() + " refused the notification (" + status + "): " + abbreviate(response.text()));
@@ -185,10 +193,7 @@ class NotificationSender {
     }
 
     private void retry(Claimed n, String error, Duration retryAfter) {
-        Duration backoff = backoff(n.attempts() + 1);
-        if (retryAfter != null && retryAfter.compareTo(backoff) > 0) {
-            backoff = retryAfter;
-        }
+        Duration backoff = retries.after(n.attempts() + 1, retryAfter);
         Instant next = clock.instant().plus(backoff);
         if (next.isAfter(n.giveUpAt())) {
             fail(n, "gave up after " + (n.attempts() + 1) + " attempts; last: " + error);
@@ -212,20 +217,6 @@ class NotificationSender {
                 WHERE id = ?""").params(now, error, now, n.id()).update();
     }
 
-    /** Exponential backoff with full jitter: uniformly in [initial, min(max, initial * 2^(attempt-1))]. */
-    Duration backoff(int attempt) {
-        long initial = notifier.retryInitial().toMillis();
-        long ceiling = Math.min(notifier.retryMax().toMillis(), initial << Math.min(20, attempt - 1));
-        return Duration.ofMillis(initial + ThreadLocalRandom.current().nextLong(Math.max(1, ceiling - initial + 1)));
-    }
-
-    private static Duration seconds(String retryAfter) {
-        try {
-            return Duration.ofSeconds(Math.min(3600, Long.parseLong(retryAfter.trim())));
-        } catch (NumberFormatException e) {
-            return null;
-        }
-    }
 
     private static String abbreviate(String s) {
         return s == null ? "" : s.length() > 300 ? s.substring(0, 300) + "…" : s;

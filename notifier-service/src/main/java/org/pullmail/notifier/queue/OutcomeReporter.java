@@ -5,6 +5,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
@@ -20,6 +21,7 @@ import org.pullmail.protocol.NotificationReceipt;
 import org.pullmail.protocol.ProblemType;
 import org.pullmail.protocol.ProtocolException;
 import org.pullmail.protocol.json.PmpJson;
+import org.pullmail.service.Backoff;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -33,6 +35,8 @@ class OutcomeReporter {
 
     private static final Logger log = LoggerFactory.getLogger(OutcomeReporter.class);
     private static final int BATCH = 50;
+    /** The outbox is local: 1 s, then up to twice as long each time, a minute at most. */
+    private static final Backoff RETRIES = new Backoff(Duration.ofSeconds(1), Duration.ofMinutes(1));
 
     private record Due(UUID id, String messageId, String notificationId, String recipientDomain, String state, String receipt,
             String lastError, int attempts, Instant sentAt) {
@@ -88,7 +92,7 @@ class OutcomeReporter {
             }
             List<Map<String, String>> recipients = new ArrayList<>();
             try {
-                NotificationReceipt receipt = PmpJson.read(d.receipt().getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                NotificationReceipt receipt = PmpJson.read(d.receipt().getBytes(StandardCharsets.UTF_8),
                         NotificationReceipt.class, ProblemType.MALFORMED_REQUEST);
                 for (var r : receipt.recipients()) {
                     recipients.add(Map.of("address", r.address(), "outcome", r.outcome().name().toLowerCase()));
@@ -119,8 +123,7 @@ class OutcomeReporter {
             Thread.currentThread().interrupt();
             return;
         }
-        long delay = Math.min(60, 1L << Math.min(6, d.attempts()));
         jdbc.sql("UPDATE notification SET report_next_at = ? WHERE id = ?")
-                .params(Timestamp.from(clock.instant().plusSeconds(delay)), d.id()).update();
+                .params(Timestamp.from(clock.instant().plus(RETRIES.after(d.attempts() + 1))), d.id()).update();
     }
 }

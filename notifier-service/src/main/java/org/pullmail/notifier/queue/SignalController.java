@@ -12,6 +12,7 @@ import org.pullmail.protocol.Notification;
 import org.pullmail.protocol.ProtocolException;
 import org.pullmail.protocol.json.PmpJson;
 import org.pullmail.service.ApiProblem;
+import org.pullmail.service.TimeOrderedIds;
 import org.springframework.http.ResponseEntity;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.web.bind.annotation.PostMapping;
@@ -67,7 +68,7 @@ class SignalController {
                                           next_attempt_at, give_up_at, created_at)
                 VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)
                 ON CONFLICT (notification_id, recipient_domain) DO NOTHING""")
-                .params(org.pullmail.service.TimeOrderedIds.next(), messageId, notification.id(), notification.from(),
+                .params(TimeOrderedIds.next(), messageId, notification.id(), notification.from(),
                         signal.recipientDomain(), payload, Timestamp.from(now), Timestamp.from(giveUp), Timestamp.from(now))
                 .update();
         sender.nudge();

@@ -1,5 +1,6 @@
 package org.pullmail.outbox.delivery;
 
+import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.Base64;
@@ -28,6 +29,6 @@ public record CapabilityToken(String value) {
 
     public static byte[] hash(String value) {
         MessageDigest sha256 = ContentDigest.newSha256();
-        return sha256.digest(value.getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        return sha256.digest(value.getBytes(StandardCharsets.US_ASCII));
     }
 }

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 
@@ -38,6 +39,8 @@ import org.springframework.web.bind.annotation.RestController;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 
+import io.micrometer.core.instrument.MeterRegistry;
+
 /**
  * Serves PMP/1 fetches and takes status reports (PROTOCOL.md sections 4 and 5). The token is looked
  * up first, then the signature is checked against the keys of the token's recipient domain, and only
@@ -59,11 +62,11 @@ class FetchController {
     private final OutboxProperties outbox;
     private final FailedFetchLimits failures;
     private final Clock clock;
-    private final io.micrometer.core.instrument.MeterRegistry meters;
+    private final MeterRegistry meters;
 
     FetchController(JdbcClient jdbc, MessageBytes bytes, TransactionTemplate tx, PmpVerifier verifier, DiscoveryClient discovery,
             PullmailProperties pullmail, OutboxProperties outbox, FailedFetchLimits failures, Clock clock,
-            io.micrometer.core.instrument.MeterRegistry meters) {
+            MeterRegistry meters) {
         this.outbox = outbox;
         this.failures = failures;
         this.meters = meters;
@@ -158,7 +161,7 @@ class FetchController {
                     }
                     case CONFLICT -> {
                         return new ProtocolException(ProblemType.STATUS_CONFLICT, r.address() + " is "
-                                + current.wire() + ": a report of " + r.status().name().toLowerCase(java.util.Locale.ROOT)
+                                + current.wire() + ": a report of " + r.status().name().toLowerCase(Locale.ROOT)
                                 + " cannot follow it");
                     }
                 }

@@ -3,6 +3,7 @@ package org.pullmail.outbox.message;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -21,12 +22,14 @@ import jakarta.activation.DataSource;
 import jakarta.mail.Message;
 import jakarta.mail.MessagingException;
 import jakarta.mail.Session;
+import jakarta.mail.internet.ContentType;
 import jakarta.mail.internet.InternetAddress;
 import jakarta.mail.internet.MimeBodyPart;
 import jakarta.mail.internet.MimeMessage;
 import jakarta.mail.internet.MimeMultipart;
 import jakarta.mail.internet.MimePart;
 import jakarta.mail.internet.MimeUtility;
+import jakarta.mail.internet.ParseException;
 import jakarta.mail.util.ByteArrayDataSource;
 
 /**
@@ -129,7 +132,7 @@ class MessageComposer {
 
     /** 7bit, quoted-printable or base64, by Jakarta Mail's own rule for text (MimeUtility.getEncoding). */
     static String transferEncoding(String text, String subtype) {
-        return MimeUtility.getEncoding(new ByteArrayDataSource(text.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+        return MimeUtility.getEncoding(new ByteArrayDataSource(text.getBytes(StandardCharsets.UTF_8),
                 "text/" + subtype + "; charset=UTF-8"));
     }
 
@@ -184,8 +187,8 @@ class MessageComposer {
     static String contentType(String given, String filename) {
         String type = given == null || given.isBlank() ? "application/octet-stream" : given.trim();
         try {
-            new jakarta.mail.internet.ContentType(type);
-        } catch (jakarta.mail.internet.ParseException e) {
+            new ContentType(type);
+        } catch (ParseException e) {
             throw ApiProblem.invalid("attachment " + filename + ": not a content type: " + type);
         }
         return type;

@@ -16,6 +16,8 @@ import org.pullmail.outbox.delivery.DeliveryState;
 import org.pullmail.outbox.message.MessageViews.SendRequest;
 import org.pullmail.outbox.message.MessageViews.SentMessage;
 import org.pullmail.outbox.message.MessageViews.SentMessages;
+import org.pullmail.protocol.Addresses;
+import org.pullmail.protocol.ProtocolException;
 import org.pullmail.service.ApiProblem;
 import org.pullmail.service.MessageBytes;
 import org.pullmail.service.PullmailProperties;
@@ -158,8 +160,8 @@ class MessageController {
         List<String> out = new ArrayList<>();
         for (String a : addresses == null ? List.<String>of() : addresses) {
             try {
-                out.add(org.pullmail.protocol.Addresses.normalize(a));
-            } catch (org.pullmail.protocol.ProtocolException e) {
+                out.add(Addresses.normalize(a));
+            } catch (ProtocolException e) {
                 throw ApiProblem.invalid(field + ": " + e.detail());
             }
         }

@@ -1,6 +1,8 @@
 package org.pullmail.outbox.message;
 
 import java.nio.charset.StandardCharsets;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
@@ -20,6 +22,7 @@ import org.pullmail.outbox.delivery.DeliveryState;
 import org.pullmail.outbox.message.MessageViews.RecipientStatus;
 import org.pullmail.outbox.message.MessageViews.SentMessage;
 import org.pullmail.outbox.sender.SenderAccount;
+import org.pullmail.outbox.signal.SignalRelay;
 import org.pullmail.protocol.Addresses;
 import org.pullmail.protocol.Notification;
 import org.pullmail.protocol.NotificationBatches;
@@ -29,6 +32,8 @@ import org.pullmail.protocol.json.PmpJson;
 import org.pullmail.service.ApiProblem;
 import org.pullmail.service.MessageBytes;
 import org.pullmail.service.PullmailProperties;
+import org.pullmail.service.TimeOrderedIds;
+import org.springframework.context.ApplicationEventPublisher;
 import org.springframework.http.HttpStatus;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Service;
@@ -56,11 +61,11 @@ class MessageService {
     private final PullmailProperties pullmail;
     private final OutboxProperties outbox;
     private final Clock clock;
-    private final org.springframework.context.ApplicationEventPublisher events;
+    private final ApplicationEventPublisher events;
 
     MessageService(JdbcClient jdbc, TransactionTemplate tx, MessageBytes bytes, SenderAccount accounts,
             PullmailProperties pullmail, OutboxProperties outbox, Clock clock,
-            org.springframework.context.ApplicationEventPublisher events) {
+            ApplicationEventPublisher events) {
         this.tx = tx;
         this.bytes = bytes;
         this.events = events;
@@ -146,7 +151,7 @@ class MessageService {
                         INSERT INTO signal_request (id, message_id, notification_id, recipient_domain, payload, expires_at,
                                                     next_attempt_at)
                         VALUES (?, ?, ?, ?, ?, ?, ?)""")
-                        .params(org.pullmail.service.TimeOrderedIds.next(), id, notification.id(), entry.getKey(),
+                        .params(TimeOrderedIds.next(), id, notification.id(), entry.getKey(),
                                 new String(PmpJson.write(notification), StandardCharsets.UTF_8),
                                 Timestamp.from(expires), Timestamp.from(now))
                         .update();
@@ -155,13 +160,13 @@ class MessageService {
                             INSERT INTO delivery (id, message_id, notification_id, recipient, recipient_domain, kind, token_hash,
                                                   state, queued_at)
                             VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?)""")
-                            .params(org.pullmail.service.TimeOrderedIds.next(), id, notification.id(), r.address(),
+                            .params(TimeOrderedIds.next(), id, notification.id(), r.address(),
                                     entry.getKey(), kinds.get(r.address()), tokenHashes.get(r.address()), Timestamp.from(accepted))
                             .update();
                 }
             }
         }
-        events.publishEvent(new org.pullmail.outbox.signal.SignalRelay.SignalsQueued());
+        events.publishEvent(new SignalRelay.SignalsQueued());
         return find(sender, id);
     }
 
@@ -261,7 +266,7 @@ class MessageService {
             SELECT id, sender, subject, size, created_at, expires_at, recalled_at, content_deleted_at IS NULL AS stored
             FROM message""";
 
-    private static SentMessage message(java.sql.ResultSet rs) throws java.sql.SQLException {
+    private static SentMessage message(ResultSet rs) throws SQLException {
         return new SentMessage(rs.getObject("id", UUID.class), rs.getString("sender"), rs.getString("subject"),
                 rs.getLong("size"), rs.getTimestamp("created_at").toInstant(), rs.getTimestamp("expires_at").toInstant(),
                 instant(rs.getTimestamp("recalled_at")), rs.getBoolean("stored"), List.of());

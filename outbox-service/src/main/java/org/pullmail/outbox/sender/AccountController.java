@@ -6,7 +6,10 @@ import java.util.HexFormat;
 import java.util.Locale;
 import java.util.regex.Pattern;
 
+import org.pullmail.outbox.OutboxProperties;
 import org.pullmail.protocol.Addresses;
+import org.pullmail.protocol.ProtocolException;
+import org.pullmail.protocol.discovery.DiscoveryClient;
 import org.pullmail.service.ApiProblem;
 import org.springframework.http.ResponseEntity;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -52,9 +55,9 @@ class AccountController {
 
     private final JdbcClient jdbc;
     private final SenderAccount accounts;
-    private final org.pullmail.outbox.OutboxProperties outbox;
+    private final OutboxProperties outbox;
 
-    AccountController(JdbcClient jdbc, SenderAccount accounts, org.pullmail.outbox.OutboxProperties outbox) {
+    AccountController(JdbcClient jdbc, SenderAccount accounts, OutboxProperties outbox) {
         this.jdbc = jdbc;
         this.accounts = accounts;
         this.outbox = outbox;
@@ -147,8 +150,8 @@ class AccountController {
             return;
         }
         try {
-            org.pullmail.protocol.discovery.DiscoveryClient.requirePublicHost(url.getHost());
-        } catch (org.pullmail.protocol.ProtocolException e) {
+            DiscoveryClient.requirePublicHost(url.getHost());
+        } catch (ProtocolException e) {
             throw ApiProblem.invalid("the webhook's host must resolve to public addresses only");
         }
     }

@@ -1,5 +1,7 @@
 package org.pullmail.outbox.sender;
 
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.util.Optional;
 
 import org.pullmail.outbox.OutboxProperties;
@@ -52,7 +54,7 @@ public class SenderAccount {
                 .param(sender).query(Long.class).optional().orElse(0L);
     }
 
-    private Limits limits(java.sql.ResultSet rs) throws java.sql.SQLException {
+    private Limits limits(ResultSet rs) throws SQLException {
         OutboxProperties.Limits d = outbox.limits();
         return new Limits(orDefault(rs, "max_messages_per_hour", d.messagesPerHour()),
                 orDefault(rs, "max_messages_per_day", d.messagesPerDay()),
@@ -61,7 +63,7 @@ public class SenderAccount {
                 rs.getObject("keep_sent_copies") == null ? outbox.keepSentCopies() : rs.getBoolean("keep_sent_copies"));
     }
 
-    private static int orDefault(java.sql.ResultSet rs, String column, int fallback) throws java.sql.SQLException {
+    private static int orDefault(ResultSet rs, String column, int fallback) throws SQLException {
         return rs.getObject(column) == null ? fallback : rs.getInt(column);
     }
 

@@ -2,6 +2,7 @@ package org.pullmail.outbox.signal;
 
 import java.sql.Timestamp;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 
@@ -34,7 +35,7 @@ class OutcomeController {
      */
     record Outcome(@NotNull UUID messageId, String notificationId, @NotBlank String recipientDomain,
             @NotBlank String result, String detail,
-            List<RecipientOutcome> recipients, java.time.Instant notifiedAt) {
+            List<RecipientOutcome> recipients, Instant notifiedAt) {
     }
 
     /**

@@ -1,5 +1,6 @@
 package org.pullmail.outbox.signal;
 
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -12,6 +13,7 @@ import java.util.List;
 import java.util.UUID;
 
 import org.pullmail.outbox.OutboxProperties;
+import org.pullmail.service.Backoff;
 import org.pullmail.service.WorkLoop;
 import org.springframework.transaction.event.TransactionalEventListener;
 
@@ -35,6 +37,8 @@ public class SignalRelay {
     private static final Logger log = LoggerFactory.getLogger(SignalRelay.class);
     private static final Duration LEASE = Duration.ofSeconds(30);
     private static final int BATCH = 50;
+    /** The notifier is local: 1 s, then up to twice as long each time, a minute at most. */
+    private static final Backoff RETRIES = new Backoff(Duration.ofSeconds(1), Duration.ofMinutes(1));
 
     private record Claimed(UUID id, UUID messageId, String recipientDomain, String payload, int attempts) {
     }
@@ -110,7 +114,7 @@ public class SignalRelay {
                 return;
             }
             retryLater(signal, "notifier answered " + response.statusCode() + ": " + response.body());
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             retryLater(signal, "notifier unreachable: " + e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -118,9 +122,8 @@ public class SignalRelay {
     }
 
     private void retryLater(Claimed signal, String error) {
-        long seconds = Math.min(60, 1L << Math.min(6, signal.attempts()));
         log.warn("signal {} not handed over (attempt {}): {}", signal.id(), signal.attempts() + 1, error);
         jdbc.sql("UPDATE signal_request SET next_attempt_at = ?, last_error = ? WHERE id = ?")
-                .params(Timestamp.from(clock.instant().plusSeconds(seconds)), error, signal.id()).update();
+                .params(Timestamp.from(clock.instant().plus(RETRIES.after(signal.attempts() + 1))), error, signal.id()).update();
     }
 }

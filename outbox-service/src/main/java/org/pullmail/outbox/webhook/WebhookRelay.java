@@ -28,6 +28,7 @@ import org.pullmail.protocol.peer.PeerClient;
 import org.pullmail.protocol.peer.PeerPolicy;
 import org.pullmail.protocol.peer.PeerRequest;
 import org.pullmail.protocol.peer.PeerResponse;
+import org.pullmail.service.Backoff;
 import org.pullmail.service.WorkLoop;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -58,6 +59,8 @@ class WebhookRelay implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(WebhookRelay.class);
     private static final Duration GIVE_UP_AFTER = Duration.ofDays(1);
+    /** 2 s, then up to twice as long each time, an hour at most. */
+    private static final Backoff RETRIES = new Backoff(Duration.ofSeconds(2), Duration.ofHours(1));
     private static final Duration DEADLINE = Duration.ofSeconds(10);
     /** Only the status matters; a longer answer is not read. */
     private static final int ANSWER_BYTES = 4096;
@@ -174,7 +177,7 @@ class WebhookRelay implements AutoCloseable {
         } catch (IOException | IllegalArgumentException ex) {
             error = ex.toString();
         }
-        Instant next = clock.instant().plusSeconds(Math.min(3600, 1L << Math.min(12, e.attempts() + 1)));
+        Instant next = clock.instant().plus(RETRIES.after(e.attempts() + 1));
         if (next.isAfter(e.occurredAt().plus(GIVE_UP_AFTER))) {
             log.warn("webhook event {} for {} given up: {}", e.id(), e.sender(), error);
             jdbc.sql("UPDATE webhook_event SET given_up_at = ?, last_error = ? WHERE id = ?")

@@ -9,6 +9,7 @@ import static org.pullmail.protocol.StatusReport.Status.SPAM;
 import static org.pullmail.protocol.StatusReport.Status.STORED;
 
 import org.junit.jupiter.api.Test;
+import org.pullmail.protocol.StatusReport;
 
 /** PROTOCOL.md 5: which reported status may follow which delivery state. */
 class DeliveryStateTest {
@@ -45,7 +46,7 @@ class DeliveryStateTest {
     @Test
     void recalledAndExpiredDeliveriesTakeNoStatus() {
         for (DeliveryState end : new DeliveryState[] {DeliveryState.RECALLED, DeliveryState.EXPIRED}) {
-            for (var status : new org.pullmail.protocol.StatusReport.Status[] {STORED, DECLINED, SPAM}) {
+            for (var status : new StatusReport.Status[] {STORED, DECLINED, SPAM}) {
                 assertThat(end.onReport(status)).as(end + " then " + status).isEqualTo(CONFLICT);
             }
         }

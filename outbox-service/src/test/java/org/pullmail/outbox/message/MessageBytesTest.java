@@ -3,6 +3,7 @@ package org.pullmail.outbox.message;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.IOException;
 import java.io.InputStream;
 import java.security.MessageDigest;
 import java.time.Instant;
@@ -14,6 +15,7 @@ import org.pullmail.service.MessageBytes;
 import org.pullmail.testing.ServiceDatabase;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.dao.TransientDataAccessException;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -111,7 +113,7 @@ class MessageBytesTest {
         try (InputStream in = bytes.reader(id, 600_000)) {
             assertThat(in.readNBytes(1000)).hasSize(1000);
             jdbc.sql("DELETE FROM message_chunk WHERE message_id = ?").param(id).update();
-            assertThatThrownBy(in::readAllBytes).isInstanceOf(java.io.IOException.class).hasMessageContaining("deleted");
+            assertThatThrownBy(in::readAllBytes).isInstanceOf(IOException.class).hasMessageContaining("deleted");
         }
     }
 
@@ -130,7 +132,7 @@ class MessageBytesTest {
         MessageBytes.Stored stored = writer.finish();
         assertThat(bytes.sweep(Instant.now().plusSeconds(1))).isEqualTo(2); // idle "for an hour" now
         assertThatThrownBy(() -> tx.executeWithoutResult(s -> bytes.keep(stored)))
-                .isInstanceOf(org.springframework.dao.TransientDataAccessException.class);
+                .isInstanceOf(TransientDataAccessException.class);
         assertThat(chunks(slow)).as("nothing of it kept").isZero();
     }
 }

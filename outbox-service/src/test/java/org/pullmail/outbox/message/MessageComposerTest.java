@@ -3,6 +3,8 @@ package org.pullmail.outbox.message;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
 import java.util.Properties;
@@ -30,7 +32,7 @@ class MessageComposerTest {
             case "mostly not ASCII" -> "郵便はお客様が決めます。".repeat(20);
             default -> kind;
         };
-        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
         new MessageComposer().compose(UUID.randomUUID(), "alice@alpha.test", "alpha.test",
                 List.of("bob@beta.test"), List.of(), "Hi", text, null, List.of(), Instant.parse("2026-11-27T00:00:00Z"),
                 out);
@@ -39,7 +41,7 @@ class MessageComposerTest {
         MimeMessage parsed = new MimeMessage(Session.getInstance(new Properties()), new ByteArrayInputStream(bytes));
         assertThat(parsed.getEncoding()).isEqualTo(encoding);
         assertThat(parsed.getContent()).isEqualTo(text);
-        assertThat(new String(bytes, java.nio.charset.StandardCharsets.US_ASCII).lines())
+        assertThat(new String(bytes, StandardCharsets.US_ASCII).lines())
                 .allSatisfy(line -> assertThat(line.length()).isLessThanOrEqualTo(998));
     }
 }

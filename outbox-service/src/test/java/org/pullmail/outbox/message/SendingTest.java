@@ -11,13 +11,19 @@ import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.status;
 
 import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Properties;
 import java.util.Random;
+import java.util.UUID;
 
+import org.hamcrest.Matchers;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.pullmail.service.MessageBytes;
 import org.pullmail.testing.ServiceDatabase;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -29,6 +35,7 @@ import org.springframework.security.core.authority.SimpleGrantedAuthority;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.test.web.servlet.MockMvc;
+import org.springframework.test.web.servlet.MvcResult;
 import org.springframework.test.web.servlet.request.RequestPostProcessor;
 
 import jakarta.mail.Multipart;
@@ -51,7 +58,7 @@ class SendingTest {
     @Autowired
     JdbcClient jdbc;
     @Autowired
-    org.pullmail.service.MessageBytes messageBytes;
+    MessageBytes messageBytes;
 
     static RequestPostProcessor as(String address) {
         return jwt().jwt(j -> j.subject(address)).authorities(new SimpleGrantedAuthority("ROLE_USER"));
@@ -75,10 +82,10 @@ class SendingTest {
 
     byte[] stored(String id) {
         long size = jdbc.sql("SELECT size FROM message WHERE id = ?::uuid").param(id).query(Long.class).single();
-        try (java.io.InputStream in = messageBytes.reader(java.util.UUID.fromString(id), size)) {
+        try (InputStream in = messageBytes.reader(UUID.fromString(id), size)) {
             return in.readAllBytes();
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
@@ -86,7 +93,7 @@ class SendingTest {
         return new MimeMessage(Session.getInstance(new Properties()), new ByteArrayInputStream(bytes));
     }
 
-    static String id(org.springframework.test.web.servlet.MvcResult result) throws Exception {
+    static String id(MvcResult result) throws Exception {
         String body = result.getResponse().getContentAsString();
         return body.replaceAll("(?s).*?\"id\":\"([^\"]+)\".*", "$1");
     }
@@ -217,7 +224,7 @@ class SendingTest {
         mvc.perform(post("/api/v1/outbox/messages").with(as("nul@alpha.test")).contentType(MediaType.APPLICATION_JSON)
                         .content("{\"to\":[\"bob@beta.test\"],\"subject\":\"a\\u0000b\",\"text\":\"hi\"}"))
                 .andExpect(status().isBadRequest())
-                .andExpect(header().string("Content-Type", org.hamcrest.Matchers.startsWith("application/problem+json")));
+                .andExpect(header().string("Content-Type", Matchers.startsWith("application/problem+json")));
         mvc.perform(post("/api/v1/outbox/messages").with(as("nul@alpha.test")).contentType(MediaType.APPLICATION_JSON)
                         .content("{\"to\":[\"bob@beta.test\"],\"subject\":\"bell\\u0007\",\"text\":\"hi\"}"))
                 .andExpect(status().isBadRequest());

@@ -2,6 +2,8 @@ package org.pullmail.outbox.retention;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.security.SecureRandom;
+import java.sql.Connection;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
@@ -16,6 +18,8 @@ import org.springframework.boot.webmvc.test.autoconfigure.AutoConfigureMockMvc;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
+
+import javax.sql.DataSource;
 
 /** Unfetched mail expires and its bytes go; finished mail goes after the grace period unless kept. */
 @SpringBootTest
@@ -32,7 +36,7 @@ class RetentionTest {
     @Autowired
     JdbcClient jdbc;
     @Autowired
-    javax.sql.DataSource dataSource;
+    DataSource dataSource;
 
     @BeforeEach
     void senders() {
@@ -50,7 +54,7 @@ class RetentionTest {
         jdbc.sql("INSERT INTO message_chunk (message_id, seq, data) VALUES (?, 0, ?)").params(id, "abcd".getBytes())
                 .update();
         byte[] hash = new byte[32];
-        new java.security.SecureRandom().nextBytes(hash);
+        new SecureRandom().nextBytes(hash);
         jdbc.sql("""
                 INSERT INTO delivery (id, message_id, recipient, recipient_domain, kind, token_hash, state, queued_at,
                                       stored_at)
@@ -115,7 +119,7 @@ class RetentionTest {
         Instant now = Instant.now();
         UUID unfetched = message("old@alpha.test", now.minus(Duration.ofDays(31)), now.minus(Duration.ofDays(1)),
                 "notified", null);
-        try (java.sql.Connection otherReplica = dataSource.getConnection()) {
+        try (Connection otherReplica = dataSource.getConnection()) {
             otherReplica.setAutoCommit(false);
             otherReplica.createStatement().execute("SELECT pg_advisory_xact_lock(" + Retention.RETENTION_LOCK + ")");
             retention.apply();

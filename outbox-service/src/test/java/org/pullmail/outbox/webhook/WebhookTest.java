@@ -8,7 +8,10 @@ import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.
 
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -75,20 +78,20 @@ class WebhookTest {
                 .andExpect(status().isOk()).andReturn().getResponse().getContentAsString();
         String secret = response.replaceAll("(?s).*\"secret\":\"([0-9a-f]+)\".*", "$1");
 
-        java.util.UUID message = java.util.UUID.randomUUID();
+        UUID message = UUID.randomUUID();
         jdbc.sql("""
                 INSERT INTO message (id, sender, subject, size, digest, created_at, expires_at)
                 VALUES (?, 'hooked@alpha.test', 's', 1, 'sha-256=:x:', now(), now() + interval '1 day')""")
                 .params(message).update();
         byte[] hash = new byte[32];
-        new java.security.SecureRandom().nextBytes(hash);
+        new SecureRandom().nextBytes(hash);
         jdbc.sql("""
                 INSERT INTO delivery (id, message_id, recipient, recipient_domain, kind, token_hash, state, queued_at)
                 VALUES (?, ?, 'bob@beta.test', 'beta.test', 'to', ?, 'queued', now())""")
-                .params(java.util.UUID.randomUUID(), message, hash).update();
+                .params(UUID.randomUUID(), message, hash).update();
         jdbc.sql("UPDATE delivery SET state = 'notified', notified_at = now() WHERE message_id = ?").param(message).update();
 
-        await().atMost(java.time.Duration.ofSeconds(20)).until(() -> !received.isEmpty());
+        await().atMost(Duration.ofSeconds(20)).until(() -> !received.isEmpty());
         assertThat(calls.get()).as("one failed attempt, then a retry").isGreaterThanOrEqualTo(2);
         assertThat(received).hasSize(1);
         Received event = received.get(0);

@@ -3,6 +3,7 @@ package org.pullmail.protocol.discovery;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
+import java.net.UnknownHostException;
 
 /** Which addresses a PMP/1 client may connect to for untrusted URLs (PROTOCOL.md 8.2). */
 public final class PublicAddresses {
@@ -64,7 +65,7 @@ public final class PublicAddresses {
     private static boolean embedded(byte[] b, int at) {
         try {
             return isPublic(InetAddress.getByAddress(new byte[] {b[at], b[at + 1], b[at + 2], b[at + 3]}));
-        } catch (java.net.UnknownHostException e) {
+        } catch (UnknownHostException e) {
             return false;
         }
     }

@@ -9,6 +9,7 @@ import java.security.PublicKey;
 import java.security.interfaces.EdECPrivateKey;
 import java.security.spec.PKCS8EncodedKeySpec;
 import java.security.spec.X509EncodedKeySpec;
+import java.text.ParseException;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.Map;
@@ -57,7 +58,7 @@ public final class Ed25519Keys {
     public static OctetKeyPair parse(String jwkJson) throws ProtocolException {
         try {
             return requireEd25519(JWK.parse(jwkJson));
-        } catch (java.text.ParseException e) {
+        } catch (ParseException e) {
             throw new ProtocolException(ProblemType.MALFORMED_REQUEST, "not a JWK: " + e.getMessage(), e);
         }
     }

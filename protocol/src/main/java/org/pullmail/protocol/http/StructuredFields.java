@@ -1,6 +1,7 @@
 package org.pullmail.protocol.http;
 
 import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -328,7 +329,7 @@ public final class StructuredFields {
             return value.toString();
         }
         if (value instanceof BigDecimal d) {
-            return d.setScale(Math.min(3, Math.max(1, d.scale())), java.math.RoundingMode.HALF_EVEN).toPlainString();
+            return d.setScale(Math.min(3, Math.max(1, d.scale())), RoundingMode.HALF_EVEN).toPlainString();
         }
         throw new IllegalArgumentException("not a structured field value: " + value);
     }

@@ -11,14 +11,19 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.JsonParser;
 import tools.jackson.core.JsonToken;
+import tools.jackson.databind.DatabindException;
 import tools.jackson.databind.DeserializationContext;
 import tools.jackson.databind.DeserializationFeature;
+import tools.jackson.databind.MapperFeature;
 import tools.jackson.databind.PropertyNamingStrategies;
 import tools.jackson.databind.ValueDeserializer;
+import tools.jackson.databind.cfg.CoercionAction;
+import tools.jackson.databind.cfg.CoercionInputShape;
 import tools.jackson.databind.cfg.DateTimeFeature;
 import tools.jackson.databind.cfg.EnumFeature;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.module.SimpleModule;
+import tools.jackson.databind.type.LogicalType;
 
 import org.pullmail.protocol.DiscoveryDocument;
 import org.pullmail.protocol.Notification;
@@ -41,14 +46,14 @@ public final class PmpJson {
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
             // a member has its JSON type or is refused: no 1.5 read as 1, no "120" as 120, no 42 as "42"
             .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
-            .disable(tools.jackson.databind.MapperFeature.ALLOW_COERCION_OF_SCALARS)
-            .withCoercionConfig(tools.jackson.databind.type.LogicalType.Textual, text -> text
-                    .setCoercion(tools.jackson.databind.cfg.CoercionInputShape.Integer,
-                            tools.jackson.databind.cfg.CoercionAction.Fail)
-                    .setCoercion(tools.jackson.databind.cfg.CoercionInputShape.Float,
-                            tools.jackson.databind.cfg.CoercionAction.Fail)
-                    .setCoercion(tools.jackson.databind.cfg.CoercionInputShape.Boolean,
-                            tools.jackson.databind.cfg.CoercionAction.Fail))
+            .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
+            .withCoercionConfig(LogicalType.Textual, text -> text
+                    .setCoercion(CoercionInputShape.Integer,
+                            CoercionAction.Fail)
+                    .setCoercion(CoercionInputShape.Float,
+                            CoercionAction.Fail)
+                    .setCoercion(CoercionInputShape.Boolean,
+                            CoercionAction.Fail))
             .enable(EnumFeature.READ_UNKNOWN_ENUM_VALUES_USING_DEFAULT_VALUE)
             .disable(DateTimeFeature.WRITE_DATES_AS_TIMESTAMPS)
             .addModule(new SimpleModule("pmp-timestamps").addDeserializer(Instant.class, new Rfc3339Instant()))
@@ -108,7 +113,7 @@ public final class PmpJson {
      */
     public static String describe(JacksonException e) {
         StringBuilder path = new StringBuilder();
-        if (e instanceof tools.jackson.databind.DatabindException mismatch) {
+        if (e instanceof DatabindException mismatch) {
             for (var reference : mismatch.getPath()) {
                 if (reference.getPropertyName() != null) {
                     path.append(path.isEmpty() ? "" : ".").append(reference.getPropertyName());

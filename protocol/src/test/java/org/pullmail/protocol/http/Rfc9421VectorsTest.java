@@ -3,13 +3,20 @@ package org.pullmail.protocol.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.security.KeyPairGenerator;
+import java.security.Signature;
+import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
 import com.nimbusds.jose.jwk.OctetKeyPair;
 
+import org.assertj.core.api.Assertions;
 import org.junit.jupiter.api.Test;
+import org.pullmail.protocol.ProblemType;
+import org.pullmail.protocol.ProtocolException;
 
 /** RFC 9421 Appendix B.2.6: signing the test request with test-key-ed25519 (Appendix B.1.4). */
 class Rfc9421VectorsTest {
@@ -67,7 +74,7 @@ class Rfc9421VectorsTest {
     void rfcSignatureVerifiesWithThePublicKeyAndFailsOnAnyChange() throws Exception {
         OctetKeyPair key = Ed25519Keys.parse(TEST_KEY_ED25519);
         var publicKey = Ed25519Keys.publicKey(key.toPublicJWK());
-        byte[] signature = java.util.Base64.getDecoder().decode(
+        byte[] signature = Base64.getDecoder().decode(
                 "wqcAqbmYJ2ji2glfAMaRy4gruYYnx2nEFN2HN6jrnDnQCK1u02Gb04v9EDgwUPiu4A0w6vuQv5lIp5WPpBKRCw==");
 
         assertThat(HttpSignatures.verify(testRequest(), b26Coverage(), signature, publicKey)).isTrue();
@@ -84,16 +91,16 @@ class Rfc9421VectorsTest {
         OctetKeyPair key = Ed25519Keys.generate("alpha.test/1");
         String base = HttpSignatures.signatureBase(testRequest(), b26Coverage());
         var ours = HttpSignatures.sign(testRequest(), "sig", b26Coverage(), Ed25519Keys.privateKey(key));
-        byte[] ourSignature = java.util.Base64.getDecoder().decode(
+        byte[] ourSignature = Base64.getDecoder().decode(
                 ours.signature().substring("sig=:".length(), ours.signature().length() - 1));
 
-        java.security.Signature jdk = java.security.Signature.getInstance("Ed25519");
+        Signature jdk = Signature.getInstance("Ed25519");
         jdk.initVerify(Ed25519Keys.publicKey(key.toPublicJWK()));
-        jdk.update(base.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        jdk.update(base.getBytes(StandardCharsets.UTF_8));
         assertThat(jdk.verify(ourSignature)).isTrue();
 
         jdk.initSign(Ed25519Keys.privateKey(key));
-        jdk.update(base.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        jdk.update(base.getBytes(StandardCharsets.UTF_8));
         byte[] jdkSignature = jdk.sign();
         assertThat(jdkSignature).isEqualTo(ourSignature); // Ed25519 is deterministic
         assertThat(HttpSignatures.verify(testRequest(), b26Coverage(), jdkSignature,
@@ -102,10 +109,10 @@ class Rfc9421VectorsTest {
 
     @Test
     void aKeyThatIsNotEd25519IsRefusedAsUnknown() throws Exception {
-        var rsa = java.security.KeyPairGenerator.getInstance("RSA").generateKeyPair().getPublic();
-        org.assertj.core.api.Assertions.assertThatThrownBy(
+        var rsa = KeyPairGenerator.getInstance("RSA").generateKeyPair().getPublic();
+        Assertions.assertThatThrownBy(
                         () -> HttpSignatures.verify(testRequest(), b26Coverage(), new byte[64], rsa))
-                .isInstanceOfSatisfying(org.pullmail.protocol.ProtocolException.class,
-                        e -> assertThat(e.type()).isEqualTo(org.pullmail.protocol.ProblemType.UNKNOWN_KEY));
+                .isInstanceOfSatisfying(ProtocolException.class,
+                        e -> assertThat(e.type()).isEqualTo(ProblemType.UNKNOWN_KEY));
     }
 }

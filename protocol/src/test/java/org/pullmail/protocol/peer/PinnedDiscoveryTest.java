@@ -3,15 +3,24 @@ package org.pullmail.protocol.peer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.IOException;
 import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
 import com.nimbusds.jose.jwk.JWKSet;
 
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.pullmail.protocol.DiscoveryDocument;
@@ -52,7 +61,7 @@ class PinnedDiscoveryTest {
     @Test
     void aStaticEntryOnItsOwnOriginIsDiscovered() throws Exception {
         int port;
-        try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             port = probe.getLocalPort();
         }
         String origin = "http://127.0.0.1:" + port;
@@ -94,8 +103,8 @@ class PinnedDiscoveryTest {
                 PeerClient http = PeerClient.builder().deadline(Duration.ofSeconds(10))
                         .policy(new PeerPolicy(Map.of("slow.test", URI.create(origin)), false)).build()) {
             DiscoveryClient discovery = new DiscoveryClient(http, Clock.systemUTC(), Duration.ofMillis(300));
-            java.util.List<java.util.concurrent.Future<Long>> callers = new java.util.ArrayList<>();
-            java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(10);
+            List<Future<Long>> callers = new ArrayList<>();
+            ExecutorService threads = Executors.newFixedThreadPool(10);
             try {
                 for (int i = 0; i < 10; i++) {
                     callers.add(threads.submit(() -> {
@@ -118,10 +127,10 @@ class PinnedDiscoveryTest {
             }
             assertThat(slow.requests).as("ten callers, one discovery").hasSize(1);
             // the discovery went on: once the document is in, the peer's retry finds it
-            DiscoveryDocument found = org.awaitility.Awaitility.await("the retry finds the document")
+            DiscoveryDocument found = Awaitility.await("the retry finds the document")
                     .atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(200))
                     .ignoreExceptionsMatching(e -> e instanceof ProtocolException p && p.detail().contains("under way"))
-                    .until(() -> discovery.discover("slow.test"), java.util.Objects::nonNull);
+                    .until(() -> discovery.discover("slow.test"), Objects::nonNull);
             assertThat(found.notifyUrl()).isEqualTo(origin + "/pmp/v1/notifications");
             assertThat(slow.requests).hasSize(1);
         }
@@ -144,8 +153,8 @@ class PinnedDiscoveryTest {
         }
     }
 
-    static int freePort() throws java.io.IOException {
-        try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+    static int freePort() throws IOException {
+        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             return probe.getLocalPort();
         }
     }

@@ -1,0 +1,52 @@
+package org.pullmail.e2e;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+
+/**
+ * The rules that keep the services apart, over each service's compiled classes (built before this
+ * module): they share nothing but PMP/1 and their APIs, so no service's code uses another's.
+ */
+class ArchitectureTest {
+
+    static final Map<String, String> SERVICES = Map.of("gateway", "org.pullmail.gateway",
+            "outbox-service", "org.pullmail.outbox", "notifier-service", "org.pullmail.notifier",
+            "inbox-service", "org.pullmail.inbox");
+
+    static JavaClasses compiled(String module) {
+        Path classes = Path.of(System.getProperty("pullmail.root", ".."), module, "target", "classes");
+        assertThat(classes).as("the compiled classes of " + module).isDirectory();
+        return new ClassFileImporter().importPath(classes);
+    }
+
+    @Test
+    void noServiceUsesAnother() {
+        SERVICES.forEach((module, root) -> {
+            JavaClasses classes = compiled(module);
+            assertThat(classes.size()).as("classes of " + module).isGreaterThan(5);
+            List<String> others = SERVICES.values().stream().filter(r -> !r.equals(root)).map(r -> r + "..").toList();
+            noClasses().should().dependOnClassesThat().resideInAnyPackage(others.toArray(String[]::new))
+                    .because("the services share nothing but PMP/1 and their APIs")
+                    .check(classes);
+        });
+    }
+
+    @Test
+    void theProtocolLibraryAndTheSharedDefaultsUseNoService() {
+        for (String module : List.of("protocol", "service-defaults")) {
+            noClasses().should().dependOnClassesThat().resideInAnyPackage(
+                            SERVICES.values().stream().map(r -> r + "..").toArray(String[]::new))
+                    .because("what every service shares cannot know any one of them")
+                    .check(compiled(module));
+        }
+    }
+}
