@@ -8,6 +8,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -32,6 +33,7 @@ import org.pullmail.protocol.peer.PeerResponse;
 import org.pullmail.service.Backoff;
 import org.pullmail.service.DomainKeys;
 import org.pullmail.service.MessageBytes;
+import org.pullmail.service.QueueLease;
 import org.pullmail.service.TimeOrderedIds;
 import org.pullmail.service.WorkLoop;
 import org.slf4j.Logger;
@@ -99,6 +101,8 @@ class JobWorker {
         }
 
     }
+
+    private static final QueueLease JOBS = new QueueLease("job", "uuid", "next_attempt_at", "attempts");
 
     private final JdbcClient jdbc;
     private final TransactionTemplate tx;
@@ -186,16 +190,17 @@ class JobWorker {
                             rs.getLong("size"), rs.getString("digest"), rs.getString("fetch_url")))
                     .list();
             List<Job> claimed = new ArrayList<>();
+            Map<UUID, Instant> leases = new LinkedHashMap<>();
             for (Job j : candidates) {
                 if (slots.free() == 0) {
                     break;
                 }
                 if (slots.admit(j)) {
-                    jdbc.sql("UPDATE job SET next_attempt_at = ?, attempts = attempts + 1 WHERE id = ?")
-                            .params(Timestamp.from(now.plus(lease(j))), j.id()).update();
+                    leases.put(j.id(), now.plus(lease(j)));
                     claimed.add(j);
                 }
             }
+            JOBS.lease(jdbc, leases);
             return claimed;
         });
     }

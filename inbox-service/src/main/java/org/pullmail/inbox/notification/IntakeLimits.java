@@ -49,6 +49,8 @@ class IntakeLimits {
     private final Duration window;
     /** Keys over their limit, with the end of the window in which they are. */
     private final Map<Key, Instant> over = new ConcurrentHashMap<>();
+    /** The count the database last returned for an address or a domain: {window start in ms, count}. */
+    private final Map<Key, long[]> counted = new ConcurrentHashMap<>();
     /** Requests refused before they reached a batch, by client address (and domain), not yet in the database. */
     private final Map<Key, AtomicInteger> unverified = new ConcurrentHashMap<>();
     private final InboxProperties.Limits limits;
@@ -103,9 +105,12 @@ class IntakeLimits {
     private void countUnverified(Key key) {
         if (unverified.size() < 100_000 || unverified.containsKey(key)) {
             int pending = unverified.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
-            if (pending >= limitOf(key.scope())) {
-                // over the limit on this replica alone, before the database has even heard of it
-                over(key, clock.instant());
+            Instant now = clock.instant();
+            long[] seen = counted.get(key);
+            long inDatabase = seen != null && seen[0] == windowStart(now).toEpochMilli() ? seen[1] : 0;
+            if (inDatabase + pending >= limitOf(key.scope())) {
+                // at the limit with what the database said last and what it has not heard of yet
+                over(key, now);
             }
         }
     }
@@ -140,8 +145,13 @@ class IntakeLimits {
                     int count = rs.getInt(3);
                     before.put(k, count - counts.getOrDefault(k, 0));
                     // an address or a domain at its limit: its next requests are refused before any work
-                    if (!k.scope().startsWith(RECIPIENT) && count >= limitOf(k.scope())) {
-                        over(k, now);
+                    if (!k.scope().startsWith(RECIPIENT)) {
+                        if (counted.size() < 100_000 || counted.containsKey(k)) {
+                            counted.put(k, new long[] {windowStart(now).toEpochMilli(), count});
+                        }
+                        if (count >= limitOf(k.scope())) {
+                            over(k, now);
+                        }
                     }
                     return k;
                 })
@@ -193,5 +203,7 @@ class IntakeLimits {
         jdbc.sql("DELETE FROM intake_window WHERE window_start < ?")
                 .param(Timestamp.from(now.minus(window.multipliedBy(2)))).update();
         over.values().removeIf(until -> !until.isAfter(now));
+        long current = windowStart(now).toEpochMilli();
+        counted.values().removeIf(seen -> seen[0] < current);
     }
 }

@@ -8,6 +8,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -26,6 +27,7 @@ import org.pullmail.protocol.peer.PeerRequest;
 import org.pullmail.protocol.peer.PeerResponse;
 import org.pullmail.service.Backoff;
 import org.pullmail.service.DomainKeys;
+import org.pullmail.service.QueueLease;
 import org.pullmail.service.WorkLoop;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -55,6 +57,7 @@ class NotificationSender {
 
     private static final Logger log = LoggerFactory.getLogger(NotificationSender.class);
     private static final Duration LEASE = Duration.ofSeconds(60);
+    private static final QueueLease QUEUE = new QueueLease("notification", "uuid", "next_attempt_at", "attempts");
     /** A receipt names each recipient once: 100 recipients fit in a small part of this. */
     private static final int MAX_RECEIPT_BYTES = 64 * 1024;
 
@@ -136,16 +139,17 @@ class NotificationSender {
                             rs.getString("payload"), rs.getInt("attempts"), rs.getTimestamp("give_up_at").toInstant()))
                     .list();
             List<Claimed> claimed = new ArrayList<>();
+            Map<UUID, Instant> leases = new LinkedHashMap<>();
             for (Claimed c : candidates) {
                 if (slots.free() == 0) {
                     break;
                 }
                 if (slots.admit(c)) {
-                    jdbc.sql("UPDATE notification SET next_attempt_at = ?, attempts = attempts + 1 WHERE id = ?")
-                            .params(Timestamp.from(now.plus(LEASE)), c.id()).update();
+                    leases.put(c.id(), now.plus(LEASE));
                     claimed.add(c);
                 }
             }
+            QUEUE.lease(jdbc, leases);
             return claimed;
         });
     }

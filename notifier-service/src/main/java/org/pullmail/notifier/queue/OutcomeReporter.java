@@ -22,6 +22,7 @@ import org.pullmail.protocol.ProblemType;
 import org.pullmail.protocol.ProtocolException;
 import org.pullmail.protocol.json.PmpJson;
 import org.pullmail.service.Backoff;
+import org.pullmail.service.QueueLease;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -35,6 +36,7 @@ class OutcomeReporter {
 
     private static final Logger log = LoggerFactory.getLogger(OutcomeReporter.class);
     private static final int BATCH = 50;
+    private static final QueueLease REPORTS = new QueueLease("notification", "uuid", "report_next_at", "report_attempts");
     /** The outbox is local: 1 s, then up to twice as long each time, a minute at most. */
     private static final Backoff RETRIES = new Backoff(Duration.ofSeconds(1), Duration.ofMinutes(1));
 
@@ -59,24 +61,16 @@ class OutcomeReporter {
     @Scheduled(fixedDelayString = "${pullmail.notifier.poll-interval:PT0.2S}")
     void reportDue() {
         Instant now = clock.instant();
-        List<Due> due = tx.execute(status -> {
-            List<Due> rows = jdbc.sql("""
-                    SELECT id, message_id, notification_id, recipient_domain, state, receipt, last_error, report_attempts, sent_at
-                    FROM notification WHERE report_due AND report_next_at <= ?
-                    ORDER BY report_next_at LIMIT ? FOR UPDATE SKIP LOCKED""")
-                    .params(Timestamp.from(now), BATCH)
-                    .query((rs, n) -> new Due(rs.getObject("id", UUID.class), rs.getString("message_id"),
-                            rs.getString("notification_id"),
-                            rs.getString("recipient_domain"), rs.getString("state"), rs.getString("receipt"),
-                            rs.getString("last_error"), rs.getInt("report_attempts"),
-                            rs.getTimestamp("sent_at") == null ? null : rs.getTimestamp("sent_at").toInstant()))
-                    .list();
-            for (Due d : rows) {
-                jdbc.sql("UPDATE notification SET report_next_at = ?, report_attempts = report_attempts + 1 WHERE id = ?")
-                        .params(Timestamp.from(now.plusSeconds(30)), d.id()).update();
-            }
-            return rows;
-        });
+        // a queue claim: one statement, hence JdbcClient
+        List<Due> due = REPORTS.claim(jdbc, "report_due AND report_next_at <= ?", "report_next_at", BATCH,
+                now.plusSeconds(30), "id, message_id, notification_id, recipient_domain, state, receipt, last_error,"
+                        + " report_attempts - 1 AS report_attempts, sent_at",
+                (rs, n) -> new Due(rs.getObject("id", UUID.class), rs.getString("message_id"),
+                        rs.getString("notification_id"),
+                        rs.getString("recipient_domain"), rs.getString("state"), rs.getString("receipt"),
+                        rs.getString("last_error"), rs.getInt("report_attempts"),
+                        rs.getTimestamp("sent_at") == null ? null : rs.getTimestamp("sent_at").toInstant()),
+                Timestamp.from(now));
         due.forEach(this::report);
     }
 

@@ -14,6 +14,7 @@ import java.util.UUID;
 
 import org.pullmail.outbox.OutboxProperties;
 import org.pullmail.service.Backoff;
+import org.pullmail.service.QueueLease;
 import org.pullmail.service.WorkLoop;
 import org.springframework.transaction.event.TransactionalEventListener;
 
@@ -37,6 +38,7 @@ public class SignalRelay {
     private static final Logger log = LoggerFactory.getLogger(SignalRelay.class);
     private static final Duration LEASE = Duration.ofSeconds(30);
     private static final int BATCH = 50;
+    private static final QueueLease QUEUE = new QueueLease("signal_request", "uuid", "next_attempt_at", "attempts");
     /** The notifier is local: 1 s, then up to twice as long each time, a minute at most. */
     private static final Backoff RETRIES = new Backoff(Duration.ofSeconds(1), Duration.ofMinutes(1));
 
@@ -80,22 +82,12 @@ public class SignalRelay {
 
     private List<Claimed> claim() {
         Instant now = clock.instant();
-        return tx.execute(status -> {
-            List<Claimed> claimed = jdbc.sql("""
-                    SELECT id, message_id, recipient_domain, payload, attempts FROM signal_request
-                    WHERE handed_over_at IS NULL AND next_attempt_at <= ?
-                    ORDER BY next_attempt_at LIMIT ? FOR UPDATE SKIP LOCKED""")
-                    .params(Timestamp.from(now), BATCH)
-                    .query((rs, n) -> new Claimed(rs.getObject("id", UUID.class), rs.getObject("message_id", UUID.class),
-                            rs.getString("recipient_domain"),
-                            rs.getString("payload"), rs.getInt("attempts")))
-                    .list();
-            for (Claimed c : claimed) {
-                jdbc.sql("UPDATE signal_request SET next_attempt_at = ?, attempts = attempts + 1 WHERE id = ?")
-                        .params(Timestamp.from(now.plus(LEASE)), c.id()).update();
-            }
-            return claimed;
-        });
+        // a queue claim: one statement, hence JdbcClient
+        return QUEUE.claim(jdbc, "handed_over_at IS NULL AND next_attempt_at <= ?", "next_attempt_at", BATCH,
+                now.plus(LEASE), "id, message_id, recipient_domain, payload, attempts - 1 AS attempts",
+                (rs, n) -> new Claimed(rs.getObject("id", UUID.class), rs.getObject("message_id", UUID.class),
+                        rs.getString("recipient_domain"), rs.getString("payload"), rs.getInt("attempts")),
+                Timestamp.from(now));
     }
 
     private void handOver(Claimed signal) {

@@ -29,6 +29,7 @@ import org.pullmail.protocol.peer.PeerPolicy;
 import org.pullmail.protocol.peer.PeerRequest;
 import org.pullmail.protocol.peer.PeerResponse;
 import org.pullmail.service.Backoff;
+import org.pullmail.service.QueueLease;
 import org.pullmail.service.WorkLoop;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -59,6 +60,7 @@ class WebhookRelay implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(WebhookRelay.class);
     private static final Duration GIVE_UP_AFTER = Duration.ofDays(1);
+    private static final QueueLease QUEUE = new QueueLease("webhook_event", "bigint", "next_attempt_at", "attempts");
     /** 2 s, then up to twice as long each time, an hour at most. */
     private static final Backoff RETRIES = new Backoff(Duration.ofSeconds(2), Duration.ofHours(1));
     private static final Duration DEADLINE = Duration.ofSeconds(10);
@@ -131,17 +133,18 @@ class WebhookRelay implements AutoCloseable {
                             rs.getString("url"), rs.getString("secret")))
                     .list();
             List<Event> claimed = new ArrayList<>();
+            Map<Long, Instant> leases = new LinkedHashMap<>();
             for (Event e : candidates) {
                 if (slots.free() == 0) {
                     break;
                 }
                 if (slots.admit(e)) {
                     // leased for longer than a call may take; a crash leaves it to be retried after that
-                    jdbc.sql("UPDATE webhook_event SET next_attempt_at = ?, attempts = attempts + 1 WHERE id = ?")
-                            .params(Timestamp.from(now.plusSeconds(60)), e.id()).update();
+                    leases.put(e.id(), now.plusSeconds(60));
                     claimed.add(e);
                 }
             }
+            QUEUE.lease(jdbc, leases);
             return claimed;
         });
     }
