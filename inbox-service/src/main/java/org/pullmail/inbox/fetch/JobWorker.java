@@ -22,8 +22,6 @@ import org.pullmail.protocol.ProtocolException;
 import org.pullmail.protocol.StatusReport;
 import org.pullmail.protocol.discovery.DiscoveryClient;
 import org.pullmail.protocol.http.ContentDigest;
-import org.pullmail.protocol.http.HttpRequestView;
-import org.pullmail.protocol.http.HttpSignatures;
 import org.pullmail.protocol.http.SignatureProfile;
 import org.pullmail.protocol.json.PmpJson;
 import org.pullmail.protocol.peer.NonPublicAddressException;
@@ -256,16 +254,12 @@ class JobWorker {
         }
         URI url = URI.create(job.fetchUrl());
         guard(url, job);
-        String authorization = Pmp.CAPABILITY_SCHEME + " " + job.token();
-        HttpRequestView view = new HttpRequestView("GET", url).header("Authorization", authorization);
-        HttpSignatures.SignatureFields signature = keys.signer().sign(view, SignatureProfile.FETCH);
+        PeerRequest request = keys.signer().request("GET", url, Map.of(
+                "Authorization", Pmp.CAPABILITY_SCHEME + " " + job.token(),
+                "Accept", Pmp.MEDIA_TYPE_MESSAGE), null, SignatureProfile.FETCH);
         UUID message = TimeOrderedIds.next();
         // the bytes go to storage as they arrive, checked against the notified size and digest on the way
-        Fetched fetched = exchange(url, PeerRequest.get(url, Map.of(
-                "Authorization", authorization,
-                "Accept", Pmp.MEDIA_TYPE_MESSAGE,
-                HttpSignatures.SIGNATURE_INPUT, signature.signatureInput(),
-                HttpSignatures.SIGNATURE, signature.signature())), readBound(job), (status, headers, body) -> {
+        Fetched fetched = exchange(url, request, readBound(job), (status, headers, body) -> {
                     if (status != 200) {
                         return new Fetched(new PeerResponse(status, headers, body.readNBytes(MAX_PROBLEM_BYTES), false),
                                 null);
@@ -341,18 +335,10 @@ class JobWorker {
         guard(url, job);
         StatusReport report = new StatusReport(List.of(new StatusReport.RecipientStatus(job.recipient(),
                 StatusReport.Status.valueOf(job.status().toUpperCase()))));
-        byte[] body = PmpJson.write(report);
-        String authorization = Pmp.CAPABILITY_SCHEME + " " + job.token();
-        String digest = ContentDigest.sha256(body);
-        HttpRequestView view = new HttpRequestView("POST", url).header("Authorization", authorization)
-                .header("Content-Type", Pmp.MEDIA_TYPE_JSON).header("Content-Digest", digest);
-        HttpSignatures.SignatureFields signature = keys.signer().sign(view, SignatureProfile.STATUS);
-        PeerResponse response = exchange(url, PeerRequest.post(url, Map.of(
-                "Authorization", authorization,
-                "Content-Type", Pmp.MEDIA_TYPE_JSON,
-                "Content-Digest", digest,
-                HttpSignatures.SIGNATURE_INPUT, signature.signatureInput(),
-                HttpSignatures.SIGNATURE, signature.signature()), body), MAX_PROBLEM_BYTES);
+        PeerRequest request = keys.signer().request("POST", url, Map.of(
+                "Authorization", Pmp.CAPABILITY_SCHEME + " " + job.token(),
+                "Content-Type", Pmp.MEDIA_TYPE_JSON), PmpJson.write(report), SignatureProfile.STATUS);
+        PeerResponse response = exchange(url, request, MAX_PROBLEM_BYTES);
         if (response.status() / 100 != 2) {
             throw JobFailure.answered(response, abbreviate(response.text()));
         }

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.Collections;
 
 import org.pullmail.inbox.InboxProperties;
 import org.pullmail.protocol.DiscoveryDocument;
@@ -13,11 +12,11 @@ import org.pullmail.protocol.Pmp;
 import org.pullmail.protocol.ProblemType;
 import org.pullmail.protocol.ProtocolException;
 import org.pullmail.protocol.discovery.DiscoveryClient;
-import org.pullmail.protocol.http.HttpRequestView;
 import org.pullmail.protocol.http.PmpVerifier;
 import org.pullmail.protocol.http.SignatureProfile;
 import org.pullmail.protocol.json.PmpJson;
 import org.pullmail.service.ApiProblem;
+import org.pullmail.service.IncomingRequests;
 import org.pullmail.service.ProblemResponses;
 import org.pullmail.service.PullmailProperties;
 import org.slf4j.Logger;
@@ -116,7 +115,7 @@ class NotificationEndpoint implements Filter {
             byte[] body = readAtMost(request, Pmp.MAX_NOTIFICATION_BYTES);
             notification = PmpJson.readNotification(body);
             String senderDomain = notification.senderDomain();
-            verifier.verify(view(request), body, SignatureProfile.NOTIFICATION, kid -> discovery.key(senderDomain, kid));
+            verifier.verify(IncomingRequests.view(request, pullmail.notifyUrl()), body, SignatureProfile.NOTIFICATION, kid -> discovery.key(senderDomain, kid));
             signed = true;
             checkAfterSignature(notification);
         } catch (ProtocolException | RuntimeException e) {
@@ -154,14 +153,6 @@ class NotificationEndpoint implements Filter {
     private static String clientAddress(HttpServletRequest request) {
         String client = request.getHeader("X-Pullmail-Client");
         return client == null || client.isBlank() ? request.getRemoteAddr() : client.trim();
-    }
-
-    private HttpRequestView view(HttpServletRequest request) {
-        HttpRequestView view = new HttpRequestView(request.getMethod(), pullmail.notifyUrl());
-        for (String name : Collections.list(request.getHeaderNames())) {
-            Collections.list(request.getHeaders(name)).forEach(value -> view.header(name, value));
-        }
-        return view;
     }
 
     private static byte[] readAtMost(HttpServletRequest request, int limit) throws ProtocolException {

@@ -18,9 +18,6 @@ import org.pullmail.protocol.DiscoveryDocument;
 import org.pullmail.protocol.Pmp;
 import org.pullmail.protocol.ProtocolException;
 import org.pullmail.protocol.discovery.DiscoveryClient;
-import org.pullmail.protocol.http.ContentDigest;
-import org.pullmail.protocol.http.HttpRequestView;
-import org.pullmail.protocol.http.HttpSignatures;
 import org.pullmail.protocol.http.SignatureProfile;
 import org.pullmail.protocol.peer.PeerClient;
 import org.pullmail.protocol.peer.PeerRequest;
@@ -159,18 +156,10 @@ class NotificationSender {
         try {
             DiscoveryDocument domain = discovery.discover(n.recipientDomain());
             URI notifyUrl = URI.create(domain.notifyUrl());
-            byte[] body = n.payload().getBytes(StandardCharsets.UTF_8);
-            String digest = ContentDigest.sha256(body);
-            HttpRequestView view = new HttpRequestView("POST", notifyUrl)
-                    .header("Content-Type", Pmp.MEDIA_TYPE_JSON)
-                    .header("Content-Digest", digest);
-            HttpSignatures.SignatureFields signature = keys.signer().sign(view, SignatureProfile.NOTIFICATION);
+            PeerRequest request = keys.signer().request("POST", notifyUrl, Map.of("Content-Type", Pmp.MEDIA_TYPE_JSON),
+                    n.payload().getBytes(StandardCharsets.UTF_8), SignatureProfile.NOTIFICATION);
             // the connection goes only to addresses that passed the SSRF check (PROTOCOL.md 8.2)
-            response = http.exchange(PeerRequest.post(notifyUrl, Map.of(
-                    "Content-Type", Pmp.MEDIA_TYPE_JSON,
-                    "Content-Digest", digest,
-                    HttpSignatures.SIGNATURE_INPUT, signature.signatureInput(),
-                    HttpSignatures.SIGNATURE, signature.signature()), body), MAX_RECEIPT_BYTES);
+            response = http.exchange(request, MAX_RECEIPT_BYTES);
         } catch (ProtocolException e) {
             retry(n, "discovery of " + n.recipientDomain() + " failed: " + e.detail(), null);
             return;

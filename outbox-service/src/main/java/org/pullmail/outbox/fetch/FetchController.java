@@ -6,7 +6,6 @@ import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -25,6 +24,7 @@ import org.pullmail.protocol.http.HttpRequestView;
 import org.pullmail.protocol.http.PmpVerifier;
 import org.pullmail.protocol.http.SignatureProfile;
 import org.pullmail.protocol.json.PmpJson;
+import org.pullmail.service.IncomingRequests;
 import org.pullmail.service.MessageBytes;
 import org.pullmail.service.PullmailProperties;
 import org.springframework.http.CacheControl;
@@ -255,12 +255,7 @@ class FetchController {
     }
 
     private HttpRequestView view(HttpServletRequest request) {
-        String target = request.getRequestURI() + (request.getQueryString() == null ? "" : "?" + request.getQueryString());
-        HttpRequestView view = new HttpRequestView(request.getMethod(), pullmail.publicUri(target));
-        for (String name : Collections.list(request.getHeaderNames())) {
-            Collections.list(request.getHeaders(name)).forEach(value -> view.header(name, value));
-        }
-        return view;
+        return IncomingRequests.view(request, IncomingRequests.publicTarget(request, pullmail));
     }
 
     private static byte[] readBody(HttpServletRequest request) throws ProtocolException {

@@ -1,5 +1,6 @@
 package org.pullmail.protocol.http;
 
+import java.net.URI;
 import java.security.PrivateKey;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -11,6 +12,7 @@ import com.nimbusds.jose.jwk.OctetKeyPair;
 
 import org.pullmail.protocol.Pmp;
 import org.pullmail.protocol.ProtocolException;
+import org.pullmail.protocol.peer.PeerRequest;
 
 /** Signs PMP/1 requests with one of the domain's Ed25519 keys. Thread-safe. */
 public final class PmpSigner {
@@ -50,6 +52,25 @@ public final class PmpSigner {
         } catch (ProtocolException e) {
             throw new IllegalArgumentException("the request lacks a component its profile covers: " + e.detail(), e);
         }
+    }
+
+    /**
+     * A signed request to another domain, built in one place: the given header fields (Authorization,
+     * Content-Type, Accept), then for a body its Content-Digest, then the signature over what the profile
+     * covers. {@code body} is null for a request without one.
+     */
+    public PeerRequest request(String method, URI uri, Map<String, String> headers, byte[] body,
+            SignatureProfile profile) {
+        Map<String, String> fields = new LinkedHashMap<>(headers);
+        if (body != null) {
+            fields.put("Content-Digest", ContentDigest.sha256(body));
+        }
+        HttpRequestView view = new HttpRequestView(method, uri);
+        fields.forEach(view::header);
+        HttpSignatures.SignatureFields signature = sign(view, profile);
+        fields.put(HttpSignatures.SIGNATURE_INPUT, signature.signatureInput());
+        fields.put(HttpSignatures.SIGNATURE, signature.signature());
+        return new PeerRequest(method, uri, fields, body);
     }
 
     private static String newNonce() {

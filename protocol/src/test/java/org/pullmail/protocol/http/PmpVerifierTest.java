@@ -81,6 +81,18 @@ class PmpVerifierTest {
     }
 
     @Test
+    void aRequestBuiltBySignerRequestVerifiesAndItsBodyIsBoundToIt() throws Exception {
+        var request = new PmpSigner(alpha, clock).request("POST", NOTIFY, Map.of("Content-Type", "application/json"),
+                BODY, SignatureProfile.NOTIFICATION);
+        assertThat(request.headers()).containsKeys("Content-Digest", "Signature-Input", "Signature");
+        HttpRequestView received = new HttpRequestView(request.method(), request.uri());
+        request.headers().forEach(received::header);
+        assertThat(verifier.verify(received, request.body(), SignatureProfile.NOTIFICATION, alphaKeys()).keyId())
+                .isEqualTo("alpha.test/1");
+        assertRefused(received, "{\"id\":\"m2\"}".getBytes(StandardCharsets.UTF_8), ProblemType.DIGEST_MISMATCH);
+    }
+
+    @Test
     void refusesAChangedCoveredHeader() {
         HttpRequestView request = signed(notification(BODY), alpha, clock);
         assertRefused(copy(request, "Content-Type", "text/plain"), BODY, ProblemType.SIGNATURE_INVALID);
