@@ -10,11 +10,10 @@ import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.UUID;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
 
 import org.pullmail.notifier.NotifierProperties;
 import org.pullmail.protocol.NotificationReceipt;
@@ -28,7 +27,6 @@ import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
-import org.springframework.transaction.support.TransactionTemplate;
 
 /** Reports every notification's outcome to the outbox, at least once (the outbox is idempotent). */
 @Component
@@ -45,14 +43,12 @@ class OutcomeReporter {
     }
 
     private final JdbcClient jdbc;
-    private final TransactionTemplate tx;
     private final HttpClient http;
     private final NotifierProperties notifier;
     private final Clock clock;
 
-    OutcomeReporter(JdbcClient jdbc, TransactionTemplate tx, HttpClient http, NotifierProperties notifier, Clock clock) {
+    OutcomeReporter(JdbcClient jdbc, HttpClient http, NotifierProperties notifier, Clock clock) {
         this.jdbc = jdbc;
-        this.tx = tx;
         this.http = http;
         this.notifier = notifier;
         this.clock = clock;
@@ -74,31 +70,37 @@ class OutcomeReporter {
         due.forEach(this::report);
     }
 
+    /**
+     * What the notifier tells the outbox of one notification, on the outbox's internal API
+     * ({@code POST /internal/v1/outcomes}); the outbox declares its own view of it.
+     */
+    record OutcomeReport(String messageId, String notificationId, String recipientDomain, Result result,
+            Instant notifiedAt, String detail, List<NotificationReceipt.RecipientOutcome> recipients) {
+
+        enum Result {
+            /** The recipient's domain answered: each recipient's outcome is its receipt's. */
+            @JsonProperty("notified") NOTIFIED,
+            /** The notifier gave up: {@code detail} says why. */
+            @JsonProperty("failed") FAILED
+        }
+    }
+
     private void report(Due d) {
-        Map<String, Object> outcome = new LinkedHashMap<>();
-        outcome.put("message_id", d.messageId());
-        outcome.put("notification_id", d.notificationId());
-        outcome.put("recipient_domain", d.recipientDomain());
+        OutcomeReport outcome;
         if ("sent".equals(d.state())) {
-            outcome.put("result", "notified");
-            if (d.sentAt() != null) {
-                outcome.put("notified_at", d.sentAt().toString());
-            }
-            List<Map<String, String>> recipients = new ArrayList<>();
+            List<NotificationReceipt.RecipientOutcome> recipients = List.of();
             try {
-                NotificationReceipt receipt = PmpJson.read(d.receipt().getBytes(StandardCharsets.UTF_8),
-                        NotificationReceipt.class, ProblemType.MALFORMED_REQUEST);
-                for (var r : receipt.recipients()) {
-                    recipients.add(Map.of("address", r.address(), "outcome", r.outcome().name().toLowerCase()));
-                }
+                recipients = PmpJson.read(d.receipt().getBytes(StandardCharsets.UTF_8), NotificationReceipt.class,
+                        ProblemType.MALFORMED_REQUEST).recipients();
             } catch (ProtocolException | RuntimeException e) {
                 log.warn("notification {}: the receipt from {} is unreadable; reporting all as accepted", d.id(),
                         d.recipientDomain());
             }
-            outcome.put("recipients", recipients);
+            outcome = new OutcomeReport(d.messageId(), d.notificationId(), d.recipientDomain(),
+                    OutcomeReport.Result.NOTIFIED, d.sentAt(), null, recipients == null ? List.of() : recipients);
         } else {
-            outcome.put("result", "failed");
-            outcome.put("detail", d.lastError());
+            outcome = new OutcomeReport(d.messageId(), d.notificationId(), d.recipientDomain(),
+                    OutcomeReport.Result.FAILED, null, d.lastError(), null);
         }
         try {
             HttpResponse<String> response = http.send(HttpRequest.newBuilder(

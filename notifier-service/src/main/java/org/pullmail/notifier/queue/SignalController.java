@@ -19,6 +19,9 @@ import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RestController;
 
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotNull;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -28,8 +31,11 @@ import tools.jackson.databind.JsonNode;
 @RestController
 class SignalController {
 
-    /** messageId: the outbox's message, which may be announced in several notifications to one domain. */
-    record SignalRequest(String recipientDomain, String messageId, JsonNode notification) {
+    /**
+     * What the outbox hands over (this service's view of it). messageId: the outbox's message, which may be
+     * announced in several notifications to one domain (absent from an outbox of before that).
+     */
+    record SignalRequest(@NotBlank String recipientDomain, String messageId, @NotNull JsonNode notification) {
     }
 
     private final JdbcClient jdbc;
@@ -45,10 +51,7 @@ class SignalController {
     }
 
     @PostMapping("/internal/v1/signals")
-    ResponseEntity<Void> accept(@RequestBody SignalRequest signal) throws ProtocolException {
-        if (signal.notification() == null || signal.recipientDomain() == null) {
-            throw ApiProblem.invalid("recipient_domain and notification are required");
-        }
+    ResponseEntity<Void> accept(@Valid @RequestBody SignalRequest signal) throws ProtocolException {
         String payload = signal.notification().toString();
         Notification notification = PmpJson.readNotification(payload.getBytes(StandardCharsets.UTF_8));
         boolean allInDomain = notification.recipients().stream()

@@ -6,13 +6,16 @@ import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 
-import org.pullmail.service.ApiProblem;
+import org.pullmail.protocol.NotificationReceipt;
 import org.springframework.http.ResponseEntity;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.transaction.annotation.Transactional;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RestController;
+
+import com.fasterxml.jackson.annotation.JsonFormat;
+import com.fasterxml.jackson.annotation.JsonProperty;
 
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotBlank;
@@ -26,16 +29,25 @@ import jakarta.validation.constraints.NotNull;
 @RestController
 class OutcomeController {
 
-    record RecipientOutcome(@NotBlank String address, @NotBlank String outcome) {
+    /**
+     * One recipient's outcome, as the recipient's receipt said it; an outcome this version does not know
+     * reads as accepted (PROTOCOL.md 3.4).
+     */
+    record RecipientOutcome(@NotBlank String address,
+            @NotNull @JsonFormat(with = JsonFormat.Feature.READ_UNKNOWN_ENUM_VALUES_USING_DEFAULT_VALUE)
+            NotificationReceipt.Outcome outcome) {
     }
 
-    /**
-     * result: {@code notified} (the recipient domain answered, at {@code notifiedAt}) or {@code failed} (the
-     * notifier gave up).
-     */
+    enum Result {
+        /** The recipient domain answered, at {@code notifiedAt}. */
+        @JsonProperty("notified") NOTIFIED,
+        /** The notifier gave up. */
+        @JsonProperty("failed") FAILED
+    }
+
+    /** The notifier's report of one notification (this service's view of it). */
     record Outcome(@NotNull UUID messageId, String notificationId, @NotBlank String recipientDomain,
-            @NotBlank String result, String detail,
-            List<RecipientOutcome> recipients, Instant notifiedAt) {
+            @NotNull Result result, String detail, List<@Valid RecipientOutcome> recipients, Instant notifiedAt) {
     }
 
     /**
@@ -63,26 +75,26 @@ class OutcomeController {
         switch (outcome.result()) {
             // only the recipients that this notification carried (a notifier from before notifications had
             // ids of their own reports none: then every recipient in the domain)
-            case "failed" -> jdbc.sql("UPDATE delivery SET state = 'failed', failed_at = :now, detail = :detail WHERE"
+            case FAILED -> jdbc.sql("UPDATE delivery SET state = 'failed', failed_at = :now, detail = :detail WHERE"
                             + CARRIED + " AND state = 'queued'")
                     .param("now", now).param("detail", outcome.detail()).param("message", outcome.messageId())
                     .param("domain", outcome.recipientDomain()).param("notification", outcome.notificationId())
                     .update();
-            case "notified" -> {
+            case NOTIFIED -> {
                 Timestamp notifiedAt = outcome.notifiedAt() == null ? now : Timestamp.from(outcome.notifiedAt());
                 for (RecipientOutcome r : outcome.recipients() == null ? List.<RecipientOutcome>of() : outcome.recipients()) {
                     // only deliveries this notification carried: a receipt that names anyone else is ignored there
                     // (PROTOCOL.md 3.4), so one domain's answer can never change another domain's deliveries
                     String sql = switch (r.outcome()) {
-                        case "unknown" -> "UPDATE delivery SET state = 'failed', failed_at = :now, detail = 'no such mailbox'"
+                        case UNKNOWN -> "UPDATE delivery SET state = 'failed', failed_at = :now, detail = 'no such mailbox'"
                                 + " WHERE" + CARRIED_RECIPIENT + " AND state IN ('queued', 'failed')";
-                        case "blocked" -> "UPDATE delivery SET state = 'declined', declined_at = :now,"
+                        case BLOCKED -> "UPDATE delivery SET state = 'declined', declined_at = :now,"
                                 + " detail = 'blocked by the recipient'"
                                 + " WHERE" + CARRIED_RECIPIENT + " AND state IN ('queued', 'failed')";
                         // accepted, or an outcome this version does not know (PROTOCOL.md 3.4). The recipient's domain
                         // may have fetched (even stored) the message before this report arrives: the delivery keeps its
                         // later state and learns when it was notified
-                        default -> "UPDATE delivery SET notified_at = LEAST(notified_at, :at),"
+                        case ACCEPTED -> "UPDATE delivery SET notified_at = LEAST(notified_at, :at),"
                                 + " state = CASE WHEN state IN ('queued', 'failed') THEN 'notified' ELSE state END"
                                 + " WHERE" + CARRIED_RECIPIENT
                                 + " AND state IN ('queued', 'failed', 'notified', 'fetched', 'stored', 'declined', 'spam')";
@@ -99,7 +111,6 @@ class OutcomeController {
                         .param("domain", outcome.recipientDomain()).param("notification", outcome.notificationId())
                         .update();
             }
-            default -> throw ApiProblem.invalid("result is notified or failed");
         }
         return ResponseEntity.noContent().build();
     }

@@ -12,19 +12,21 @@ import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 
+import com.fasterxml.jackson.annotation.JsonRawValue;
+
 import org.pullmail.outbox.OutboxProperties;
+import org.pullmail.protocol.json.PmpJson;
 import org.pullmail.service.Backoff;
 import org.pullmail.service.QueueLease;
 import org.pullmail.service.WorkLoop;
-import org.springframework.transaction.event.TransactionalEventListener;
-
-import jakarta.annotation.PreDestroy;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.stereotype.Component;
-import org.springframework.transaction.support.TransactionTemplate;
+import org.springframework.transaction.event.TransactionalEventListener;
+
+import jakarta.annotation.PreDestroy;
 
 /**
  * The relay of the transactional outbox: hands signal requests to the notifier. A batch is claimed
@@ -46,14 +48,12 @@ public class SignalRelay {
     }
 
     private final JdbcClient jdbc;
-    private final TransactionTemplate tx;
     private final HttpClient http;
     private final OutboxProperties outbox;
     private final Clock clock;
 
-    SignalRelay(JdbcClient jdbc, TransactionTemplate tx, HttpClient http, OutboxProperties outbox, Clock clock) {
+    SignalRelay(JdbcClient jdbc, HttpClient http, OutboxProperties outbox, Clock clock) {
         this.jdbc = jdbc;
-        this.tx = tx;
         this.http = http;
         this.outbox = outbox;
         this.clock = clock;
@@ -90,10 +90,17 @@ public class SignalRelay {
                 Timestamp.from(now));
     }
 
+    /**
+     * What the outbox hands the notifier for one recipient domain, on the notifier's internal API
+     * ({@code POST /internal/v1/signals}); the notifier declares its own view of it. The notification goes
+     * as the JSON the outbox stored, byte for byte.
+     */
+    record SignalHandOver(String recipientDomain, UUID messageId, @JsonRawValue String notification) {
+    }
+
     private void handOver(Claimed signal) {
-        // the payload is the notification's JSON as stored; the domain and the message id are plain tokens
-        String body = "{\"recipient_domain\":\"" + signal.recipientDomain() + "\",\"message_id\":\""
-                + signal.messageId() + "\",\"notification\":" + signal.payload() + "}";
+        String body = PmpJson.writeString(new SignalHandOver(signal.recipientDomain(), signal.messageId(),
+                signal.payload()));
         try {
             HttpResponse<String> response = http.send(HttpRequest.newBuilder(
                             URI.create(outbox.notifierUrl() + "/internal/v1/signals"))
