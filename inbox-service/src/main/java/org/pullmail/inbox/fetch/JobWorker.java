@@ -15,6 +15,8 @@ import java.util.UUID;
 
 import org.pullmail.inbox.InboxProperties;
 import org.pullmail.inbox.events.MailboxEvents;
+import org.pullmail.inbox.notice.NoticeState;
+import org.pullmail.inbox.notice.NoticeTransitions;
 import org.pullmail.inbox.reputation.Reputation;
 import org.pullmail.protocol.Pmp;
 import org.pullmail.protocol.ProblemType;
@@ -103,6 +105,7 @@ class JobWorker {
     private static final QueueLease JOBS = new QueueLease("job", "uuid", "next_attempt_at", "attempts");
 
     private final JdbcClient jdbc;
+    private final NoticeTransitions notices;
     private final TransactionTemplate tx;
     private final MessageBytes bytes;
     private final PeerClient http;
@@ -117,13 +120,14 @@ class JobWorker {
     private final Clock clock;
     private final WorkLoop<Job> loop;
 
-    JobWorker(JdbcClient jdbc, TransactionTemplate tx, MessageBytes bytes, PeerClient http, DiscoveryClient discovery, DomainKeys keys,
+    JobWorker(JdbcClient jdbc, NoticeTransitions notices, TransactionTemplate tx, MessageBytes bytes, PeerClient http, DiscoveryClient discovery, DomainKeys keys,
             JobQueue jobs, Reputation reputation, MailboxEvents events, InboxProperties inbox, Clock clock,
             MeterRegistry meters) {
         this.meters = meters;
         this.reputation = reputation;
         this.events = events;
         this.jdbc = jdbc;
+        this.notices = notices;
         this.tx = tx;
         this.bytes = bytes;
         this.http = http;
@@ -235,8 +239,7 @@ class JobWorker {
                     jdbc.sql("UPDATE job SET done_at = ?, last_error = ? WHERE id = ?")
                             .params(Timestamp.from(clock.instant()), e.getMessage(), job.id()).update();
                     if ("fetch".equals(job.kind())) {
-                        jdbc.sql("UPDATE notice SET state = 'failed', detail = ? WHERE id = ? AND state = 'fetching'")
-                                .params(e.getMessage(), job.notice()).update();
+                        notices.move(job.notice(), NoticeState.FAILED, false, e.getMessage());
                     }
                 });
             } else {
@@ -299,9 +302,8 @@ class JobWorker {
         boolean kept;
         try {
             kept = Boolean.TRUE.equals(tx.execute(s -> {
-                int updated = jdbc.sql("UPDATE notice SET state = 'stored', decided_at = COALESCE(decided_at, ?) "
-                        + "WHERE id = ? AND state = 'fetching'").params(Timestamp.from(now), job.notice()).update();
-                if (updated == 1) {
+                boolean stored = notices.move(job.notice(), NoticeState.STORED, true, null);
+                if (stored) {
                     jdbc.sql("""
                             INSERT INTO message (id, notice, mailbox, sender, subject, size, received_at)
                             VALUES (?, ?, ?, ?, ?, ?, ?)""")
@@ -315,7 +317,7 @@ class JobWorker {
                 }
                 jdbc.sql("UPDATE job SET done_at = ?, last_error = NULL WHERE id = ?").params(Timestamp.from(now), job.id())
                         .update();
-                return updated == 1;
+                return stored;
             }));
         } catch (RuntimeException e) {
             bytes.discard(content);

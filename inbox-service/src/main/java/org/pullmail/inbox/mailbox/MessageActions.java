@@ -1,12 +1,13 @@
 package org.pullmail.inbox.mailbox;
 
-import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.UUID;
 
 import org.pullmail.inbox.fetch.JobQueue;
+import org.pullmail.inbox.notice.NoticeState;
+import org.pullmail.inbox.notice.NoticeTransitions;
 import org.pullmail.inbox.policy.SenderPolicy;
 import org.pullmail.inbox.reputation.Reputation;
 import org.pullmail.service.ApiProblem;
@@ -28,13 +29,15 @@ class MessageActions {
     }
 
     private final JdbcClient jdbc;
+    private final NoticeTransitions notices;
     private final JobQueue jobs;
     private final Reputation reputation;
     private final SenderPolicy policy;
     private final Clock clock;
 
-    MessageActions(JdbcClient jdbc, JobQueue jobs, Reputation reputation, SenderPolicy policy, Clock clock) {
+    MessageActions(JdbcClient jdbc, NoticeTransitions notices, JobQueue jobs, Reputation reputation, SenderPolicy policy, Clock clock) {
         this.jdbc = jdbc;
+        this.notices = notices;
         this.jobs = jobs;
         this.reputation = reputation;
         this.policy = policy;
@@ -62,8 +65,7 @@ class MessageActions {
                 .query((rs, n) -> new Stored(rs.getObject("notice", UUID.class), rs.getString("sender")))
                 .optional().orElseThrow(() -> ApiProblem.notFound("message " + id));
         Instant now = clock.instant();
-        jdbc.sql("UPDATE notice SET state = 'spam', detail = 'reported as spam after delivery' WHERE id = ?")
-                .params(stored.notice()).update();
+        notices.move(stored.notice(), NoticeState.SPAM, false, "reported as spam after delivery");
         jobs.enqueueComplaint(stored.notice(), now.plus(Duration.ofDays(2)));
         reputation.record(stored.sender(), Reputation.Event.SPAM);
         String blocked = block == null ? null : policy.block(mailbox, stored.sender(), block);

@@ -11,6 +11,8 @@ import java.util.UUID;
 
 import org.pullmail.inbox.fetch.JobQueue;
 import org.pullmail.inbox.mailbox.Mailboxes;
+import org.pullmail.inbox.notice.NoticeState;
+import org.pullmail.inbox.notice.NoticeTransitions;
 import org.pullmail.inbox.policy.SenderPolicy;
 import org.pullmail.inbox.reputation.BulkDetector;
 import org.pullmail.inbox.reputation.Reputation;
@@ -68,6 +70,7 @@ class RequestController {
     }
 
     private final JdbcClient jdbc;
+    private final NoticeTransitions notices;
     private final Mailboxes mailboxes;
     private final JobQueue jobs;
     private final Reputation reputation;
@@ -75,10 +78,11 @@ class RequestController {
     private final SenderPolicy policy;
     private final Clock clock;
 
-    RequestController(JdbcClient jdbc, Mailboxes mailboxes, JobQueue jobs, Reputation reputation, BulkDetector bulk,
+    RequestController(JdbcClient jdbc, NoticeTransitions notices, Mailboxes mailboxes, JobQueue jobs, Reputation reputation, BulkDetector bulk,
             SenderPolicy policy, Clock clock) {
         this.policy = policy;
         this.jdbc = jdbc;
+        this.notices = notices;
         this.mailboxes = mailboxes;
         this.jobs = jobs;
         this.reputation = reputation;
@@ -103,8 +107,9 @@ class RequestController {
     @Transactional
     ResponseEntity<Request> accept(@AuthenticationPrincipal Jwt user, @PathVariable UUID id) {
         Row request = pending(mailboxes.of(user), id);
-        jdbc.sql("UPDATE notice SET state = 'fetching', decided_at = ? WHERE id = ?")
-                .params(Timestamp.from(clock.instant()), id).update();
+        if (!notices.move(id, NoticeState.FETCHING, true, null)) {
+            throw decidedMeanwhile();
+        }
         jobs.enqueueFetch(id, request.expiresAt());
         return ResponseEntity.accepted().body(view(find(user.getSubject(), id)));
     }
@@ -123,15 +128,22 @@ class RequestController {
         }
         String mailbox = mailboxes.of(user);
         Row request = pending(mailbox, id);
-        String state = reason.equals("spam") ? "spam" : "declined";
+        NoticeState state = reason.equals("spam") ? NoticeState.SPAM : NoticeState.DECLINED;
         Instant now = clock.instant();
-        jdbc.sql("UPDATE notice SET state = ?, decided_at = ? WHERE id = ?").params(state, Timestamp.from(now), id).update();
-        jobs.enqueueStatus(id, state, now.plus(Duration.ofDays(2)));
-        reputation.record(request.from(), state.equals("spam") ? Reputation.Event.SPAM : Reputation.Event.DECLINED);
+        if (!notices.move(id, state, true, null)) {
+            throw decidedMeanwhile();
+        }
+        jobs.enqueueStatus(id, state.wire(), now.plus(Duration.ofDays(2)));
+        reputation.record(request.from(), state == NoticeState.SPAM ? Reputation.Event.SPAM : Reputation.Event.DECLINED);
         if (block != null) {
             policy.block(mailbox, request.from(), block);
         }
         return view(find(mailbox, id));
+    }
+
+    /** A move the notice's state machine refused: the request is no longer waiting. */
+    private static ApiProblem decidedMeanwhile() {
+        return new ApiProblem("already-decided", HttpStatus.CONFLICT, "Already decided", "this request was decided");
     }
 
     /** The request, locked until the deciding transaction ends: two decisions at once are made one by one. */
@@ -139,7 +151,7 @@ class RequestController {
         jdbc.sql("SELECT 1 FROM notice WHERE id = ? AND recipient = ? FOR UPDATE").params(id, mailbox)
                 .query(Integer.class).optional();
         Row request = find(mailbox, id);
-        if (!"requested".equals(request.state())) {
+        if (!NoticeState.REQUESTED.wire().equals(request.state())) {
             throw new ApiProblem("already-decided", HttpStatus.CONFLICT, "Already decided",
                     "this request is " + request.state());
         }

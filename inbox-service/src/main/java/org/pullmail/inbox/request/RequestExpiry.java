@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.time.Instant;
 
 import org.pullmail.inbox.InboxProperties;
+import org.pullmail.inbox.notice.NoticeTransitions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -23,11 +24,13 @@ class RequestExpiry {
     private static final Duration KEEP_FINISHED = Duration.ofDays(30);
 
     private final JdbcClient jdbc;
+    private final NoticeTransitions notices;
     private final InboxProperties inbox;
     private final Clock clock;
 
-    RequestExpiry(JdbcClient jdbc, InboxProperties inbox, Clock clock) {
+    RequestExpiry(JdbcClient jdbc, NoticeTransitions notices, InboxProperties inbox, Clock clock) {
         this.jdbc = jdbc;
+        this.notices = notices;
         this.inbox = inbox;
         this.clock = clock;
     }
@@ -35,13 +38,7 @@ class RequestExpiry {
     @Scheduled(fixedDelayString = "${pullmail.inbox.expiry-interval:PT1M}", initialDelayString = "PT10S")
     void expire() {
         Instant now = clock.instant();
-        int expired = jdbc.sql("""
-                UPDATE notice n SET state = 'expired', token = '', decided_at = :now
-                FROM notification f
-                WHERE f.id = n.notification AND n.state = 'requested'
-                  AND (n.created_at < :cutoff OR f.expires_at < :now)""")
-                .param("now", Timestamp.from(now)).param("cutoff", Timestamp.from(now.minus(inbox.requestLifetime())))
-                .update();
+        int expired = notices.expireRequests(now.minus(inbox.requestLifetime()));
         int removed = jdbc.sql("""
                 WITH finished AS (
                     SELECT n.id FROM notice n
