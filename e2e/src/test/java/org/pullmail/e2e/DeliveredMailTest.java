@@ -447,11 +447,9 @@ class DeliveredMailTest {
      * start of a window would be counted in two, and none would be refused. Waits, when the current
      * window has less than 20 s left, for the next.
      */
-    static void startEarlyInAWindow() throws InterruptedException {
-        long into = System.currentTimeMillis() % 60_000;
-        if (into > 40_000) {
-            Thread.sleep(60_000 - into + 100);
-        }
+    static void startEarlyInAWindow() {
+        await("early in a one-minute window").atMost(Duration.ofSeconds(25)).pollInterval(Duration.ofMillis(200))
+                .until(() -> System.currentTimeMillis() % 60_000 < 40_000);
     }
 
     static Api.Response fetchAs(URI sendTo, URI published, String token, String client) throws Exception {

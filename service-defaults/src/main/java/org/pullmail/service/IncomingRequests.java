@@ -25,6 +25,15 @@ public final class IncomingRequests {
         return view;
     }
 
+    /**
+     * The sending client's address, as this domain's gateway saw it (it always overwrites the header), else
+     * the connection's peer when the service is reached directly on its own network.
+     */
+    public static String clientAddress(HttpServletRequest request) {
+        String client = request.getHeader("X-Pullmail-Client");
+        return client == null || client.isBlank() ? request.getRemoteAddr() : client.trim();
+    }
+
     /** The public URL of the request's own path and query on this domain. */
     public static URI publicTarget(HttpServletRequest request, PullmailProperties pullmail) {
         String query = request.getQueryString();

@@ -8,7 +8,8 @@ import org.springframework.stereotype.Component;
 /**
  * The event log behind {@code GET /api/v1/inbox/events}: written in the transaction that creates the
  * request or the message, so a client that resumes with Last-Event-ID misses nothing, whichever
- * replica it reconnects to.
+ * replica it reconnects to. Request events are written by notification intake, with the rest of its
+ * batch, in the same statement as the notices.
  */
 @Component
 public class MailboxEvents {
@@ -17,11 +18,6 @@ public class MailboxEvents {
 
     MailboxEvents(JdbcClient jdbc) {
         this.jdbc = jdbc;
-    }
-
-    public void newRequest(String mailbox, UUID request) {
-        jdbc.sql("INSERT INTO mailbox_event (mailbox, type, subject_id) VALUES (?, 'request', ?)")
-                .params(mailbox, request).update();
     }
 
     public void newMessage(String mailbox, UUID message) {

@@ -130,12 +130,6 @@ class IntakeBatch {
     }
 
     private void store(List<Entry> batch, Instant now) {
-        for (Entry e : batch) {
-            e.stored = false;
-            e.receipt = null;
-            e.refusal = null;
-            e.outcomes.clear();
-        }
         insertNotifications(batch, now);
         answerRepeats(batch);
         List<Entry> fresh = batch.stream().filter(e -> e.stored).toList();

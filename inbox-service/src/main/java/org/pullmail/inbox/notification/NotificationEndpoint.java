@@ -104,7 +104,7 @@ class NotificationEndpoint implements Filter {
         if (!Pmp.isJson(request.getContentType())) {
             throw new ProtocolException(ProblemType.UNSUPPORTED_MEDIA_TYPE, "a notification is application/json");
         }
-        String client = clientAddress(request);
+        String client = IncomingRequests.clientAddress(request);
         // an address or a domain known to be over its limit is refused before any work: what protects the
         // verifier from floods
         limits.refuseIfKnownOver(IntakeLimits.SENDER_IP, client, inbox.limits().perSenderIp());
@@ -115,7 +115,8 @@ class NotificationEndpoint implements Filter {
             byte[] body = readAtMost(request, Pmp.MAX_NOTIFICATION_BYTES);
             notification = PmpJson.readNotification(body);
             String senderDomain = notification.senderDomain();
-            verifier.verify(IncomingRequests.view(request, pullmail.notifyUrl()), body, SignatureProfile.NOTIFICATION, kid -> discovery.key(senderDomain, kid));
+            verifier.verify(IncomingRequests.view(request, pullmail.notifyUrl()), body, SignatureProfile.NOTIFICATION,
+                    kid -> discovery.key(senderDomain, kid));
             signed = true;
             checkAfterSignature(notification);
         } catch (ProtocolException | RuntimeException e) {
@@ -144,15 +145,6 @@ class NotificationEndpoint implements Filter {
             throw new ProtocolException(ProblemType.FOREIGN_RECIPIENT,
                     "this is " + pullmail.domain() + ": every recipient of a notification to it must be in it");
         }
-    }
-
-    /**
-     * The sending client's address, as this domain's gateway saw it (it always overwrites the
-     * header), else the connection's peer when the inbox is reached directly.
-     */
-    private static String clientAddress(HttpServletRequest request) {
-        String client = request.getHeader("X-Pullmail-Client");
-        return client == null || client.isBlank() ? request.getRemoteAddr() : client.trim();
     }
 
     private static byte[] readAtMost(HttpServletRequest request, int limit) throws ProtocolException {

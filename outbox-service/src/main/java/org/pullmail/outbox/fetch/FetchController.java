@@ -197,7 +197,7 @@ class FetchController {
     /** Token, then signature by the token's recipient domain. Returns the delivery the token grants. */
     private Delivery authorize(String id, HttpServletRequest request, byte[] body, SignatureProfile profile)
             throws ProtocolException {
-        String client = clientAddress(request);
+        String client = IncomingRequests.clientAddress(request);
         String authorization = request.getHeader("Authorization");
         String prefix = Pmp.CAPABILITY_SCHEME + " ";
         String token = authorization != null && authorization.regionMatches(true, 0, prefix, 0, prefix.length())
@@ -243,15 +243,6 @@ class FetchController {
                 .orElseThrow(() -> new ProtocolException(ProblemType.NOT_FOUND, "no such message for this capability"));
         verifier.verify(view(request), body, profile, kid -> discovery.key(delivery.recipientDomain(), kid));
         return delivery;
-    }
-
-    /**
-     * The client's address as this domain's gateway saw it (it always overwrites the header), else the
-     * connection's peer when the outbox is reached directly on its own network.
-     */
-    private static String clientAddress(HttpServletRequest request) {
-        String client = request.getHeader("X-Pullmail-Client");
-        return client == null || client.isBlank() ? request.getRemoteAddr() : client.trim();
     }
 
     private HttpRequestView view(HttpServletRequest request) {
