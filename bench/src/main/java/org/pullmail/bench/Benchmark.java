@@ -509,10 +509,8 @@ public final class Benchmark {
     Map<String, Double> postfix() throws Exception {
         Path out = state.resolve("postfix");
         deleteTree(out);
-        Path script = root.resolveSibling("shared").resolve("bench/postfix-baseline.sh");
-        if (!Files.exists(script)) {
-            script = root.resolve("../shared/bench/postfix-baseline.sh").normalize();
-        }
+        // the project's own copy, so a fresh clone anywhere runs the same baseline
+        Path script = root.resolve("bench/postfix-baseline.sh");
         log("Postfix baseline: " + script);
         int rc = exec(Map.of("N", System.getenv().getOrDefault("POSTFIX_N", "2000"),
                 "REPS", System.getenv().getOrDefault("POSTFIX_REPS", "3"), "SIZES", "20480", "NCAP", "300",
@@ -527,7 +525,7 @@ public final class Benchmark {
         String wire = Files.readString(out.resolve("wire.txt"));
         values.put("postfix_recipient_bytes_per_msg", wireBytes(wire));
         log("Postfix: " + values + " (exit " + rc + ")");
-        notes.add("Postfix figures come from ../shared/bench/postfix-baseline.sh run in this same benchmark (N="
+        notes.add("Postfix figures come from bench/postfix-baseline.sh run in this same benchmark (N="
                 + System.getenv().getOrDefault("POSTFIX_N", "2000") + ", 20 KB, medians of "
                 + System.getenv().getOrDefault("POSTFIX_REPS", "3") + " runs). Its relay leg ends in smtp-sink, not in "
                 + "a second Postfix writing a mailbox, so its chain figure is an upper bound for a Postfix-to-Postfix chain. "

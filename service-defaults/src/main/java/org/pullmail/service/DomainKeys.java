@@ -1,12 +1,10 @@
 package org.pullmail.service;
 
-import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
@@ -19,8 +17,10 @@ import org.pullmail.protocol.Pmp;
 import org.pullmail.protocol.ProtocolException;
 import org.pullmail.protocol.http.Ed25519Keys;
 import org.pullmail.protocol.http.PmpSigner;
+import org.pullmail.service.keys.DomainKey;
+import org.pullmail.service.keys.DomainKeyRepository;
+import org.pullmail.service.keys.KeyState;
 import org.springframework.http.HttpStatus;
-import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.transaction.support.TransactionTemplate;
 
 /**
@@ -32,15 +32,15 @@ import org.springframework.transaction.support.TransactionTemplate;
  */
 public class DomainKeys {
 
-    private final JdbcClient jdbc;
+    private final DomainKeyRepository keys;
     private final TransactionTemplate tx;
     private final Clock clock;
     private final String kidPrefix;
     private final AtomicReference<PmpSigner> signer = new AtomicReference<>();
 
-    public DomainKeys(JdbcClient jdbc, TransactionTemplate tx, Clock clock, String domain, String service,
+    public DomainKeys(DomainKeyRepository keys, TransactionTemplate tx, Clock clock, String domain, String service,
             String configuredKey) {
-        this.jdbc = jdbc;
+        this.keys = keys;
         this.tx = tx;
         this.clock = clock;
         this.kidPrefix = domain + "/" + service.replace("-service", "");
@@ -61,12 +61,7 @@ public class DomainKeys {
 
     /** Public halves of every key that verifiers may still meet: published, active, retired. */
     public List<JWK> publicKeys() {
-        List<JWK> keys = new ArrayList<>();
-        for (String jwk : jdbc.sql("SELECT jwk FROM domain_key WHERE retired_until IS NULL OR retired_until > ? ORDER BY created_at")
-                .param(Timestamp.from(clock.instant())).query(String.class).list()) {
-            keys.add(parse(jwk).toPublicJWK());
-        }
-        return keys;
+        return keys.publishedAt(clock.instant()).stream().map(k -> (JWK) parse(k.jwk()).toPublicJWK()).toList();
     }
 
     public JWKSet publicKeySet() {
@@ -79,12 +74,7 @@ public class DomainKeys {
     }
 
     public List<KeyInfo> list() {
-        return jdbc.sql("SELECT kid, jwk, state, created_at, retired_until FROM domain_key ORDER BY created_at")
-                .query((rs, n) -> new KeyInfo(rs.getString("kid"), rs.getString("state"),
-                        rs.getTimestamp("created_at").toInstant(),
-                        rs.getTimestamp("retired_until") == null ? null : rs.getTimestamp("retired_until").toInstant(),
-                        parse(rs.getString("jwk")).toPublicJWK().toJSONObject()))
-                .list();
+        return keys.findAllByOrderByCreatedAt().stream().map(DomainKeys::info).toList();
     }
 
     /**
@@ -92,19 +82,14 @@ public class DomainKeys {
      * {@link #promote(java.time.Duration)} makes it active once caches have had time to fetch it.
      */
     public KeyInfo rotate() {
-        String kid = kidPrefix + "-" + DateTimeFormatter.ofPattern("yyyyMMddHHmmss").withZone(ZoneOffset.UTC)
-                .format(clock.instant());
-        tx.executeWithoutResult(status -> {
-            jdbc.sql("SELECT pg_advisory_xact_lock(4242)").query().singleValue();
-            Integer waiting = jdbc.sql("SELECT count(*) FROM domain_key WHERE state = 'published'").query(Integer.class).single();
-            if (waiting > 0) {
+        return tx.execute(status -> {
+            keys.lockKeyChanges();
+            if (keys.countByState(KeyState.PUBLISHED) > 0) {
                 throw new ApiProblem("rotation-in-progress", HttpStatus.CONFLICT,
                         "A rotation is in progress", "a new key is already published and waits to become active");
             }
-            jdbc.sql("INSERT INTO domain_key (kid, jwk, state, created_at) VALUES (?, ?, 'published', ?)")
-                    .params(kid, Ed25519Keys.generate(kid).toJSONString(), Timestamp.from(clock.instant())).update();
+            return info(keys.save(generated(KeyState.PUBLISHED)));
         });
-        return list().stream().filter(k -> k.kid().equals(kid)).findFirst().orElseThrow();
     }
 
     /**
@@ -115,15 +100,14 @@ public class DomainKeys {
     public void promote(Duration lead) {
         Instant now = clock.instant();
         Boolean changed = tx.execute(status -> {
-            jdbc.sql("SELECT pg_advisory_xact_lock(4242)").query().singleValue();
-            List<String> ready = jdbc.sql("SELECT kid FROM domain_key WHERE state = 'published' AND created_at <= ? "
-                    + "ORDER BY created_at LIMIT 1").param(Timestamp.from(now.minus(lead))).query(String.class).list();
+            keys.lockKeyChanges();
+            List<DomainKey> ready = keys.findByStateOrderByCreatedAt(KeyState.PUBLISHED).stream()
+                    .filter(k -> !k.createdAt().isAfter(now.minus(lead))).toList();
             if (ready.isEmpty()) {
                 return false;
             }
-            jdbc.sql("UPDATE domain_key SET state = 'retired', retired_until = ? WHERE state = 'active'")
-                    .param(Timestamp.from(now.plus(Pmp.MAX_DISCOVERY_TTL))).update();
-            jdbc.sql("UPDATE domain_key SET state = 'active' WHERE kid = ?").param(ready.get(0)).update();
+            keys.findByStateOrderByCreatedAt(KeyState.ACTIVE).forEach(k -> k.retire(now.plus(Pmp.MAX_DISCOVERY_TTL)));
+            ready.get(0).activate();
             return true;
         });
         if (Boolean.TRUE.equals(changed)) {
@@ -138,38 +122,42 @@ public class DomainKeys {
 
     private void ensureActiveKey() {
         tx.executeWithoutResult(status -> {
-            jdbc.sql("SELECT pg_advisory_xact_lock(4242)").query().singleValue();
-            Integer active = jdbc.sql("SELECT count(*) FROM domain_key WHERE state = 'active'").query(Integer.class).single();
-            if (active == 0) {
-                String kid = kidPrefix + "-" + DateTimeFormatter.ofPattern("yyyyMMddHHmmss").withZone(ZoneOffset.UTC)
-                        .format(clock.instant());
-                OctetKeyPair key = Ed25519Keys.generate(kid);
-                jdbc.sql("INSERT INTO domain_key (kid, jwk, state, created_at) VALUES (?, ?, 'active', ?)")
-                        .params(kid, key.toJSONString(), Timestamp.from(clock.instant())).update();
+            keys.lockKeyChanges();
+            if (keys.countByState(KeyState.ACTIVE) == 0) {
+                keys.save(generated(KeyState.ACTIVE));
             }
         });
     }
 
+    private DomainKey generated(KeyState state) {
+        Instant now = clock.instant();
+        String kid = kidPrefix + "-" + DateTimeFormatter.ofPattern("yyyyMMddHHmmss").withZone(ZoneOffset.UTC).format(now);
+        return new DomainKey(kid, Ed25519Keys.generate(kid).toJSONString(), state, now);
+    }
+
     private void install(String jwkJson) {
         OctetKeyPair key = parse(jwkJson);
+        Instant now = clock.instant();
         tx.executeWithoutResult(status -> {
-            jdbc.sql("SELECT pg_advisory_xact_lock(4242)").query().singleValue();
-            jdbc.sql("UPDATE domain_key SET state = 'retired', retired_until = ? WHERE state = 'active' AND kid <> ?")
-                    .params(Timestamp.from(clock.instant().plus(Pmp.MAX_DISCOVERY_TTL)), key.getKeyID())
-                    .update();
-            jdbc.sql("""
-                    INSERT INTO domain_key (kid, jwk, state, created_at) VALUES (?, ?, 'active', ?)
-                    ON CONFLICT (kid) DO UPDATE SET state = 'active', retired_until = NULL""")
-                    .params(key.getKeyID(), key.toJSONString(), Timestamp.from(clock.instant())).update();
+            keys.lockKeyChanges();
+            keys.findByStateOrderByCreatedAt(KeyState.ACTIVE).stream().filter(k -> !k.kid().equals(key.getKeyID()))
+                    .forEach(k -> k.retire(now.plus(Pmp.MAX_DISCOVERY_TTL)));
+            keys.findById(key.getKeyID()).ifPresentOrElse(DomainKey::activate,
+                    () -> keys.save(new DomainKey(key.getKeyID(), key.toJSONString(), KeyState.ACTIVE, now)));
         });
     }
 
     private PmpSigner loadSigner() {
-        String jwk = jdbc.sql("SELECT jwk FROM domain_key WHERE state = 'active' ORDER BY created_at DESC LIMIT 1")
-                .query(String.class).single();
-        PmpSigner loaded = new PmpSigner(parse(jwk), clock);
+        DomainKey active = keys.findFirstByStateOrderByCreatedAtDesc(KeyState.ACTIVE)
+                .orElseThrow(() -> new IllegalStateException("no active signing key"));
+        PmpSigner loaded = new PmpSigner(parse(active.jwk()), clock);
         signer.set(loaded);
         return loaded;
+    }
+
+    private static KeyInfo info(DomainKey key) {
+        return new KeyInfo(key.kid(), key.state().wire(), key.createdAt(), key.retiredUntil(),
+                parse(key.jwk()).toPublicJWK().toJSONObject());
     }
 
     private static OctetKeyPair parse(String jwk) {

@@ -14,6 +14,7 @@ import org.pullmail.protocol.discovery.DiscoveryClient;
 import org.pullmail.protocol.http.PmpVerifier;
 import org.pullmail.protocol.peer.PeerClient;
 import org.pullmail.protocol.peer.PeerPolicy;
+import org.pullmail.service.keys.DomainKeyRepository;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -149,9 +150,9 @@ public class ServiceDefaultsAutoConfiguration {
         @Bean
         @ConditionalOnMissingBean
         @ConditionalOnProperty(name = "pullmail.signs-requests", havingValue = "true")
-        DomainKeys domainKeys(JdbcClient jdbc, TransactionTemplate tx, Clock clock, PullmailProperties pullmail,
-                @Value("${spring.application.name}") String service) {
-            return new DomainKeys(jdbc, tx, clock, pullmail.domain(), service,
+        DomainKeys domainKeys(DomainKeyRepository keys, TransactionTemplate tx, Clock clock,
+                PullmailProperties pullmail, @Value("${spring.application.name}") String service) {
+            return new DomainKeys(keys, tx, clock, pullmail.domain(), service,
                     pullmail.signingKey() == null ? "" : pullmail.signingKey());
         }
 
