@@ -1,6 +1,7 @@
 package org.pullmail.service;
 
 import java.net.URI;
+import java.util.Locale;
 import java.util.stream.Collectors;
 
 import org.pullmail.protocol.ProblemType;
@@ -16,6 +17,7 @@ import org.springframework.http.HttpStatusCode;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.http.converter.HttpMessageNotReadableException;
+import org.springframework.web.bind.MethodArgumentNotValidException;
 import org.springframework.security.access.AccessDeniedException;
 import org.springframework.transaction.CannotCreateTransactionException;
 import org.springframework.web.bind.annotation.ExceptionHandler;
@@ -119,9 +121,20 @@ public class ProblemAdvice extends ResponseEntityExceptionHandler {
             problem.setType(URI.create(ProblemType.BASE + slugFor(statusCode.value())));
             if (ex instanceof HttpMessageNotReadableException unreadable) {
                 problem.setDetail(unreadableDetail(unreadable));
+            } else if (ex instanceof MethodArgumentNotValidException invalid) {
+                problem.setDetail(invalidMembers(invalid));
             }
         }
         return response;
+    }
+
+    /** Names each member that failed validation as the client wrote it (snake_case), with what was wrong. */
+    private static String invalidMembers(MethodArgumentNotValidException ex) {
+        String members = ex.getBindingResult().getFieldErrors().stream()
+                .map(e -> e.getField().replaceAll("([a-z0-9])([A-Z])", "$1_$2").toLowerCase(Locale.ROOT) + ": "
+                        + e.getDefaultMessage())
+                .sorted().distinct().collect(Collectors.joining("; "));
+        return members.isEmpty() ? "the request body is not valid for this endpoint" : members;
     }
 
     /** Names the offending JSON member when Jackson knows it, without echoing internal type names. */

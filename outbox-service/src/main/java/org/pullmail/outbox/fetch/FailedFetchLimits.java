@@ -16,6 +16,8 @@ import org.springframework.stereotype.Component;
  * Failed fetches and status reports per client address and per token prefix, in windows kept in the
  * database so that every replica counts alike (PROTOCOL.md 4.3 and 8.5: servers rate-limit failed
  * fetches). A client over a limit is refused with 429 before its request is looked at.
+ *
+ * <p>JdbcClient: counters, read and bumped on the fetch path.
  */
 @Component
 class FailedFetchLimits {

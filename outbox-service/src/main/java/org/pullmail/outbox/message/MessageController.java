@@ -20,6 +20,7 @@ import org.pullmail.protocol.Addresses;
 import org.pullmail.protocol.ProtocolException;
 import org.pullmail.service.ApiProblem;
 import org.pullmail.service.MessageBytes;
+import org.pullmail.service.PageCursor;
 import org.pullmail.service.PullmailProperties;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
@@ -174,7 +175,7 @@ class MessageController {
 
     @GetMapping
     SentMessages list(@AuthenticationPrincipal Jwt user, @RequestParam(required = false) String state,
-            @RequestParam(defaultValue = "50") int limit) {
+            @RequestParam(defaultValue = "50") int limit, @RequestParam(required = false) String cursor) {
         DeliveryState filter = null;
         if (state != null) {
             try {
@@ -184,10 +185,8 @@ class MessageController {
                         + "failed, expired, recalled");
             }
         }
-        if (limit < 1 || limit > 500) {
-            throw ApiProblem.invalid("limit must be between 1 and 500");
-        }
-        return new SentMessages(messages.list(user.getSubject(), filter, limit));
+        PageCursor.Page<SentMessage> page = messages.list(user.getSubject(), filter, limit, cursor);
+        return new SentMessages(page.entries(), page.next());
     }
 
     @GetMapping("/{id}")

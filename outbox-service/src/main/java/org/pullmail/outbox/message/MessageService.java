@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -19,6 +20,7 @@ import java.util.UUID;
 import org.pullmail.outbox.OutboxProperties;
 import org.pullmail.outbox.delivery.CapabilityToken;
 import org.pullmail.outbox.delivery.DeliveryState;
+import org.pullmail.outbox.delivery.DeliveryTransitions;
 import org.pullmail.outbox.message.MessageViews.RecipientStatus;
 import org.pullmail.outbox.message.MessageViews.SentMessage;
 import org.pullmail.outbox.sender.SenderAccount;
@@ -31,6 +33,7 @@ import org.pullmail.protocol.ProtocolException;
 import org.pullmail.protocol.json.PmpJson;
 import org.pullmail.service.ApiProblem;
 import org.pullmail.service.MessageBytes;
+import org.pullmail.service.PageCursor;
 import org.pullmail.service.PullmailProperties;
 import org.pullmail.service.TimeOrderedIds;
 import org.springframework.context.ApplicationEventPublisher;
@@ -45,6 +48,9 @@ import org.springframework.transaction.support.TransactionTemplate;
  * message, one delivery per recipient and one signal request per recipient domain are written in one
  * transaction: once the API answered 201 the message will be announced even if every process dies
  * right after, and a refusal queues nothing.
+ *
+ * <p>JdbcClient: a send writes a message, its deliveries and its signal requests in a few plain inserts, and
+ * the sent list reads a page in two queries.
  */
 @Service
 class MessageService {
@@ -58,15 +64,17 @@ class MessageService {
     private final TransactionTemplate tx;
     private final MessageBytes bytes;
     private final SenderAccount accounts;
+    private final DeliveryTransitions transitions;
     private final PullmailProperties pullmail;
     private final OutboxProperties outbox;
     private final Clock clock;
     private final ApplicationEventPublisher events;
 
     MessageService(JdbcClient jdbc, TransactionTemplate tx, MessageBytes bytes, SenderAccount accounts,
-            PullmailProperties pullmail, OutboxProperties outbox, Clock clock,
+            DeliveryTransitions transitions, PullmailProperties pullmail, OutboxProperties outbox, Clock clock,
             ApplicationEventPublisher events) {
         this.tx = tx;
+        this.transitions = transitions;
         this.bytes = bytes;
         this.events = events;
         this.jdbc = jdbc;
@@ -93,8 +101,10 @@ class MessageService {
     /**
      * The limits that do not depend on the message's bytes, checked before they are stored: an account over
      * its sending rate or quota (with the size its client declared, when it did) is refused before its upload
-     * costs the database anything. {@link #submit} checks every limit again, with the account locked.
+     * costs the database anything. {@link #submit} checks every limit again, with the account locked. One
+     * read-only transaction: the account is read once for its limits and its stored bytes.
      */
+    @Transactional(readOnly = true)
     void checkBeforeUpload(String sender, long declaredSize) {
         checkLimits(sender, accounts.of(sender), 0, Math.max(0, declaredSize));
     }
@@ -159,9 +169,10 @@ class MessageService {
                     jdbc.sql("""
                             INSERT INTO delivery (id, message_id, notification_id, recipient, recipient_domain, kind, token_hash,
                                                   state, queued_at)
-                            VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?)""")
+                            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""")
                             .params(TimeOrderedIds.next(), id, notification.id(), r.address(),
-                                    entry.getKey(), kinds.get(r.address()), tokenHashes.get(r.address()), Timestamp.from(accepted))
+                                    entry.getKey(), kinds.get(r.address()), tokenHashes.get(r.address()),
+                                    DeliveryState.QUEUED.wire(), Timestamp.from(accepted))
                             .update();
                 }
             }
@@ -226,16 +237,40 @@ class MessageService {
         return withRecipients(message);
     }
 
-    List<SentMessage> list(String sender, DeliveryState state, int limit) {
+    /**
+     * The sender's messages, newest first, one page after {@code cursor}; with {@code state}, those with a
+     * delivery in that state. Two queries a page: the messages, then the deliveries of all of them.
+     */
+    PageCursor.Page<SentMessage> list(String sender, DeliveryState state, int limit, String cursor) {
+        int rows = PageCursor.fetch(limit);
+        PageCursor after = PageCursor.parse(cursor);
+        UUID afterId = after == null ? null : messageId(after);
         List<SentMessage> messages = jdbc.sql(SELECT + """
                  m WHERE sender = :sender
                   AND (CAST(:state AS text) IS NULL
                        OR EXISTS (SELECT 1 FROM delivery d WHERE d.message_id = m.id AND d.state = :state))
-                ORDER BY created_at DESC LIMIT :limit""")
-                .param("sender", sender).param("state", state == null ? null : state.wire()).param("limit", limit)
+                  AND (CAST(:after AS timestamptz) IS NULL OR (created_at, id) < (CAST(:after AS timestamptz), :afterId))
+                ORDER BY created_at DESC, id DESC LIMIT :rows""")
+                .param("sender", sender).param("state", state == null ? null : state.wire())
+                .param("after", after == null ? null : Timestamp.from(after.at())).param("afterId", afterId)
+                .param("rows", rows)
                 .query((rs, n) -> message(rs))
                 .list();
-        return messages.stream().map(this::withRecipients).toList();
+        PageCursor.Page<SentMessage> page = PageCursor.page(messages, limit,
+                m -> new PageCursor(m.createdAt(), m.id().toString()), m -> m);
+        return new PageCursor.Page<>(withRecipients(page.entries()), page.next());
+    }
+
+    /** The message a cursor of this list names: a time and a message id (PageCursor checks the encoding only). */
+    private static UUID messageId(PageCursor cursor) {
+        try {
+            if (cursor.at() != null) {
+                return UUID.fromString(cursor.id());
+            }
+        } catch (IllegalArgumentException e) {
+            // refused below, as any cursor this list did not give
+        }
+        throw ApiProblem.invalid("cursor is not one this list gave: send back the \"next\" of the previous page");
     }
 
     /** The size of a sent message whose bytes are still kept (the sender's copy), to stream them. */
@@ -254,11 +289,10 @@ class MessageService {
     @Transactional
     SentMessage recall(String sender, UUID id) {
         find(sender, id);
-        Timestamp now = Timestamp.from(clock.instant());
-        jdbc.sql("UPDATE message SET recalled_at = COALESCE(recalled_at, ?) WHERE id = ?").params(now, id).update();
-        jdbc.sql("""
-                UPDATE delivery SET state = 'recalled', recalled_at = ?
-                WHERE message_id = ? AND state IN ('queued', 'notified')""").params(now, id).update();
+        Instant now = clock.instant();
+        jdbc.sql("UPDATE message SET recalled_at = COALESCE(recalled_at, ?) WHERE id = ?")
+                .params(Timestamp.from(now), id).update();
+        transitions.recall(id, now);
         return find(sender, id);
     }
 
@@ -273,20 +307,31 @@ class MessageService {
     }
 
     private SentMessage withRecipients(SentMessage m) {
-        List<RecipientStatus> recipients = jdbc.sql("""
-                SELECT recipient, state, detail, queued_at, notified_at, fetched_at, stored_at, declined_at, failed_at,
-                       expired_at, recalled_at
-                FROM delivery WHERE message_id = ? ORDER BY kind DESC, recipient""")
-                .param(m.id())
-                .query((rs, n) -> new RecipientStatus(rs.getString("recipient"), rs.getString("state"),
-                        rs.getString("detail"), instant(rs.getTimestamp("queued_at")),
-                        instant(rs.getTimestamp("notified_at")), instant(rs.getTimestamp("fetched_at")),
-                        instant(rs.getTimestamp("stored_at")), instant(rs.getTimestamp("declined_at")),
-                        instant(rs.getTimestamp("failed_at")), instant(rs.getTimestamp("expired_at")),
-                        instant(rs.getTimestamp("recalled_at"))))
-                .list();
-        return new SentMessage(m.id(), m.from(), m.subject(), m.size(), m.createdAt(), m.expiresAt(), m.recalledAt(),
-                m.contentStored(), recipients);
+        return withRecipients(List.of(m)).get(0);
+    }
+
+    /** The messages with their recipients' deliveries, read for all of them in one query. */
+    private List<SentMessage> withRecipients(List<SentMessage> messages) {
+        if (messages.isEmpty()) {
+            return messages;
+        }
+        Map<UUID, List<RecipientStatus>> byMessage = new HashMap<>();
+        jdbc.sql("""
+                SELECT message_id, recipient, state, detail, queued_at, notified_at, fetched_at, stored_at, declined_at,
+                       failed_at, expired_at, recalled_at
+                FROM delivery WHERE message_id = ANY (?) ORDER BY message_id, kind DESC, recipient""")
+                .param(messages.stream().map(SentMessage::id).toArray(UUID[]::new))
+                .query(rs -> {
+                    byMessage.computeIfAbsent(rs.getObject("message_id", UUID.class), k -> new ArrayList<>())
+                            .add(new RecipientStatus(rs.getString("recipient"), rs.getString("state"),
+                                    rs.getString("detail"), instant(rs.getTimestamp("queued_at")),
+                                    instant(rs.getTimestamp("notified_at")), instant(rs.getTimestamp("fetched_at")),
+                                    instant(rs.getTimestamp("stored_at")), instant(rs.getTimestamp("declined_at")),
+                                    instant(rs.getTimestamp("failed_at")), instant(rs.getTimestamp("expired_at")),
+                                    instant(rs.getTimestamp("recalled_at"))));
+                });
+        return messages.stream().map(m -> new SentMessage(m.id(), m.from(), m.subject(), m.size(), m.createdAt(),
+                m.expiresAt(), m.recalledAt(), m.contentStored(), byMessage.getOrDefault(m.id(), List.of()))).toList();
     }
 
     private static List<String> normalize(List<String> addresses, String field) {

@@ -49,6 +49,7 @@ final class MessageViews {
             Instant recalledAt, boolean contentStored, List<RecipientStatus> recipients) {
     }
 
-    record SentMessages(List<SentMessage> messages) {
+    /** One page of the sent list, newest first; {@code next} is the cursor of the following page, null on the last. */
+    record SentMessages(List<SentMessage> messages, String next) {
     }
 }

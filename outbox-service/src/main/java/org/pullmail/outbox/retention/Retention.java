@@ -5,6 +5,8 @@ import java.time.Clock;
 import java.time.Instant;
 
 import org.pullmail.outbox.OutboxProperties;
+import org.pullmail.outbox.delivery.DeliveryState;
+import org.pullmail.outbox.delivery.DeliveryTransitions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -17,6 +19,8 @@ import org.springframework.transaction.annotation.Transactional;
  * fetched by {@code expires_at} become {@code expired} and the message's bytes are deleted; once every
  * recipient is done with a message, its bytes go after a grace period, unless the account keeps sent
  * copies. The rows stay, so the sender still sees what happened to each delivery.
+ *
+ * <p>JdbcClient: each step is one bulk statement over every account's messages.
  */
 @Component
 public class Retention {
@@ -26,11 +30,13 @@ public class Retention {
     static final long RETENTION_LOCK = "pullmail.outbox.retention".hashCode();
 
     private final JdbcClient jdbc;
+    private final DeliveryTransitions transitions;
     private final OutboxProperties outbox;
     private final Clock clock;
 
-    Retention(JdbcClient jdbc, OutboxProperties outbox, Clock clock) {
+    Retention(JdbcClient jdbc, DeliveryTransitions transitions, OutboxProperties outbox, Clock clock) {
         this.jdbc = jdbc;
+        this.transitions = transitions;
         this.outbox = outbox;
         this.clock = clock;
     }
@@ -43,28 +49,26 @@ public class Retention {
         if (!jdbc.sql("SELECT pg_try_advisory_xact_lock(?)").param(RETENTION_LOCK).query(Boolean.class).single()) {
             return;
         }
-        Timestamp now = Timestamp.from(clock.instant());
-        int expired = jdbc.sql("""
-                UPDATE delivery d SET state = 'expired', expired_at = :now, detail = 'not fetched before it expired'
-                FROM message m
-                WHERE m.id = d.message_id AND m.expires_at < :now AND d.state IN ('queued', 'notified')""")
-                .param("now", now).update();
+        Instant instant = clock.instant();
+        int expired = transitions.expire(instant);
+        Timestamp now = Timestamp.from(instant);
         int unfetched = jdbc.sql("""
                 UPDATE message m SET content_deleted_at = :now
                 FROM sender s
                 WHERE s.address = m.sender AND m.content_deleted_at IS NULL AND m.expires_at < :now
                   AND NOT coalesce(s.keep_sent_copies, :keep)""")
                 .param("now", now).param("keep", outbox.keepSentCopies()).update();
-        Instant graceCutoff = clock.instant().minus(outbox.fetchedGrace());
+        Instant graceCutoff = instant.minus(outbox.fetchedGrace());
         int done = jdbc.sql("""
                 UPDATE message m SET content_deleted_at = :now
                 FROM sender s
                 WHERE s.address = m.sender AND m.content_deleted_at IS NULL AND NOT coalesce(s.keep_sent_copies, :keep)
                   AND NOT EXISTS (SELECT 1 FROM delivery d WHERE d.message_id = m.id
-                                  AND (d.state IN ('queued', 'notified', 'fetched')
+                                  AND (d.state = ANY (CAST(:unfinished AS text[]))
                                        OR greatest(d.stored_at, d.declined_at, d.failed_at, d.recalled_at,
                                                    d.expired_at) > :cutoff))""")
                 .param("now", now).param("keep", outbox.keepSentCopies()).param("cutoff", Timestamp.from(graceCutoff))
+                .param("unfinished", DeliveryState.UNFINISHED.stream().map(DeliveryState::wire).toArray(String[]::new))
                 .update();
         if (expired + unfetched + done > 0) {
             log.info("retention: {} deliveries expired, bytes deleted of {} expired and {} finished messages",

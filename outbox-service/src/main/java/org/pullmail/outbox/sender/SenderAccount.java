@@ -1,13 +1,10 @@
 package org.pullmail.outbox.sender;
 
-import java.sql.ResultSet;
-import java.sql.SQLException;
 import java.util.Optional;
 
 import org.pullmail.outbox.OutboxProperties;
 import org.pullmail.service.ApiProblem;
 import org.springframework.http.HttpStatus;
-import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 
 /** An account's sending limits and settings: its own where an admin set them, else the domain's. */
@@ -19,21 +16,20 @@ public class SenderAccount {
             boolean keepSentCopies) {
     }
 
-    private final JdbcClient jdbc;
+    private final SenderRepository senders;
     private final OutboxProperties outbox;
 
-    SenderAccount(JdbcClient jdbc, OutboxProperties outbox) {
-        this.jdbc = jdbc;
+    SenderAccount(SenderRepository senders, OutboxProperties outbox) {
+        this.senders = senders;
         this.outbox = outbox;
     }
 
-    /** Locks the account's row for the rest of the transaction, so limits hold under concurrent sends. */
+    /**
+     * Locks the account's row for the rest of the transaction, so limits hold under concurrent sends (and a
+     * webhook is registered once). Refused with 403 when the account has no outbox here.
+     */
     public Limits lock(String sender) {
-        return jdbc.sql("""
-                SELECT max_messages_per_hour, max_messages_per_day, max_recipients, quota_bytes, keep_sent_copies
-                FROM sender WHERE address = ? FOR UPDATE""").param(sender)
-                .query((rs, n) -> limits(rs)).optional()
-                .orElseThrow(() -> notProvisioned(sender));
+        return senders.lock(sender).map(this::limits).orElseThrow(() -> notProvisioned(sender));
     }
 
     public Limits of(String sender) {
@@ -42,29 +38,25 @@ public class SenderAccount {
 
     /** The account's limits, or empty when it has no outbox here. */
     public Optional<Limits> find(String sender) {
-        return jdbc.sql("""
-                SELECT max_messages_per_hour, max_messages_per_day, max_recipients, quota_bytes, keep_sent_copies
-                FROM sender WHERE address = ?""").param(sender)
-                .query((rs, n) -> limits(rs)).optional();
+        return senders.findById(sender).map(this::limits);
     }
 
     /** Bytes of messages the account still stores (kept by a trigger on message). */
     public long storedBytes(String sender) {
-        return jdbc.sql("SELECT stored_bytes FROM sender WHERE address = ?")
-                .param(sender).query(Long.class).optional().orElse(0L);
+        return senders.findById(sender).map(Sender::storedBytes).orElse(0L);
     }
 
-    private Limits limits(ResultSet rs) throws SQLException {
+    Limits limits(Sender sender) {
         OutboxProperties.Limits d = outbox.limits();
-        return new Limits(orDefault(rs, "max_messages_per_hour", d.messagesPerHour()),
-                orDefault(rs, "max_messages_per_day", d.messagesPerDay()),
-                orDefault(rs, "max_recipients", d.recipients()),
-                rs.getObject("quota_bytes") == null ? d.quotaBytes() : rs.getLong("quota_bytes"),
-                rs.getObject("keep_sent_copies") == null ? outbox.keepSentCopies() : rs.getBoolean("keep_sent_copies"));
+        return new Limits(orDefault(sender.maxMessagesPerHour(), d.messagesPerHour()),
+                orDefault(sender.maxMessagesPerDay(), d.messagesPerDay()),
+                orDefault(sender.maxRecipients(), d.recipients()),
+                sender.quotaBytes() == null ? d.quotaBytes() : sender.quotaBytes(),
+                sender.keepSentCopies() == null ? outbox.keepSentCopies() : sender.keepSentCopies());
     }
 
-    private static int orDefault(ResultSet rs, String column, int fallback) throws SQLException {
-        return rs.getObject(column) == null ? fallback : rs.getInt(column);
+    private static int orDefault(Integer own, int fallback) {
+        return own == null ? fallback : own;
     }
 
     static ApiProblem notProvisioned(String sender) {

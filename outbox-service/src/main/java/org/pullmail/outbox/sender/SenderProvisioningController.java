@@ -1,32 +1,35 @@
 package org.pullmail.outbox.sender;
 
-import org.pullmail.protocol.Addresses;
+import org.pullmail.outbox.sender.AccountViews.ProvisionRequest;
+import org.pullmail.outbox.sender.AccountViews.ProvisionedSender;
 import org.pullmail.service.ApiProblem;
-import org.pullmail.service.PullmailProperties;
-import org.springframework.http.ResponseEntity;
-import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PutMapping;
+import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RestController;
 
-/** The gateway provisions accounts here when they are created. Idempotent. Internal to the domain. */
+import jakarta.validation.Valid;
+
+/**
+ * The gateway provisions accounts here when they are created. Idempotent: answers 200 with whether this call
+ * created the account. Internal to the domain.
+ */
 @RestController
 class SenderProvisioningController {
 
-    private final JdbcClient jdbc;
-    private final PullmailProperties pullmail;
+    private final AccountService accounts;
 
-    SenderProvisioningController(JdbcClient jdbc, PullmailProperties pullmail) {
-        this.jdbc = jdbc;
-        this.pullmail = pullmail;
+    SenderProvisioningController(AccountService accounts) {
+        this.accounts = accounts;
     }
 
+    /** The body is optional (a gateway of before sends none); when sent, it names the path's address. */
     @PutMapping("/internal/v1/senders/{address}")
-    ResponseEntity<Void> provision(@PathVariable String address) {
-        if (!Addresses.isValid(address) || !Addresses.domainOf(address).equals(pullmail.domain())) {
-            throw ApiProblem.invalid(address + " is not an address of " + pullmail.domain());
+    ProvisionedSender provision(@PathVariable String address,
+            @Valid @RequestBody(required = false) ProvisionRequest request) {
+        if (request != null && !request.address().equals(address)) {
+            throw ApiProblem.invalid("the body's address " + request.address() + " is not the path's " + address);
         }
-        jdbc.sql("INSERT INTO sender (address) VALUES (?) ON CONFLICT DO NOTHING").param(address).update();
-        return ResponseEntity.noContent().build();
+        return accounts.provision(address);
     }
 }

@@ -118,6 +118,7 @@ class WebhookRelay implements AutoCloseable {
      */
     private List<Event> claim(WorkLoop.Slots<Event> slots) {
         Instant now = clock.instant();
+        // a queue claim with SKIP LOCKED, every fraction of a second: JdbcClient
         return tx.execute(status -> {
             List<Event> candidates = jdbc.sql("""
                     SELECT e.id, e.sender, e.message_id, e.recipient, e.state, e.detail, e.occurred_at, e.attempts,
