@@ -16,8 +16,22 @@ import java.util.regex.Pattern;
 public record Notification(String id, String from, List<Recipient> recipients, String subject, long size,
         String digest, String fetchUrl, Instant sentAt, Instant expiresAt) {
 
-    /** A recipient in the notified domain and the capability that lets its domain fetch. */
-    public record Recipient(String address, String token) {
+    /**
+     * A recipient in the notified domain and the capability that lets its domain fetch.
+     *
+     * @param replies reply hints (PROTOCOL.md 3.5): the message answers mail this recipient sent; optional
+     */
+    public record Recipient(String address, String token, List<String> replies) {
+
+        /** A recipient without reply hints. */
+        public Recipient(String address, String token) {
+            this(address, token, null);
+        }
+
+        /** The reply hints, none when absent. */
+        public List<String> replyHints() {
+            return replies == null ? List.of() : replies;
+        }
     }
 
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9._~-]{1,128}");
@@ -42,6 +56,10 @@ public record Notification(String id, String from, List<Recipient> recipients, S
             require(r.token() != null && TOKEN.matcher(r.token()).matches(),
                     "each recipient needs a 43-character base64url token");
             require(addresses.add(r.address()), "recipient " + r.address() + " is listed twice");
+            require(r.replies() == null || r.replies().size() <= Pmp.MAX_REPLY_HINTS,
+                    "each recipient has at most " + Pmp.MAX_REPLY_HINTS + " reply hints");
+            require(r.replies() == null || r.replies().stream().allMatch(ReplyHint::isWellFormed),
+                    "a reply hint is 22 base64url characters");
         }
         require(subject == null || subject.codePointCount(0, subject.length()) <= Pmp.MAX_SUBJECT_CHARS,
                 "subject is a preview of at most " + Pmp.MAX_SUBJECT_CHARS + " characters");

@@ -19,6 +19,8 @@ public final class Pmp {
     /** Longest subject preview, in Unicode code points. */
     public static final int MAX_SUBJECT_CHARS = 200;
     public static final int MAX_RECIPIENTS_PER_NOTIFICATION = 100;
+    /** Most reply hints one recipient of a notification may carry (PROTOCOL.md 3.5). */
+    public static final int MAX_REPLY_HINTS = 3;
     /** Largest discovery document a client reads. */
     public static final int MAX_DISCOVERY_BYTES = 64 * 1024;
 
