@@ -1,10 +1,6 @@
 package org.pullmail.inbox.events;
 
 import java.io.IOException;
-import java.sql.Timestamp;
-import java.time.Duration;
-import java.time.Instant;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,8 +18,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.DisposableBean;
 import org.springframework.http.MediaType;
-import org.springframework.jdbc.core.simple.JdbcClient;
-import org.springframework.scheduling.annotation.Scheduled;
 import org.springframework.security.core.annotation.AuthenticationPrincipal;
 import org.springframework.security.oauth2.jwt.Jwt;
 import org.springframework.web.bind.annotation.GetMapping;
@@ -47,7 +41,8 @@ class EventController implements DisposableBean {
 
     private static final Logger log = LoggerFactory.getLogger(EventController.class);
 
-    private record Event(long id, String mailbox, String type, UUID subjectId) {
+    /** What a client reads from an event: a new {@code request} or {@code message}, and its id. */
+    record EventData(String type, UUID id) {
     }
 
     private static final class Subscriber {
@@ -62,7 +57,7 @@ class EventController implements DisposableBean {
         }
     }
 
-    private final JdbcClient jdbc;
+    private final MailboxEvents eventLog;
     private final Mailboxes mailboxes;
     private final EventStreamProperties settings;
     private final Set<Subscriber> subscribers = ConcurrentHashMap.newKeySet();
@@ -72,8 +67,8 @@ class EventController implements DisposableBean {
         return thread;
     });
 
-    EventController(JdbcClient jdbc, Mailboxes mailboxes, EventStreamProperties settings) {
-        this.jdbc = jdbc;
+    EventController(MailboxEvents eventLog, Mailboxes mailboxes, EventStreamProperties settings) {
+        this.eventLog = eventLog;
         this.mailboxes = mailboxes;
         this.settings = settings;
         sender.scheduleWithFixedDelay(guarded(this::poll), settings.pollInterval().toMillis(),
@@ -88,7 +83,7 @@ class EventController implements DisposableBean {
         String mailbox = mailboxes.of(user);
         long after;
         try {
-            after = lastEventId == null ? latest(mailbox) : Long.parseLong(lastEventId.trim());
+            after = lastEventId == null ? eventLog.latest(mailbox) : Long.parseLong(lastEventId.trim());
         } catch (NumberFormatException e) {
             throw ApiProblem.invalid("Last-Event-ID is the id of an event this stream sent");
         }
@@ -100,15 +95,9 @@ class EventController implements DisposableBean {
         if (send(subscriber, SseEmitter.event().comment("pullmail events for " + mailbox).reconnectTime(3000))) {
             subscribers.add(subscriber);
             // what the client missed, sent on the events thread like everything else
-            sender.execute(guarded(() -> deliver(subscriber, pending(mailbox, after))));
+            sender.execute(guarded(() -> deliver(subscriber, eventLog.after(mailbox, after))));
         }
         return emitter;
-    }
-
-    @Scheduled(fixedDelayString = "PT6H", initialDelayString = "PT1M")
-    void forgetOldEvents() {
-        jdbc.sql("DELETE FROM mailbox_event WHERE created_at < ?")
-                .param(Timestamp.from(Instant.now().minus(Duration.ofDays(7)))).update();
     }
 
     @Override
@@ -129,20 +118,10 @@ class EventController implements DisposableBean {
         for (Subscriber s : subscribers) {
             cursors.merge(s.mailbox, s.lastId, Math::min);
         }
-        String[] mailboxes = cursors.keySet().toArray(String[]::new);
-        Long[] afters = Arrays.stream(mailboxes).map(cursors::get).toArray(Long[]::new);
-        Map<String, List<Event>> byMailbox = jdbc.sql("""
-                SELECT e.id, e.mailbox, e.type, e.subject_id
-                FROM unnest(CAST(:mailboxes AS text[]), CAST(:afters AS bigint[])) AS w(mailbox, after)
-                CROSS JOIN LATERAL (SELECT id, mailbox, type, subject_id FROM mailbox_event m
-                                    WHERE m.mailbox = w.mailbox AND m.id > w.after ORDER BY m.id LIMIT 100) e
-                ORDER BY e.id""")
-                .param("mailboxes", mailboxes).param("afters", afters)
-                .query((rs, n) -> new Event(rs.getLong(1), rs.getString(2), rs.getString(3),
-                        rs.getObject(4, UUID.class)))
-                .list().stream().collect(Collectors.groupingBy(Event::mailbox));
+        Map<String, List<MailboxEvents.Event>> byMailbox = eventLog.after(cursors).stream()
+                .collect(Collectors.groupingBy(MailboxEvents.Event::mailbox));
         for (Subscriber s : subscribers) {
-            List<Event> events = byMailbox.get(s.mailbox);
+            List<MailboxEvents.Event> events = byMailbox.get(s.mailbox);
             if (events != null) {
                 deliver(s, events);
             }
@@ -155,13 +134,13 @@ class EventController implements DisposableBean {
         }
     }
 
-    private void deliver(Subscriber s, List<Event> events) {
-        for (Event e : events) {
+    private void deliver(Subscriber s, List<MailboxEvents.Event> events) {
+        for (MailboxEvents.Event e : events) {
             if (e.id() <= s.lastId) {
                 continue;
             }
             if (!send(s, SseEmitter.event().id(Long.toString(e.id())).name(e.type())
-                    .data(Map.of("type", e.type(), "id", e.subjectId().toString()), MediaType.APPLICATION_JSON))) {
+                    .data(new EventData(e.type(), e.subjectId()), MediaType.APPLICATION_JSON))) {
                 return;
             }
             s.lastId = e.id();
@@ -182,19 +161,6 @@ class EventController implements DisposableBean {
             }
             return false;
         }
-    }
-
-    private List<Event> pending(String mailbox, long after) {
-        return jdbc.sql("""
-                SELECT id, mailbox, type, subject_id FROM mailbox_event WHERE mailbox = ? AND id > ? ORDER BY id LIMIT 500""")
-                .params(mailbox, after)
-                .query((rs, n) -> new Event(rs.getLong(1), rs.getString(2), rs.getString(3),
-                        rs.getObject(4, UUID.class))).list();
-    }
-
-    private long latest(String mailbox) {
-        return jdbc.sql("SELECT coalesce(max(id), 0) FROM mailbox_event WHERE mailbox = ?").param(mailbox)
-                .query(Long.class).single();
     }
 
     /** A failed round is logged and the next one runs: an exception must not end a scheduled task. */

@@ -1,38 +1,41 @@
 package org.pullmail.inbox.mailbox;
 
-import org.pullmail.protocol.Addresses;
 import org.pullmail.service.ApiProblem;
 import org.pullmail.service.DomainKeys;
-import org.pullmail.service.PullmailProperties;
 import org.springframework.http.MediaType;
-import org.springframework.http.ResponseEntity;
-import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PutMapping;
+import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RestController;
+
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.NotBlank;
 
 /** Internal to the domain: the gateway provisions mailboxes; the notifier publishes the inbox's keys. */
 @RestController
 class MailboxProvisioningController {
 
-    private final JdbcClient jdbc;
-    private final PullmailProperties pullmail;
+    /** What the gateway may send with a provisioning: the address again, which must be the path's. */
+    record Provisioning(@NotBlank String address) {
+    }
+
+    private final Mailboxes mailboxes;
     private final DomainKeys keys;
 
-    MailboxProvisioningController(JdbcClient jdbc, PullmailProperties pullmail, DomainKeys keys) {
-        this.jdbc = jdbc;
-        this.pullmail = pullmail;
+    MailboxProvisioningController(Mailboxes mailboxes, DomainKeys keys) {
+        this.mailboxes = mailboxes;
         this.keys = keys;
     }
 
+    /** Idempotent: 200 with {@code created} true for the call that created the mailbox, false for the others. */
     @PutMapping("/internal/v1/mailboxes/{address}")
-    ResponseEntity<Void> provision(@PathVariable String address) {
-        if (!Addresses.isValid(address) || !Addresses.domainOf(address).equals(pullmail.domain())) {
-            throw ApiProblem.invalid(address + " is not an address of " + pullmail.domain());
+    Mailboxes.Provisioned provision(@PathVariable String address,
+            @RequestBody(required = false) @Valid Provisioning provisioning) {
+        if (provisioning != null && !provisioning.address().equals(address)) {
+            throw ApiProblem.invalid("the body's address " + provisioning.address() + " is not the path's " + address);
         }
-        jdbc.sql("INSERT INTO mailbox (address) VALUES (?) ON CONFLICT DO NOTHING").param(address).update();
-        return ResponseEntity.noContent().build();
+        return mailboxes.provision(address);
     }
 
     /** The public keys this inbox signs fetches and status reports with. */

@@ -1,29 +1,67 @@
 package org.pullmail.inbox.mailbox;
 
-import org.pullmail.service.ApiProblem;
-import org.springframework.http.HttpStatus;
-import org.springframework.jdbc.core.simple.JdbcClient;
-import org.springframework.security.oauth2.jwt.Jwt;
-import org.springframework.stereotype.Component;
+import java.time.Instant;
+import java.util.Optional;
 
-/** The authenticated user's mailbox; every user query is scoped by it. */
-@Component
+import org.pullmail.inbox.policy.SenderPolicy.StrangerPolicy;
+import org.pullmail.protocol.Addresses;
+import org.pullmail.service.ApiProblem;
+import org.pullmail.service.PullmailProperties;
+import org.springframework.http.HttpStatus;
+import org.springframework.security.oauth2.jwt.Jwt;
+import org.springframework.stereotype.Service;
+import org.springframework.transaction.annotation.Transactional;
+
+/**
+ * The domain's mailboxes: the authenticated user's (every user query is scoped by it), provisioning
+ * by the gateway, and the user's settings.
+ */
+@Service
 public class Mailboxes {
 
-    private final JdbcClient jdbc;
-
-    Mailboxes(JdbcClient jdbc) {
-        this.jdbc = jdbc;
+    /** What provisioning found: {@code created} when this call created the mailbox. */
+    record Provisioned(String address, boolean created, Instant createdAt) {
     }
 
+    private final MailboxRepository mailboxes;
+    private final PullmailProperties pullmail;
+
+    Mailboxes(MailboxRepository mailboxes, PullmailProperties pullmail) {
+        this.mailboxes = mailboxes;
+        this.pullmail = pullmail;
+    }
+
+    /** The user's mailbox address; 403 when the account has none here (not provisioned yet). */
     public String of(Jwt user) {
         String address = user.getSubject();
-        boolean exists = jdbc.sql("SELECT count(*) FROM mailbox WHERE address = ?").param(address)
-                .query(Integer.class).single() > 0;
-        if (!exists) {
+        if (address == null || !mailboxes.existsByAddress(address)) {
             throw new ApiProblem("account-not-provisioned", HttpStatus.FORBIDDEN, "No mailbox",
                     address + " has no mailbox in this domain");
         }
         return address;
+    }
+
+    /** Creates the mailbox of an address of this domain, unless it exists; 400 for any other address. */
+    @Transactional
+    Provisioned provision(String address) {
+        if (!Addresses.isValid(address) || !Addresses.domainOf(address).equals(pullmail.domain())) {
+            throw ApiProblem.invalid(address + " is not an address of " + pullmail.domain());
+        }
+        boolean created = mailboxes.createIfAbsent(address) == 1;
+        Mailbox mailbox = mailboxes.findById(address).orElseThrow();
+        return new Provisioned(mailbox.address(), created, mailbox.createdAt());
+    }
+
+    /** The user's own default for strangers, if they chose one. */
+    @Transactional(readOnly = true)
+    public Optional<StrangerPolicy> strangerPolicy(String address) {
+        return mailboxes.findById(address).map(Mailbox::strangerPolicy);
+    }
+
+    /** Sets the user's own default for strangers; null follows the domain's. */
+    @Transactional
+    public void strangerPolicy(String address, StrangerPolicy policy) {
+        mailboxes.findById(address).orElseThrow(() -> ApiProblem.notFound("mailbox " + address))
+                .strangerPolicy(policy);
     }
 }

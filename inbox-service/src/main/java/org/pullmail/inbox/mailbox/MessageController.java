@@ -11,10 +11,10 @@ import org.pullmail.protocol.Addresses;
 import org.pullmail.protocol.Pmp;
 import org.pullmail.service.ApiProblem;
 import org.pullmail.service.MessageBytes;
+import org.pullmail.service.PageCursor;
 import org.springframework.http.ContentDisposition;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.ResponseEntity;
-import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.security.core.annotation.AuthenticationPrincipal;
 import org.springframework.security.oauth2.jwt.Jwt;
 import org.springframework.web.bind.annotation.DeleteMapping;
@@ -33,10 +33,8 @@ import jakarta.servlet.http.HttpServletResponse;
 @RequestMapping("/api/v1/inbox/messages")
 class MessageController {
 
-    record MessageSummary(UUID id, String from, String subject, long size, Instant receivedAt) {
-    }
-
-    record Messages(List<MessageSummary> messages) {
+    /** One page of the mailbox, newest first; {@code next} is the cursor of the following page. */
+    record Messages(List<StoredMessages.MessageSummary> messages, String next) {
     }
 
     /**
@@ -54,13 +52,13 @@ class MessageController {
     record SpamRequest(String block) {
     }
 
-    private final JdbcClient jdbc;
+    private final StoredMessages messages;
     private final MessageBytes bytes;
     private final Mailboxes mailboxes;
     private final MessageActions actions;
 
-    MessageController(JdbcClient jdbc, MessageBytes bytes, Mailboxes mailboxes, MessageActions actions) {
-        this.jdbc = jdbc;
+    MessageController(StoredMessages messages, MessageBytes bytes, Mailboxes mailboxes, MessageActions actions) {
+        this.messages = messages;
         this.bytes = bytes;
         this.mailboxes = mailboxes;
         this.actions = actions;
@@ -84,23 +82,17 @@ class MessageController {
     }
 
     @GetMapping
-    Messages list(@AuthenticationPrincipal Jwt user, @RequestParam(defaultValue = "50") int limit) {
-        if (limit < 1 || limit > 500) {
-            throw ApiProblem.invalid("limit must be between 1 and 500");
-        }
-        return new Messages(jdbc.sql("""
-                SELECT id, sender, subject, size, received_at FROM message WHERE mailbox = ?
-                ORDER BY received_at DESC LIMIT ?""")
-                .params(mailboxes.of(user), limit)
-                .query((rs, n) -> new MessageSummary(rs.getObject("id", UUID.class), rs.getString("sender"),
-                        rs.getString("subject"), rs.getLong("size"), rs.getTimestamp("received_at").toInstant()))
-                .list());
+    Messages list(@AuthenticationPrincipal Jwt user, @RequestParam(defaultValue = "50") int limit,
+            @RequestParam(required = false) String cursor) {
+        PageCursor after = PageCursor.parse(cursor);
+        PageCursor.Page<StoredMessages.MessageSummary> page = messages.list(mailboxes.of(user), limit, after);
+        return new Messages(page.entries(), page.next());
     }
 
     /** The message parsed as it is read from storage: no body is held whole, and text is cut at a size. */
     @GetMapping("/{id}")
     MessageView get(@AuthenticationPrincipal Jwt user, @PathVariable UUID id) throws IOException {
-        Stored stored = stored(user, id);
+        StoredMessages.Stored stored = messages.stored(mailboxes.of(user), id);
         ParsedMessage parsed;
         try (InputStream in = bytes.reader(id, stored.size())) {
             parsed = ParsedMessage.parse(in);
@@ -116,7 +108,7 @@ class MessageController {
     @GetMapping("/{id}/raw")
     void raw(@AuthenticationPrincipal Jwt user, @PathVariable UUID id, HttpServletResponse response)
             throws IOException {
-        Stored stored = stored(user, id);
+        StoredMessages.Stored stored = messages.stored(mailboxes.of(user), id);
         response.setContentType(Pmp.MEDIA_TYPE_MESSAGE);
         response.setContentLengthLong(stored.size());
         try (InputStream in = bytes.reader(id, stored.size())) {
@@ -128,7 +120,7 @@ class MessageController {
     @GetMapping("/{id}/attachments/{index}")
     void attachment(@AuthenticationPrincipal Jwt user, @PathVariable UUID id, @PathVariable int index,
             HttpServletResponse response) throws IOException {
-        Stored stored = stored(user, id);
+        StoredMessages.Stored stored = messages.stored(mailboxes.of(user), id);
         boolean found;
         try (InputStream in = bytes.reader(id, stored.size())) {
             found = ParsedMessage.attachment(in, index, (meta, decoded) -> {
@@ -142,16 +134,5 @@ class MessageController {
         if (!found) {
             throw ApiProblem.notFound("attachment " + index);
         }
-    }
-
-    private record Stored(long size, Instant receivedAt, String sender) {
-    }
-
-    private Stored stored(Jwt user, UUID id) {
-        return jdbc.sql("SELECT size, received_at, sender FROM message WHERE id = ? AND mailbox = ?")
-                .params(id, mailboxes.of(user))
-                .query((rs, n) -> new Stored(rs.getLong("size"), rs.getTimestamp("received_at").toInstant(),
-                        rs.getString("sender")))
-                .optional().orElseThrow(() -> ApiProblem.notFound("message " + id));
     }
 }

@@ -5,8 +5,8 @@ import java.util.List;
 import org.pullmail.inbox.reputation.BulkDetector;
 import org.pullmail.inbox.reputation.Reputation;
 import org.pullmail.service.ApiProblem;
+import org.pullmail.service.PageCursor;
 import org.springframework.http.ResponseEntity;
-import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.security.core.annotation.AuthenticationPrincipal;
 import org.springframework.security.oauth2.jwt.Jwt;
 import org.springframework.web.bind.annotation.DeleteMapping;
@@ -23,62 +23,51 @@ import org.springframework.web.bind.annotation.RestController;
 @RequestMapping("/api/v1/admin/inbound")
 class DomainPolicyController {
 
-    record Rule(String entry, String kind, String createdBy) {
-    }
-
-    record Rules(List<Rule> rules) {
+    /** Each list is one page; {@code next} is the cursor of the following page. */
+    record Rules(List<DomainPolicy.Rule> rules, String next) {
     }
 
     record DomainDefault(String strangerPolicy) {
     }
 
-    record Senders(List<Reputation.Score> senders) {
+    record Senders(List<Reputation.Score> senders, String next) {
     }
 
-    record BulkDigests(List<BulkDetector.BulkDigest> digests) {
+    record BulkDigests(List<BulkDetector.BulkDigest> digests, String next) {
     }
 
-    private final JdbcClient jdbc;
-    private final SenderPolicy policy;
+    private final DomainPolicy policy;
     private final Reputation reputation;
     private final BulkDetector bulk;
 
-    DomainPolicyController(JdbcClient jdbc, SenderPolicy policy, Reputation reputation, BulkDetector bulk) {
-        this.jdbc = jdbc;
+    DomainPolicyController(DomainPolicy policy, Reputation reputation, BulkDetector bulk) {
         this.policy = policy;
         this.reputation = reputation;
         this.bulk = bulk;
     }
 
     @GetMapping("/rules")
-    Rules rules() {
-        return new Rules(jdbc.sql("SELECT entry, kind, created_by FROM domain_rule ORDER BY kind, entry")
-                .query((rs, n) -> new Rule(rs.getString(1), rs.getString(2), rs.getString(3))).list());
+    Rules rules(@RequestParam(defaultValue = "" + PageCursor.MAX_LIMIT) int limit,
+            @RequestParam(required = false) String cursor) {
+        PageCursor.Page<DomainPolicy.Rule> page = policy.rules(limit, PageCursor.parse(cursor));
+        return new Rules(page.entries(), page.next());
     }
 
     @PutMapping("/{list:allowlist|blocklist}/{entry}")
     ResponseEntity<Void> add(@AuthenticationPrincipal Jwt admin, @PathVariable String list, @PathVariable String entry) {
-        jdbc.sql("""
-                INSERT INTO domain_rule (entry, kind, created_by) VALUES (?, ?, ?)
-                ON CONFLICT (entry) DO UPDATE SET kind = EXCLUDED.kind, created_by = EXCLUDED.created_by, created_at = now()""")
-                .params(PolicyController.entry(entry), list.equals("allowlist") ? "allow" : "block", admin.getSubject())
-                .update();
+        policy.put(RuleKind.ofList(list), entry, admin.getSubject());
         return ResponseEntity.noContent().build();
     }
 
     @DeleteMapping("/{list:allowlist|blocklist}/{entry}")
     ResponseEntity<Void> remove(@PathVariable String list, @PathVariable String entry) {
-        int removed = jdbc.sql("DELETE FROM domain_rule WHERE entry = ? AND kind = ?")
-                .params(PolicyController.entry(entry), list.equals("allowlist") ? "allow" : "block").update();
-        if (removed == 0) {
-            throw ApiProblem.notFound(entry + " on the domain's " + list);
-        }
+        policy.remove(RuleKind.ofList(list), entry);
         return ResponseEntity.noContent().build();
     }
 
     @GetMapping("/policy")
     DomainDefault strangers() {
-        return new DomainDefault(policy.domainStrangerPolicy());
+        return new DomainDefault(policy.strangerPolicy().wire());
     }
 
     @PutMapping("/policy")
@@ -86,20 +75,25 @@ class DomainPolicyController {
         if (setting.strangerPolicy() == null) {
             throw ApiProblem.invalid("stranger_policy is hold, fetch_verified or refuse");
         }
-        jdbc.sql("""
-                INSERT INTO domain_setting (name, value) VALUES ('stranger_policy', ?)
-                ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value""")
-                .param(PolicyController.strangerPolicy(setting.strangerPolicy())).update();
+        policy.strangerPolicy(PolicyRules.strangerPolicy(setting.strangerPolicy()));
         return strangers();
     }
 
+    // these two clamped their limit before they had pages (up to 1000): a client asking for more gets a page of
+    // the most there is, and a next, rather than a 400
     @GetMapping("/senders")
-    Senders senders(@RequestParam(defaultValue = "100") int limit) {
-        return new Senders(reputation.domains(Math.max(1, Math.min(limit, 1000))));
+    Senders senders(@RequestParam(defaultValue = "100") int limit, @RequestParam(required = false) String cursor) {
+        PageCursor.Page<Reputation.Score> page = reputation.domains(clamped(limit), PageCursor.parse(cursor));
+        return new Senders(page.entries(), page.next());
     }
 
     @GetMapping("/bulk")
-    BulkDigests bulk(@RequestParam(defaultValue = "100") int limit) {
-        return new BulkDigests(bulk.flagged(Math.max(1, Math.min(limit, 1000))));
+    BulkDigests bulk(@RequestParam(defaultValue = "100") int limit, @RequestParam(required = false) String cursor) {
+        PageCursor.Page<BulkDetector.BulkDigest> page = bulk.flagged(clamped(limit), PageCursor.parse(cursor));
+        return new BulkDigests(page.entries(), page.next());
+    }
+
+    private static int clamped(int limit) {
+        return Math.max(1, Math.min(limit, PageCursor.MAX_LIMIT));
     }
 }

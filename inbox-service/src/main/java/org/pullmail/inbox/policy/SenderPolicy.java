@@ -6,7 +6,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 
 import org.pullmail.inbox.InboxProperties;
 import org.pullmail.protocol.Addresses;
@@ -50,10 +49,12 @@ public class SenderPolicy {
 
     private final JdbcClient jdbc;
     private final InboxProperties inbox;
+    private final SenderRuleRepository rules;
 
-    SenderPolicy(JdbcClient jdbc, InboxProperties inbox) {
+    SenderPolicy(JdbcClient jdbc, InboxProperties inbox, SenderRuleRepository rules) {
         this.jdbc = jdbc;
         this.inbox = inbox;
+        this.rules = rules;
     }
 
     /**
@@ -83,6 +84,7 @@ public class SenderPolicy {
         String[] senders = distinct.stream().map(Pair::sender).toArray(String[]::new);
         String[] domains = distinct.stream().map(p -> Addresses.domainOf(p.sender())).toArray(String[]::new);
         Map<Pair, Facts> facts = new HashMap<>();
+        // JdbcClient, not the repositories: intake reads this for every notification, all rules in one round trip
         jdbc.sql("SELECT p.mailbox, p.sender,"
                 + " EXISTS (SELECT 1 FROM mailbox WHERE address = p.mailbox),"
                 + " (SELECT kind FROM domain_rule WHERE entry = p.sender),"
@@ -141,21 +143,7 @@ public class SenderPolicy {
      */
     public String block(String mailbox, String sender, String scope) {
         String entry = "domain".equals(scope) ? Addresses.domainOf(sender) : sender;
-        jdbc.sql("""
-                INSERT INTO sender_rule (mailbox, entry, kind) VALUES (?, ?, 'block')
-                ON CONFLICT (mailbox, entry) DO UPDATE SET kind = 'block', created_at = now()""")
-                .params(mailbox, entry).update();
+        rules.put(mailbox, entry, RuleKind.BLOCK);
         return entry;
-    }
-
-    public StrangerPolicy strangerPolicy(String mailbox) {
-        Optional<String> own = jdbc.sql("SELECT stranger_policy FROM mailbox WHERE address = ?").param(mailbox)
-                .query((rs, n) -> Optional.ofNullable(rs.getString(1))).optional().flatMap(o -> o);
-        return StrangerPolicy.of(own.orElseGet(this::domainStrangerPolicy));
-    }
-
-    public String domainStrangerPolicy() {
-        return jdbc.sql("SELECT value FROM domain_setting WHERE name = 'stranger_policy'").query(String.class).optional()
-                .orElse("hold");
     }
 }

@@ -5,10 +5,10 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 
 import org.pullmail.inbox.InboxProperties;
+import org.pullmail.service.PageCursor;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 
@@ -22,6 +22,17 @@ public class BulkDetector {
 
     public record BulkDigest(String digest, String sender, long recipients, Instant firstSeen, Instant lastSeen) {
     }
+
+    /**
+     * {@link #isBulk} in SQL, for a list that shows it for each notification (aliased {@code f}) in the same
+     * statement: true when the notification's digest went to enough local recipients within the window ending
+     * when it was received. Binds {@code :bulk_window_seconds} and {@code :bulk_recipients}: see {@link #bind}.
+     */
+    public static final String IS_BULK = """
+            ((SELECT count(DISTINCT bn.recipient) FROM notification bf JOIN notice bn ON bn.notification = bf.id
+              WHERE bf.digest = f.digest
+                AND bf.received_at > f.received_at - make_interval(secs => CAST(:bulk_window_seconds AS double precision))
+                AND bf.received_at <= f.received_at + interval '1 second') >= :bulk_recipients)""";
 
     private final JdbcClient jdbc;
     private final InboxProperties inbox;
@@ -60,19 +71,34 @@ public class BulkDetector {
         return recipients(digest, at) >= inbox.bulk().recipients();
     }
 
-    /** Digests flagged as bulk within the last window. */
-    public List<BulkDigest> flagged(int limit) {
+    /** Binds the parameters of {@link #IS_BULK}. */
+    public JdbcClient.StatementSpec bind(JdbcClient.StatementSpec statement) {
+        return statement.param("bulk_window_seconds", inbox.bulk().window().toNanos() / 1e9)
+                .param("bulk_recipients", inbox.bulk().recipients());
+    }
+
+    /** One page of the digests flagged as bulk within the last window, most recipients first. */
+    public PageCursor.Page<BulkDigest> flagged(int limit, PageCursor cursor) {
+        RankCursor after = RankCursor.of(cursor);
         Instant now = clock.instant();
-        return jdbc.sql("""
-                SELECT f.digest, min(f.sender) AS sender, count(DISTINCT n.recipient) AS recipients,
-                       min(f.received_at) AS first_seen, max(f.received_at) AS last_seen
-                FROM notification f JOIN notice n ON n.notification = f.id
-                WHERE f.received_at > ?
-                GROUP BY f.digest HAVING count(DISTINCT n.recipient) >= ?
-                ORDER BY recipients DESC LIMIT ?""")
-                .params(Timestamp.from(now.minus(inbox.bulk().window())), inbox.bulk().recipients(), limit)
-                .query((rs, i) -> new BulkDigest(rs.getString("digest"), rs.getString("sender"), rs.getLong("recipients"),
-                        rs.getTimestamp("first_seen").toInstant(), rs.getTimestamp("last_seen").toInstant()))
-                .list();
+        JdbcClient.StatementSpec select = jdbc.sql("""
+                        SELECT f.digest, min(f.sender) AS sender, count(DISTINCT n.recipient) AS recipients,
+                               min(f.received_at) AS first_seen, max(f.received_at) AS last_seen
+                        FROM notification f JOIN notice n ON n.notification = f.id
+                        WHERE f.received_at > :since
+                        GROUP BY f.digest HAVING count(DISTINCT n.recipient) >= :bulk_recipients"""
+                        + (after == null ? "" : " AND (count(DISTINCT n.recipient) < :recipients"
+                                + " OR (count(DISTINCT n.recipient) = :recipients AND f.digest > :digest))")
+                        + " ORDER BY recipients DESC, f.digest LIMIT :fetch")
+                .param("since", Timestamp.from(now.minus(inbox.bulk().window())))
+                .param("bulk_recipients", inbox.bulk().recipients())
+                .param("fetch", PageCursor.fetch(limit));
+        if (after != null) {
+            select = select.param("recipients", after.count()).param("digest", after.key());
+        }
+        return PageCursor.page(select.query((rs, i) -> new BulkDigest(rs.getString("digest"), rs.getString("sender"),
+                        rs.getLong("recipients"), rs.getTimestamp("first_seen").toInstant(),
+                        rs.getTimestamp("last_seen").toInstant())).list(),
+                limit, d -> RankCursor.after(d.recipients(), d.digest()), d -> d);
     }
 }

@@ -2,11 +2,14 @@ package org.pullmail.inbox.reputation;
 
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Timestamp;
 import java.time.Instant;
-import java.util.List;
 import java.util.Locale;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 import org.pullmail.protocol.Addresses;
+import org.pullmail.service.PageCursor;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 
@@ -38,6 +41,7 @@ public class Reputation {
     }
 
     /** Counts the event for the sender's address and for its domain; {@code sender} is an address. */
+    // JdbcClient: counters, incremented in place by intake and by every decision, never read-modify-written
     public void record(String sender, Event event) {
         String column = event.name().toLowerCase(Locale.ROOT);
         // both rows in one statement, in key order as intake's batches lock them (or the two could deadlock)
@@ -51,22 +55,48 @@ public class Reputation {
 
     public Score of(String sender) {
         return jdbc.sql("SELECT sender, received, fetched, declined, spam, refused, first_seen FROM sender_reputation WHERE sender = ?")
-                .param(sender).query((rs, n) -> score(rs)).optional().orElse(Score.empty(sender));
+                .param(sender).query((rs, n) -> score(rs, "", sender)).optional().orElse(Score.empty(sender));
     }
 
-    /** Sender domains, most notifications first. */
-    public List<Score> domains(int limit) {
-        return jdbc.sql("""
-                SELECT sender, received, fetched, declined, spam, refused, first_seen FROM sender_reputation
-                WHERE sender NOT LIKE '%@%' ORDER BY received DESC, sender LIMIT ?""")
-                .param(limit).query((rs, n) -> score(rs)).list();
+    /** One page of the sender domains, most notifications first, after {@code cursor} (null from the top). */
+    public PageCursor.Page<Score> domains(int limit, PageCursor cursor) {
+        RankCursor after = RankCursor.of(cursor);
+        JdbcClient.StatementSpec select = jdbc.sql("SELECT sender, received, fetched, declined, spam, refused,"
+                        + " first_seen FROM sender_reputation WHERE sender NOT LIKE '%@%'"
+                        + (after == null ? ""
+                                : " AND (received < :received OR (received = :received AND sender > :sender))")
+                        + " ORDER BY received DESC, sender LIMIT :fetch")
+                .param("fetch", PageCursor.fetch(limit));
+        if (after != null) {
+            select = select.param("received", after.count()).param("sender", after.key());
+        }
+        return PageCursor.page(select.query((rs, n) -> score(rs, "", rs.getString("sender"))).list(), limit,
+                s -> RankCursor.after(s.received(), s.sender()), s -> s);
     }
 
-    private static Score score(ResultSet rs) throws SQLException {
-        long received = rs.getLong("received");
-        long fetched = rs.getLong("fetched");
-        return new Score(rs.getString("sender"), received, fetched, rs.getLong("declined"), rs.getLong("spam"),
-                rs.getLong("refused"), received == 0 ? null : Math.min(1.0, (double) fetched / received),
-                rs.getTimestamp("first_seen").toInstant());
+    /**
+     * The columns of a sender's counters for a list that joins {@code sender_reputation} as {@code alias}, each
+     * named {@code alias_column}: read back with {@link #score}.
+     */
+    public static String columns(String alias) {
+        return Stream.of("received", "fetched", "declined", "spam", "refused", "first_seen")
+                .map(c -> alias + "." + c + " AS " + alias + "_" + c).collect(Collectors.joining(", "));
+    }
+
+    /**
+     * The counters of {@code sender} from a row with {@link #columns} of {@code alias} ("" for the table's own
+     * column names); empty when the join found none.
+     */
+    public static Score score(ResultSet rs, String alias, String sender) throws SQLException {
+        String prefix = alias.isEmpty() ? "" : alias + "_";
+        Timestamp firstSeen = rs.getTimestamp(prefix + "first_seen");
+        if (firstSeen == null) {
+            return Score.empty(sender);
+        }
+        long received = rs.getLong(prefix + "received");
+        long fetched = rs.getLong(prefix + "fetched");
+        return new Score(sender, received, fetched, rs.getLong(prefix + "declined"), rs.getLong(prefix + "spam"),
+                rs.getLong(prefix + "refused"), received == 0 ? null : Math.min(1.0, (double) fetched / received),
+                firstSeen.toInstant());
     }
 }

@@ -1,0 +1,22 @@
+package org.pullmail.inbox.mailbox;
+
+import org.springframework.data.jpa.repository.JpaRepository;
+import org.springframework.data.jpa.repository.Modifying;
+import org.springframework.data.jpa.repository.Query;
+import org.springframework.transaction.annotation.Transactional;
+
+/** The domain's mailboxes. */
+interface MailboxRepository extends JpaRepository<Mailbox, String> {
+
+    /** Whether the address has a mailbox here; asked by every user request, so in one statement, no transaction. */
+    boolean existsByAddress(String address);
+
+    /**
+     * Creates the mailbox unless it exists; 1 when this call created it. One statement, so that two
+     * provisioning calls at once (the gateway retries, replicas overlap) both succeed and only one creates it.
+     */
+    @Modifying
+    @Transactional
+    @Query(nativeQuery = true, value = "INSERT INTO mailbox (address) VALUES (:address) ON CONFLICT DO NOTHING")
+    int createIfAbsent(String address);
+}

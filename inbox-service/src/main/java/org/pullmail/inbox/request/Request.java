@@ -1,0 +1,24 @@
+package org.pullmail.inbox.request;
+
+import java.time.Instant;
+import java.util.UUID;
+
+import org.pullmail.inbox.reputation.Reputation;
+
+/**
+ * A notification held for the user's decision, with what the decision needs. Every request is signed by
+ * a key of its sender's own domain (PROTOCOL.md 6.3), so what tells a user more is how long this domain
+ * has known the sender: a first-seen of minutes ago is a stranger.
+ *
+ * @param senderFirstSeen  when this domain first received a notification from this address
+ * @param domainFirstSeen  when this domain first received a notification from the sender's domain
+ * @param senderReputation how this sender address has fared here
+ * @param domainReputation how the sender's domain has fared here
+ * @param bulk             the same content was notified to many local recipients
+ * @param policy           the rule that held it
+ */
+record Request(UUID id, String from, String senderDomain, Instant senderFirstSeen, Instant domainFirstSeen,
+        String subject, long size,
+        Instant receivedAt, Instant expiresAt, String state, boolean bulk, String policy,
+        Reputation.Score senderReputation, Reputation.Score domainReputation) {
+}
