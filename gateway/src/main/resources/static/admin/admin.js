@@ -40,6 +40,19 @@ async function api(method, path, body) {
   return data;
 }
 
+/** Every entry of a paged list: follows each answer's "next" cursor to the last page. */
+async function allPages(path, field) {
+  const entries = [];
+  let cursor = null;
+  do {
+    const data = await api('GET', path + (path.includes('?') ? '&' : '?') + 'limit=500'
+      + (cursor ? '&cursor=' + encodeURIComponent(cursor) : ''));
+    entries.push(...data[field]);
+    cursor = data.next;
+  } while (cursor);
+  return entries;
+}
+
 function el(tag, attrs, ...children) {
   const e = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs || {})) {
@@ -120,8 +133,8 @@ const pages = {
     let current;
     async function load() {
       const q = document.getElementById('search').value;
-      const data = await api('GET', '/api/v1/admin/accounts' + (q ? '?q=' + encodeURIComponent(q) : ''));
-      fill(tbody, data.accounts.map(a => el('tr', { 'data-address': a.address },
+      const accounts = await allPages('/api/v1/admin/accounts' + (q ? '?q=' + encodeURIComponent(q) : ''), 'accounts');
+      fill(tbody, accounts.map(a => el('tr', { 'data-address': a.address },
         el('td', {}, a.address), el('td', {}, a.roles.join(', ')),
         el('td', {}, a.disabled ? 'disabled' : (a.provisioned ? 'active' : 'provisioning')),
         el('td', {},

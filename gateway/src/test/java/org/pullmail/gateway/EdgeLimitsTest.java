@@ -16,6 +16,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -90,6 +91,16 @@ class EdgeLimitsTest {
                 }
                 byte[] received = exchange.getRequestBody().readAllBytes();
                 exchange.getResponseHeaders().set("Content-Type", "application/json");
+                String path = exchange.getRequestURI().getPath();
+                if (path.startsWith("/internal/v1/mailboxes/") || path.startsWith("/internal/v1/senders/")) {
+                    // the provisioning contract: the account's mailbox and sender exist
+                    byte[] provisioned = JSON.writeValueAsBytes(Map.of("address",
+                            path.substring(path.lastIndexOf('/') + 1), "created", true,
+                            "created_at", Instant.now().toString()));
+                    exchange.sendResponseHeaders(200, provisioned.length);
+                    exchange.getResponseBody().write(provisioned);
+                    return;
+                }
                 // what arrived, so that a test sees the gateway pass it on unchanged (PMP/1 signatures cover it)
                 byte[] body = JSON.writeValueAsBytes(Map.of("content_type",
                         String.valueOf(exchange.getRequestHeaders().getFirst("Content-Type")),

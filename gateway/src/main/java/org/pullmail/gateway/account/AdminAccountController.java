@@ -2,11 +2,11 @@ package org.pullmail.gateway.account;
 
 import java.net.URI;
 import java.util.List;
-import java.util.Locale;
 
 import org.pullmail.gateway.token.Revocations;
 import org.pullmail.protocol.Addresses;
 import org.pullmail.service.ApiProblem;
+import org.pullmail.service.PageCursor;
 import org.pullmail.service.PullmailProperties;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
@@ -34,20 +34,21 @@ class AdminAccountController {
     }
 
     record AccountView(String address, List<String> roles, boolean disabled, boolean provisioned) {
-        static AccountView of(AccountRepository.Account a) {
-            return new AccountView(a.address(), List.copyOf(a.roles()), a.disabled(), a.provisionedAt() != null);
+        static AccountView of(Account a) {
+            return new AccountView(a.address(), a.roles(), a.disabled(), a.provisioned());
         }
     }
 
-    record Accounts(List<AccountView> accounts) {
+    /** next: the cursor of the following page, absent on the last. */
+    record AccountList(List<AccountView> accounts, String next) {
     }
 
-    private final AccountRepository accounts;
+    private final AccountService accounts;
     private final AccountProvisioner provisioner;
     private final PullmailProperties pullmail;
     private final Revocations revocations;
 
-    AdminAccountController(AccountRepository accounts, AccountProvisioner provisioner, PullmailProperties pullmail,
+    AdminAccountController(AccountService accounts, AccountProvisioner provisioner, PullmailProperties pullmail,
             Revocations revocations) {
         this.accounts = accounts;
         this.provisioner = provisioner;
@@ -72,11 +73,12 @@ class AdminAccountController {
                 : ResponseEntity.ok(view);
     }
 
+    /** In address order; q keeps the accounts whose address contains it. */
     @GetMapping
-    Accounts list(@RequestParam(required = false) String q) {
-        String needle = q == null ? "" : q.trim().toLowerCase(Locale.ROOT);
-        return new Accounts(accounts.list().stream().filter(a -> a.address().contains(needle))
-                .map(AccountView::of).toList());
+    AccountList list(@RequestParam(required = false) String q, @RequestParam(defaultValue = "100") int limit,
+            @RequestParam(required = false) String cursor) {
+        PageCursor.Page<Account> page = accounts.list(q, limit, cursor);
+        return new AccountList(page.entries().stream().map(AccountView::of).toList(), page.next());
     }
 
     record Disable(Boolean disabled) {

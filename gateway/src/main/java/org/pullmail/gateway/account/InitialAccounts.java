@@ -13,10 +13,10 @@ class InitialAccounts implements ApplicationRunner {
 
     private static final Logger log = LoggerFactory.getLogger(InitialAccounts.class);
 
-    private final AccountRepository accounts;
+    private final AccountService accounts;
     private final GatewayProperties gateway;
 
-    InitialAccounts(AccountRepository accounts, GatewayProperties gateway) {
+    InitialAccounts(AccountService accounts, GatewayProperties gateway) {
         this.accounts = accounts;
         this.gateway = gateway;
     }

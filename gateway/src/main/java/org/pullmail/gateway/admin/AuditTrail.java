@@ -5,6 +5,8 @@ import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
 
+import org.pullmail.service.ApiProblem;
+import org.pullmail.service.PageCursor;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.security.core.Authentication;
 import org.springframework.security.core.context.SecurityContextHolder;
@@ -20,7 +22,8 @@ import jakarta.servlet.http.HttpServletResponse;
 /**
  * Records every admin action that changes something (any non-GET request under /api/v1/admin/),
  * whichever service carries it out: all of them pass through the gateway. Passwords in request
- * bodies are never recorded.
+ * bodies are never recorded. An append-only log written from a filter, read a page at a time: plain SQL, no
+ * entity to load or track.
  */
 @Component
 public class AuditTrail extends OncePerRequestFilter {
@@ -69,14 +72,31 @@ public class AuditTrail extends OncePerRequestFilter {
         return text.length() > 500 ? text.substring(0, 500) + "…" : text;
     }
 
-    public List<Entry> recent(int limit, String actor) {
-        return jdbc.sql("""
+    /** One page of the trail, newest first; {@code actor} keeps one admin's entries. */
+    PageCursor.Page<Entry> page(int limit, String cursor, String actor) {
+        int rows = PageCursor.fetch(limit);
+        long before = before(PageCursor.parse(cursor));
+        List<Entry> entries = jdbc.sql("""
                 SELECT id, actor, method, path, status, detail, client, at FROM audit_entry
-                WHERE (CAST(:actor AS text) IS NULL OR actor = :actor) ORDER BY id DESC LIMIT :limit""")
-                .param("actor", actor).param("limit", Math.max(1, Math.min(limit, 1000)))
+                WHERE (CAST(:actor AS text) IS NULL OR actor = :actor) AND id < :before
+                ORDER BY id DESC LIMIT :rows""")
+                .param("actor", actor).param("before", before).param("rows", rows)
                 .query((rs, n) -> new Entry(rs.getLong("id"), rs.getString("actor"), rs.getString("method"),
                         rs.getString("path"), rs.getInt("status"), rs.getString("detail"), rs.getString("client"),
                         rs.getTimestamp("at").toInstant()))
                 .list();
+        return PageCursor.page(entries, limit, entry -> new PageCursor(null, Long.toString(entry.id())), entry -> entry);
+    }
+
+    /** The id the next page starts below: every id, for the first page. */
+    private static long before(PageCursor cursor) {
+        if (cursor == null) {
+            return Long.MAX_VALUE;
+        }
+        try {
+            return Long.parseLong(cursor.id());
+        } catch (NumberFormatException e) {
+            throw ApiProblem.invalid("cursor is not one this list gave: send back the \"next\" of the previous page");
+        }
     }
 }

@@ -16,7 +16,7 @@ import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 
 import org.pullmail.gateway.GatewayProperties;
-import org.pullmail.gateway.account.AccountRepository;
+import org.pullmail.gateway.account.AccountService;
 import org.pullmail.service.ApiProblem;
 import org.pullmail.service.PullmailProperties;
 import org.springframework.http.HttpStatus;
@@ -40,14 +40,14 @@ class TokenController {
     record TokenResponse(String accessToken, String tokenType, long expiresIn) {
     }
 
-    private final AccountRepository accounts;
+    private final AccountService accounts;
     private final TokenKeys keys;
     private final PullmailProperties pullmail;
     private final GatewayProperties gateway;
     private final Clock clock;
     private final LoginThrottle throttle;
 
-    TokenController(AccountRepository accounts, TokenKeys keys, PullmailProperties pullmail, GatewayProperties gateway,
+    TokenController(AccountService accounts, TokenKeys keys, PullmailProperties pullmail, GatewayProperties gateway,
             Clock clock, LoginThrottle throttle) {
         this.throttle = throttle;
         this.accounts = accounts;
@@ -75,7 +75,7 @@ class TokenController {
         return issue(account.get());
     }
 
-    private TokenResponse issue(AccountRepository.Account account) {
+    private TokenResponse issue(AccountService.Authenticated account) {
         Instant now = clock.instant();
         JWTClaimsSet claims = new JWTClaimsSet.Builder()
                 .issuer(pullmail.issuer())

@@ -1,6 +1,5 @@
 package org.pullmail.gateway.token;
 
-import java.sql.Timestamp;
 import java.text.ParseException;
 import java.time.Clock;
 import java.util.UUID;
@@ -11,7 +10,6 @@ import com.nimbusds.jose.jwk.KeyUse;
 import com.nimbusds.jose.jwk.RSAKey;
 import com.nimbusds.jose.jwk.gen.RSAKeyGenerator;
 
-import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.support.TransactionTemplate;
 
@@ -24,16 +22,13 @@ public class TokenKeys {
 
     private final RSAKey key;
 
-    TokenKeys(JdbcClient jdbc, TransactionTemplate tx, Clock clock) {
+    TokenKeys(TokenKeyRepository keys, TransactionTemplate tx, Clock clock) {
         this.key = tx.execute(status -> {
-            jdbc.sql("SELECT pg_advisory_xact_lock(4243)").query().singleValue();
-            return jdbc.sql("SELECT jwk FROM token_key ORDER BY created_at DESC LIMIT 1").query(String.class).optional()
-                    .map(TokenKeys::parse)
+            keys.lockKeyGeneration();
+            return keys.findFirstByOrderByCreatedAtDesc().map(stored -> parse(stored.jwk()))
                     .orElseGet(() -> {
                         RSAKey generated = generate();
-                        jdbc.sql("INSERT INTO token_key (kid, jwk, created_at) VALUES (?, ?, ?)")
-                                .params(generated.getKeyID(), generated.toJSONString(), Timestamp.from(clock.instant()))
-                                .update();
+                        keys.save(new TokenKey(generated.getKeyID(), generated.toJSONString(), clock.instant()));
                         return generated;
                     });
         });

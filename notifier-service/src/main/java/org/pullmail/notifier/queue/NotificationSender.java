@@ -117,6 +117,7 @@ class NotificationSender {
     private List<Claimed> claim(WorkLoop.Slots<Claimed> slots) {
         Instant now = clock.instant();
         return tx.execute(status -> {
+            // a queue claim with SKIP LOCKED, per recipient domain, on every poll: hence JdbcClient
             List<Claimed> candidates = jdbc.sql("""
                     SELECT id, recipient_domain, payload, attempts, give_up_at FROM notification
                     WHERE id IN (

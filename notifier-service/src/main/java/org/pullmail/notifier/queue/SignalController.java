@@ -1,20 +1,13 @@
 package org.pullmail.notifier.queue;
 
 import java.nio.charset.StandardCharsets;
-import java.sql.Timestamp;
-import java.time.Clock;
-import java.time.Instant;
-import java.util.UUID;
 
-import org.pullmail.notifier.NotifierProperties;
 import org.pullmail.protocol.Addresses;
 import org.pullmail.protocol.Notification;
 import org.pullmail.protocol.ProtocolException;
 import org.pullmail.protocol.json.PmpJson;
 import org.pullmail.service.ApiProblem;
-import org.pullmail.service.TimeOrderedIds;
 import org.springframework.http.ResponseEntity;
-import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RestController;
@@ -38,16 +31,12 @@ class SignalController {
     record SignalRequest(@NotBlank String recipientDomain, String messageId, @NotNull JsonNode notification) {
     }
 
-    private final JdbcClient jdbc;
-    private final NotifierProperties notifier;
-    private final Clock clock;
+    private final NotificationQueue queue;
     private final NotificationSender sender;
 
-    SignalController(JdbcClient jdbc, NotifierProperties notifier, Clock clock, NotificationSender sender) {
+    SignalController(NotificationQueue queue, NotificationSender sender) {
+        this.queue = queue;
         this.sender = sender;
-        this.jdbc = jdbc;
-        this.notifier = notifier;
-        this.clock = clock;
     }
 
     @PostMapping("/internal/v1/signals")
@@ -59,21 +48,10 @@ class SignalController {
         if (!allInDomain || !Addresses.isValidDomain(signal.recipientDomain())) {
             throw ApiProblem.invalid("the notification's recipients are not in " + signal.recipientDomain());
         }
-        Instant now = clock.instant();
-        Instant giveUp = now.plus(notifier.lifetime());
-        if (notification.expiresAt().isBefore(giveUp)) {
-            giveUp = notification.expiresAt();
-        }
         // an outbox from before notifications had ids of their own sent the message id as the notification id
         String messageId = signal.messageId() == null ? notification.id() : signal.messageId();
-        jdbc.sql("""
-                INSERT INTO notification (id, message_id, notification_id, sender, recipient_domain, payload, state,
-                                          next_attempt_at, give_up_at, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)
-                ON CONFLICT (notification_id, recipient_domain) DO NOTHING""")
-                .params(TimeOrderedIds.next(), messageId, notification.id(), notification.from(),
-                        signal.recipientDomain(), payload, Timestamp.from(now), Timestamp.from(giveUp), Timestamp.from(now))
-                .update();
+        queue.enqueue(messageId, notification.id(), notification.from(), signal.recipientDomain(), payload,
+                notification.expiresAt());
         sender.nudge();
         return ResponseEntity.accepted().build();
     }
