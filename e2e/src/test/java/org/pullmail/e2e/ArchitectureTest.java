@@ -1,6 +1,7 @@
 package org.pullmail.e2e;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noMethods;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
@@ -48,5 +49,30 @@ class ArchitectureTest {
                     .because("what every service shares cannot know any one of them")
                     .check(compiled(module));
         }
+    }
+
+    // by name: this module runs the services as processes and has no Spring on its classpath
+    static final String REST_CONTROLLER = "org.springframework.web.bind.annotation.RestController";
+    static final String CONTROLLER = "org.springframework.stereotype.Controller";
+    static final String JDBC_CLIENT = "org.springframework.jdbc.core.simple.JdbcClient";
+    static final String TRANSACTIONAL = "org.springframework.transaction.annotation.Transactional";
+
+    /**
+     * Controllers map HTTP to a feature's services: SQL and transactions live in those services and repositories,
+     * where they can be tested and reused without HTTP.
+     */
+    @Test
+    void controllersHoldNoSqlAndNoTransactions() {
+        SERVICES.forEach((module, root) -> {
+            JavaClasses classes = compiled(module);
+            noClasses().that().areAnnotatedWith(REST_CONTROLLER).or().areAnnotatedWith(CONTROLLER)
+                    .should().dependOnClassesThat().haveFullyQualifiedName(JDBC_CLIENT)
+                    .because("SQL belongs in a feature's service or repository, not in its controller")
+                    .check(classes);
+            noMethods().that().areDeclaredInClassesThat().areAnnotatedWith(REST_CONTROLLER)
+                    .should().beAnnotatedWith(TRANSACTIONAL)
+                    .because("a transaction is a service's decision; controllers stay thin")
+                    .check(classes);
+        });
     }
 }
