@@ -75,6 +75,7 @@ final class Domain implements AutoCloseable {
         Map<String, List<String>> specific = Map.of(
                 // a stored delivery's token fetches for 3 s instead of an hour, so the test sees it end
                 "outbox-service", List.of("--pullmail.outbox.notifier-url=" + notifier,
+                        "--pullmail.outbox.inbox-url=" + inbox,
                         "--pullmail.outbox.stored-token-grace=PT3S",
                         "--pullmail.outbox.webhooks-may-reach-private-addresses=true"),
                 "notifier-service", List.of("--pullmail.notifier.outbox-url=" + outbox,

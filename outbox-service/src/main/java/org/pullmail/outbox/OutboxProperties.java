@@ -8,6 +8,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 
 /**
  * @param notifierUrl      the notifier-service of this domain, which takes signal requests
+ * @param inboxUrl         the inbox-service of this domain, which learns what its users sent (sent signals)
  * @param messageLifetime  how long an unfetched message stays fetchable ({@code expires_at})
  * @param maxMessageBytes  largest message accepted
  * @param relayInterval    how often the relay looks for signal requests to hand over
@@ -24,6 +25,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  */
 @ConfigurationProperties("pullmail.outbox")
 public record OutboxProperties(@DefaultValue("http://127.0.0.1:8082") URI notifierUrl,
+        @DefaultValue("http://127.0.0.1:8083") URI inboxUrl,
         @DefaultValue("P30D") Duration messageLifetime,
         @DefaultValue("26214400") long maxMessageBytes,
         @DefaultValue("PT0.2S") Duration relayInterval,

@@ -34,8 +34,9 @@ import jakarta.mail.util.ByteArrayDataSource;
 
 /**
  * Builds the RFC 5322 bytes of a message with Angus Mail: From, To, Cc, Subject (RFC 2047 encoded
- * when it is not ASCII), Date, Message-ID, and the MIME structure: text and HTML as alternatives,
- * inline images related to the HTML, attachments mixed in. Bcc recipients never appear in the bytes.
+ * when it is not ASCII), Date, Message-ID, a reply's In-Reply-To and References, and the MIME structure:
+ * text and HTML as alternatives, inline images related to the HTML, attachments mixed in. Bcc recipients
+ * never appear in the bytes.
  */
 @Component
 class MessageComposer {
@@ -54,8 +55,9 @@ class MessageComposer {
     }
 
     /** Writes the message to {@code out}; a {@link java.io.IOException} is {@code out}'s (too large, say). */
-    void compose(UUID id, String from, String domain, List<String> to, List<String> cc, String subject,
-            String text, String html, List<Part> parts, Instant date, OutputStream out) throws IOException {
+    void compose(UUID id, String from, String domain, List<String> to, List<String> cc, ThreadReferences thread,
+            String subject, String text, String html, List<Part> parts, Instant date, OutputStream out)
+            throws IOException {
         try {
             MimeMessage message = new MimeMessage(session) {
                 @Override
@@ -72,6 +74,13 @@ class MessageComposer {
                 message.setSubject(subject, "UTF-8");
             }
             message.setSentDate(Date.from(date));
+            if (thread.inReplyTo() != null) {
+                message.setHeader("In-Reply-To", MimeUtility.fold("In-Reply-To: ".length(), thread.inReplyTo()));
+            }
+            if (thread.references() != null) {
+                // a long thread's ids are folded between ids, so that no line passes 78 characters where it can
+                message.setHeader("References", MimeUtility.fold("References: ".length(), thread.references()));
+            }
             List<Part> inline = parts.stream().filter(p -> p.contentId() != null).toList();
             List<Part> attached = parts.stream().filter(p -> p.contentId() == null).toList();
 

@@ -44,7 +44,8 @@ import jakarta.validation.Valid;
 /**
  * The sender's API: send (JSON with base64 attachments, multipart/form-data with files, or a raw
  * message/rfc822 whose From must be the account), list, look at and recall messages. Each account
- * sees only its own.
+ * sees only its own. A reply names what it answers ({@code in_reply_to}, {@code references}; a raw
+ * message in its own header fields), and its notifications carry reply hints for it.
  */
 @RestController
 @RequestMapping("/api/v1/outbox/messages")
@@ -80,6 +81,8 @@ class MessageController {
             @RequestParam(required = false) String subject,
             @RequestParam(required = false) String text,
             @RequestParam(required = false) String html,
+            @RequestParam(name = "in_reply_to", required = false) String inReplyTo,
+            @RequestParam(required = false) List<String> references,
             @RequestPart(name = "attachments", required = false) List<MultipartFile> files) throws IOException {
         if (subject != null && subject.length() > 998) {
             throw ApiProblem.invalid("a subject is at most 998 characters");
@@ -93,7 +96,8 @@ class MessageController {
             parts.add(new MessageComposer.Part(file.getOriginalFilename() == null ? "attachment" : file.getOriginalFilename(),
                     MessageComposer.contentType(file.getContentType(), file.getOriginalFilename()), file, null));
         }
-        return created(compose(user.getSubject(), new SendRequest(to, cc, bcc, subject, text, html, null), parts));
+        return created(compose(user.getSubject(), new SendRequest(to, cc, bcc, subject, text, html, null,
+                inReplyTo, references), parts));
     }
 
     @PostMapping(consumes = "message/rfc822")
@@ -118,8 +122,8 @@ class MessageController {
             throw new ApiProblem("from-not-account", HttpStatus.FORBIDDEN, "From is not this account",
                     "a submitted message's From must be " + user.getSubject() + ", not " + raw.from());
         }
-        return created(messages.submit(user.getSubject(),
-                new MessageService.Outgoing(id, now, raw.to(), raw.cc(), raw.bcc(), raw.subject(), content)));
+        return created(messages.submit(user.getSubject(), new MessageService.Outgoing(id, raw.messageId(), now,
+                raw.to(), raw.cc(), raw.bcc(), raw.subject(), raw.thread(), content)));
     }
 
     private ApiProblem tooLarge() {
@@ -134,6 +138,7 @@ class MessageController {
         if (request.subject() != null && request.subject().chars().anyMatch(c -> c == '\r' || c == '\n')) {
             throw ApiProblem.invalid("a subject is one line");
         }
+        ThreadReferences thread = ThreadReferences.requested(request.inReplyTo(), request.references());
         messages.checkBeforeUpload(sender, 0);
         UUID id = UUID.randomUUID();
         Instant now = messages.now();
@@ -141,7 +146,7 @@ class MessageController {
         List<String> cc = checked(request.cc(), "cc");
         MessageBytes.Writer writer = bytes.writer(id, outbox.maxMessageBytes());
         try {
-            composer.compose(id, sender, pullmail.domain(), to, cc, request.subject(), request.text(),
+            composer.compose(id, sender, pullmail.domain(), to, cc, thread, request.subject(), request.text(),
                     request.html(), parts, now, writer);
         } catch (MessageBytes.TooLargeException e) {
             throw tooLarge();
@@ -152,8 +157,8 @@ class MessageController {
             writer.discard();
             throw e;
         }
-        return messages.submit(sender, new MessageService.Outgoing(id, now, to, cc,
-                request.bcc() == null ? List.of() : request.bcc(), request.subject(), writer.finish()));
+        return messages.submit(sender, new MessageService.Outgoing(id, id + "@" + pullmail.domain(), now, to, cc,
+                request.bcc() == null ? List.of() : request.bcc(), request.subject(), thread, writer.finish()));
     }
 
     /** Addresses must be valid before they go into the message's header fields. */

@@ -24,12 +24,14 @@ import org.pullmail.outbox.delivery.DeliveryTransitions;
 import org.pullmail.outbox.message.MessageViews.RecipientStatus;
 import org.pullmail.outbox.message.MessageViews.SentMessage;
 import org.pullmail.outbox.sender.SenderAccount;
+import org.pullmail.outbox.signal.SentSignals;
 import org.pullmail.outbox.signal.SignalRelay;
 import org.pullmail.protocol.Addresses;
 import org.pullmail.protocol.Notification;
 import org.pullmail.protocol.NotificationBatches;
 import org.pullmail.protocol.Pmp;
 import org.pullmail.protocol.ProtocolException;
+import org.pullmail.protocol.ReplyHint;
 import org.pullmail.protocol.json.PmpJson;
 import org.pullmail.service.ApiProblem;
 import org.pullmail.service.MessageBytes;
@@ -45,9 +47,10 @@ import org.springframework.transaction.support.TransactionTemplate;
 
 /**
  * Accepts messages from their senders. Limits are checked with the account's row locked; then the
- * message, one delivery per recipient and one signal request per recipient domain are written in one
- * transaction: once the API answered 201 the message will be announced even if every process dies
- * right after, and a refusal queues nothing.
+ * message, one delivery per recipient, one signal request per recipient domain and the sent signal for
+ * the domain's own inbox are written in one transaction: once the API answered 201 the message will be
+ * announced even if every process dies right after, and a refusal queues nothing. A reply's notifications
+ * carry, for each recipient, the reply hints of the ids it refers to (PROTOCOL.md 3.5).
  *
  * <p>JdbcClient: a send writes a message, its deliveries and its signal requests in a few plain inserts, and
  * the sent list reads a page in two queries.
@@ -55,9 +58,14 @@ import org.springframework.transaction.support.TransactionTemplate;
 @Service
 class MessageService {
 
-    /** A message ready to store: its final bytes and its recipients (Bcc only here, not in the bytes). */
-    record Outgoing(UUID id, Instant date, List<String> to, List<String> cc, List<String> bcc, String subject,
-            MessageBytes.Stored content) {
+    /**
+     * A message ready to store: its final bytes and its recipients (Bcc only here, not in the bytes).
+     *
+     * @param messageId the Message-ID the bytes carry, without angle brackets
+     * @param thread    what the message answers, if anything: its notifications carry reply hints for it
+     */
+    record Outgoing(UUID id, String messageId, Instant date, List<String> to, List<String> cc, List<String> bcc,
+            String subject, ThreadReferences thread, MessageBytes.Stored content) {
     }
 
     private final JdbcClient jdbc;
@@ -69,10 +77,12 @@ class MessageService {
     private final OutboxProperties outbox;
     private final Clock clock;
     private final ApplicationEventPublisher events;
+    private final SentSignals sentSignals;
 
     MessageService(JdbcClient jdbc, TransactionTemplate tx, MessageBytes bytes, SenderAccount accounts,
             DeliveryTransitions transitions, PullmailProperties pullmail, OutboxProperties outbox, Clock clock,
-            ApplicationEventPublisher events) {
+            ApplicationEventPublisher events, SentSignals sentSignals) {
+        this.sentSignals = sentSignals;
         this.tx = tx;
         this.transitions = transitions;
         this.bytes = bytes;
@@ -132,11 +142,12 @@ class MessageService {
         Instant accepted = clock.instant();
         Instant expires = now.plus(outbox.messageLifetime());
         String digest = content.contentDigest();
+        List<String> referenced = message.thread().referencedIds();
         jdbc.sql("""
-                INSERT INTO message (id, sender, subject, size, digest, created_at, expires_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?)""")
+                INSERT INTO message (id, sender, subject, size, digest, created_at, expires_at, referenced_ids)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)""")
                 .params(id, sender, message.subject(), content.size(), digest, Timestamp.from(now),
-                        Timestamp.from(expires))
+                        Timestamp.from(expires), referenced.isEmpty() ? null : referenced.toArray(String[]::new))
                 .update();
         bytes.keep(content);
 
@@ -148,7 +159,7 @@ class MessageService {
             kinds.put(recipient, to.contains(recipient) ? "to" : cc.contains(recipient) ? "cc" : "bcc");
             tokenHashes.put(recipient, token.hash());
             byDomain.computeIfAbsent(Addresses.domainOf(recipient), d -> new ArrayList<>())
-                    .add(new Notification.Recipient(recipient, token.value()));
+                    .add(new Notification.Recipient(recipient, token.value(), replyHints(referenced, recipient)));
         }
         String fetchUrl = pullmail.fetchBase() + id.toString();
         Notification announcement = new Notification(id.toString(), sender, List.of(), preview(message.subject()),
@@ -178,7 +189,19 @@ class MessageService {
             }
         }
         events.publishEvent(new SignalRelay.SignalsQueued());
+        Set<String> correspondents = new LinkedHashSet<>(to);
+        correspondents.addAll(cc);
+        correspondents.remove(sender); // writing to oneself teaches the inbox nothing
+        sentSignals.queue(sender, message.messageId(), List.copyOf(correspondents), now);
         return find(sender, id);
+    }
+
+    /**
+     * A recipient's reply hints: one per referenced id, computed for its own address, so that hints for one
+     * thread differ between recipients. Null without references: ordinary mail's notifications do not grow.
+     */
+    private static List<String> replyHints(List<String> referenced, String recipient) {
+        return referenced.isEmpty() ? null : referenced.stream().map(id -> ReplyHint.of(id, recipient)).toList();
     }
 
     private void checkLimits(String sender, SenderAccount.Limits limits, int recipients, long size) {

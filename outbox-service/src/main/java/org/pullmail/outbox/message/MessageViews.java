@@ -16,14 +16,20 @@ final class MessageViews {
     private MessageViews() {
     }
 
-    /** {@code POST /api/v1/outbox/messages} as JSON. */
+    /**
+     * {@code POST /api/v1/outbox/messages} as JSON. A reply names what it answers: {@code in_reply_to}, the
+     * Message-ID of the message it answers, and {@code references}, that message's References (each id with or
+     * without angle brackets); both are optional.
+     */
     record SendRequest(@NotEmpty(message = "name at least one recipient in to") List<String> to,
             List<String> cc,
             List<String> bcc,
             @Size(max = 998, message = "a subject is at most 998 characters") String subject,
             String text,
             String html,
-            List<@Valid Attachment> attachments) {
+            List<@Valid Attachment> attachments,
+            @JsonAlias("inReplyTo") String inReplyTo,
+            List<String> references) {
     }
 
     /**

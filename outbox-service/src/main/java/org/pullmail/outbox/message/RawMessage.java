@@ -26,7 +26,8 @@ import jakarta.mail.internet.MimeMessage;
  * added in front, as a submission server does (RFC 6409 section 8). Only the header section is read
  * into memory (at most {@link #MAX_HEADER_BYTES}); the body streams on into the message's storage.
  */
-record RawMessage(String from, List<String> to, List<String> cc, List<String> bcc, String subject) {
+record RawMessage(String from, List<String> to, List<String> cc, List<String> bcc, String subject, String messageId,
+        ThreadReferences thread) {
 
     /** The most a header section may take: Postfix's header_size_limit is 100 KiB, this is ten times that. */
     static final int MAX_HEADER_BYTES = 1024 * 1024;
@@ -35,7 +36,8 @@ record RawMessage(String from, List<String> to, List<String> cc, List<String> bc
 
     /**
      * Reads the submitted message from {@code in} and writes what is to be stored to {@code out}: the header
-     * section is parsed here (From, To, Cc, Bcc, Subject), the body is copied without being looked at.
+     * section is parsed here (From, To, Cc, Bcc, Subject, Message-ID, In-Reply-To, References), the body is
+     * copied without being looked at. {@code messageId} is the one added when the message has none.
      */
     static RawMessage read(InputStream in, OutputStream out, String messageId, String date) throws IOException {
         byte[] head = new byte[8192];
@@ -57,7 +59,7 @@ record RawMessage(String from, List<String> to, List<String> cc, List<String> bc
         }
         byte[] header = Arrays.copyOf(head, end);
         MimeMessage fields = fields(header);
-        RawMessage parsed = parse(fields);
+        RawMessage parsed = parse(fields, messageId);
         StringBuilder prefix = new StringBuilder();
         try {
             if (fields.getHeader("Message-ID") == null) {
@@ -76,15 +78,19 @@ record RawMessage(String from, List<String> to, List<String> cc, List<String> bc
         return parsed;
     }
 
-    private static RawMessage parse(MimeMessage message) {
+    private static RawMessage parse(MimeMessage message, String addedMessageId) {
         try {
             Address[] from = message.getFrom();
             if (from == null || from.length != 1 || !(from[0] instanceof InternetAddress sender)) {
                 throw ApiProblem.invalid("a submitted message needs exactly one From address");
             }
+            String messageId = message.getHeader("Message-ID", null);
             return new RawMessage(sender.getAddress(), addresses(message.getRecipients(Message.RecipientType.TO)),
                     addresses(message.getRecipients(Message.RecipientType.CC)),
-                    addresses(message.getRecipients(Message.RecipientType.BCC)), message.getSubject());
+                    addresses(message.getRecipients(Message.RecipientType.BCC)), message.getSubject(),
+                    ThreadReferences.bareMessageId(messageId == null ? addedMessageId : messageId),
+                    ThreadReferences.fromHeaders(message.getHeader("In-Reply-To", " "),
+                            message.getHeader("References", " ")));
         } catch (MessagingException e) {
             throw ApiProblem.invalid("not an RFC 5322 message: " + e.getMessage());
         }

@@ -34,7 +34,7 @@ class MessageComposerTest {
         };
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         new MessageComposer().compose(UUID.randomUUID(), "alice@alpha.test", "alpha.test",
-                List.of("bob@beta.test"), List.of(), "Hi", text, null, List.of(), Instant.parse("2026-11-27T00:00:00Z"),
+                List.of("bob@beta.test"), List.of(), ThreadReferences.NONE, "Hi", text, null, List.of(), Instant.parse("2026-11-27T00:00:00Z"),
                 out);
         byte[] bytes = out.toByteArray();
 
