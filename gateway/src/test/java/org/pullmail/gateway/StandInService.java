@@ -72,7 +72,9 @@ public final class StandInService {
                 received.add(request);
                 Answer answer = answers.apply(request);
                 byte[] body = answer.body().getBytes(StandardCharsets.UTF_8);
-                exchange.getResponseHeaders().set("Content-Type", answer.contentType());
+                if (answer.contentType() != null) {
+                    exchange.getResponseHeaders().set("Content-Type", answer.contentType());
+                }
                 exchange.getResponseHeaders().set("X-Stand-In", name);
                 exchange.sendResponseHeaders(answer.status(), body.length == 0 ? -1 : body.length);
                 try (OutputStream out = exchange.getResponseBody()) {

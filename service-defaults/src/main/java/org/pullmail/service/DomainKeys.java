@@ -131,7 +131,11 @@ public class DomainKeys {
 
     private DomainKey generated(KeyState state) {
         Instant now = clock.instant();
-        String kid = kidPrefix + "-" + DateTimeFormatter.ofPattern("yyyyMMddHHmmss").withZone(ZoneOffset.UTC).format(now);
+        String second = kidPrefix + "-" + DateTimeFormatter.ofPattern("yyyyMMddHHmmss").withZone(ZoneOffset.UTC).format(now);
+        String kid = second;
+        for (int n = 2; keys.existsById(kid); n++) { // a rotation in the same second as the last key's creation
+            kid = second + "-" + n;
+        }
         return new DomainKey(kid, Ed25519Keys.generate(kid).toJSONString(), state, now);
     }
 

@@ -5,6 +5,7 @@ import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.Base64;
 import java.util.List;
+import java.util.UUID;
 import java.util.function.Function;
 
 /**
@@ -23,6 +24,9 @@ public record PageCursor(Instant at, String id) {
 
     /** The most entries one page may hold. */
     public static final int MAX_LIMIT = 500;
+
+    private static final Instant EARLIEST = Instant.parse("1970-01-01T00:00:00Z");
+    private static final Instant LATEST = Instant.parse("9999-12-31T23:59:59Z");
 
     /** One page of a list and the cursor of the next, null on the last page. */
     public record Page<T>(List<T> entries, String next) {
@@ -46,23 +50,66 @@ public record PageCursor(Instant at, String id) {
                 throw invalid();
             }
             String at = text.substring(0, bar);
-            return new PageCursor(at.isEmpty() ? null : Instant.parse(at), text.substring(bar + 1));
+            Instant time = at.isEmpty() ? null : Instant.parse(at);
+            if (time != null && (time.isBefore(EARLIEST) || time.isAfter(LATEST))) {
+                throw invalid(); // no list holds such a time, and the database could not compare it
+            }
+            return new PageCursor(time, text.substring(bar + 1));
         } catch (IllegalArgumentException | DateTimeParseException e) {
             throw invalid();
         }
     }
 
-    /** How many rows to ask the database for: one more than the page holds, to learn whether more follow. */
-    public static int fetch(int limit) {
-        if (limit < 1 || limit > MAX_LIMIT) {
-            throw ApiProblem.invalid("limit is from 1 to " + MAX_LIMIT);
+    /**
+     * The cursor of a list ordered by a time and a UUID (requests, messages, queue entries), or null for the
+     * first page; one without both is a 400 problem.
+     */
+    public static PageCursor parseTimed(String cursor) {
+        PageCursor parsed = parse(cursor);
+        if (parsed != null) {
+            if (parsed.at() == null) {
+                throw invalid();
+            }
+            parsed.uuid();
         }
-        return limit + 1;
+        return parsed;
+    }
+
+    /** The cursor of an entry of a list ordered by a time and a UUID. */
+    public static PageCursor after(Instant at, UUID id) {
+        return new PageCursor(at, id.toString());
+    }
+
+    /** The id as the UUID a list ordered by time and UUID put there; anything else is a 400 problem. */
+    public UUID uuid() {
+        try {
+            return UUID.fromString(id);
+        } catch (IllegalArgumentException e) {
+            throw invalid();
+        }
+    }
+
+    /**
+     * How many rows to ask the database for: one more than the page holds, to learn whether more follow. A
+     * limit above {@link #MAX_LIMIT} is served as {@link #MAX_LIMIT} (clients that asked for more before lists
+     * paged still get an answer, and its {@code next}); below one is a 400 problem.
+     */
+    public static int fetch(int limit) {
+        return limit(limit) + 1;
+    }
+
+    /** The page size a requested limit gives: at most {@link #MAX_LIMIT}; below one is a 400 problem. */
+    public static int limit(int requested) {
+        if (requested < 1) {
+            throw ApiProblem.invalid("limit is at least 1");
+        }
+        return Math.min(requested, MAX_LIMIT);
     }
 
     /** The first {@code limit} rows, and the cursor after the last of them when more rows were found. */
-    public static <R, T> Page<T> page(List<R> rows, int limit, Function<R, PageCursor> cursorOf,
+    public static <R, T> Page<T> page(List<R> rows, int requestedLimit, Function<R, PageCursor> cursorOf,
             Function<R, T> view) {
+        int limit = limit(requestedLimit);
         boolean more = rows.size() > limit;
         List<R> shown = more ? rows.subList(0, limit) : rows;
         String next = more ? cursorOf.apply(shown.get(shown.size() - 1)).encode() : null;
@@ -75,7 +122,7 @@ public record PageCursor(Instant at, String id) {
         return Base64.getUrlEncoder().withoutPadding().encodeToString(text.getBytes(StandardCharsets.UTF_8));
     }
 
-    private static ApiProblem invalid() {
+    static ApiProblem invalid() {
         return ApiProblem.invalid("cursor is not one this list gave: send back the \"next\" of the previous page");
     }
 }

@@ -4,6 +4,8 @@ import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
 
+import org.hibernate.annotations.DynamicUpdate;
+
 import jakarta.persistence.Entity;
 import jakarta.persistence.Id;
 import jakarta.persistence.Table;
@@ -14,6 +16,7 @@ import jakarta.persistence.Table;
  */
 @Entity
 @Table(name = "account")
+@DynamicUpdate // each change writes only its own columns: a provisioning or a reset never undoes a concurrent disable
 class Account {
 
     @Id

@@ -77,8 +77,8 @@ public class NotificationQueue {
     /** One page of the entries in {@code state}, newest first; {@code domain} keeps one recipient domain's. */
     public PageCursor.Page<Entry> list(QueueState state, String domain, int limit, String cursor) {
         int rows = PageCursor.fetch(limit);
-        PageCursor after = PageCursor.parse(cursor);
-        UUID afterId = after == null ? null : entryId(after);
+        PageCursor after = PageCursor.parseTimed(cursor);
+        UUID afterId = after == null ? null : after.uuid();
         // the state's condition and the keyset are constants of this class; every value is a parameter
         List<Entry> entries = jdbc.sql("SELECT id, message_id, sender, recipient_domain, state, attempts, created_at, "
                         + "next_attempt_at, give_up_at, last_error, sent_at, failed_at FROM notification WHERE "
@@ -88,7 +88,7 @@ public class NotificationQueue {
                 .param("domain", domain).param("at", after == null ? null : Timestamp.from(after.at()))
                 .param("id", afterId).param("rows", rows)
                 .query((rs, n) -> entry(rs)).list();
-        return PageCursor.page(entries, limit, e -> new PageCursor(e.createdAt(), e.id().toString()), e -> e);
+        return PageCursor.page(entries, limit, e -> PageCursor.after(e.createdAt(), e.id()), e -> e);
     }
 
     public Depths depths() {
@@ -166,16 +166,6 @@ public class NotificationQueue {
                 .param("now", now).param("id", id).param("domain", domain).update();
     }
 
-    private static UUID entryId(PageCursor cursor) {
-        try {
-            if (cursor.at() != null) {
-                return UUID.fromString(cursor.id());
-            }
-        } catch (IllegalArgumentException notAnId) {
-            // answered below
-        }
-        throw ApiProblem.invalid("cursor is not one this list gave: send back the \"next\" of the previous page");
-    }
 
     private static Entry entry(ResultSet rs) throws SQLException {
         return new Entry(rs.getObject("id", UUID.class), rs.getString("message_id"), rs.getString("sender"),

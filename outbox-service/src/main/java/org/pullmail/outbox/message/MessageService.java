@@ -266,8 +266,8 @@ class MessageService {
      */
     PageCursor.Page<SentMessage> list(String sender, DeliveryState state, int limit, String cursor) {
         int rows = PageCursor.fetch(limit);
-        PageCursor after = PageCursor.parse(cursor);
-        UUID afterId = after == null ? null : messageId(after);
+        PageCursor after = PageCursor.parseTimed(cursor);
+        UUID afterId = after == null ? null : after.uuid();
         List<SentMessage> messages = jdbc.sql(SELECT + """
                  m WHERE sender = :sender
                   AND (CAST(:state AS text) IS NULL
@@ -280,21 +280,11 @@ class MessageService {
                 .query((rs, n) -> message(rs))
                 .list();
         PageCursor.Page<SentMessage> page = PageCursor.page(messages, limit,
-                m -> new PageCursor(m.createdAt(), m.id().toString()), m -> m);
+                m -> PageCursor.after(m.createdAt(), m.id()), m -> m);
         return new PageCursor.Page<>(withRecipients(page.entries()), page.next());
     }
 
     /** The message a cursor of this list names: a time and a message id (PageCursor checks the encoding only). */
-    private static UUID messageId(PageCursor cursor) {
-        try {
-            if (cursor.at() != null) {
-                return UUID.fromString(cursor.id());
-            }
-        } catch (IllegalArgumentException e) {
-            // refused below, as any cursor this list did not give
-        }
-        throw ApiProblem.invalid("cursor is not one this list gave: send back the \"next\" of the previous page");
-    }
 
     /** The size of a sent message whose bytes are still kept (the sender's copy), to stream them. */
     long storedSize(String sender, UUID id) {

@@ -177,11 +177,17 @@ class SentListTest {
     void aCursorTheListDidNotGiveOrABadLimitIsA400Problem() throws Exception {
         for (String query : new String[] {"?cursor=not-a-cursor!", "?cursor=" + encoded("2026-12-01T10:00:00Z|not-a-uuid"),
                 "?cursor=" + encoded("|" + UUID.randomUUID()), "?cursor=" + encoded("yesterday|" + UUID.randomUUID()),
-                "?limit=0", "?limit=501", "?limit=many"}) {
+                "?cursor=" + encoded("+294277-01-01T00:00:00Z|" + UUID.randomUUID()),
+                "?limit=0", "?limit=-1", "?limit=many"}) {
             MockHttpServletResponse response = list(query);
             assertThat(response.getStatus()).as(query).isEqualTo(400);
             assertThat(response.getContentType()).as(query).startsWith("application/problem+json");
         }
+    }
+
+    @Test
+    void aLimitAboveWhatAPageHoldsIsServedAsTheMost() throws Exception {
+        assertThat(list("?limit=100000").getStatus()).isEqualTo(200);
     }
 
     static String encoded(String cursor) {

@@ -2,15 +2,20 @@ package org.pullmail.service.keys;
 
 import java.time.Instant;
 
+import org.springframework.data.domain.Persistable;
+
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
 import jakarta.persistence.Id;
+import jakarta.persistence.PostLoad;
+import jakarta.persistence.PostPersist;
 import jakarta.persistence.Table;
+import jakarta.persistence.Transient;
 
 /** One Ed25519 key this service signs PMP/1 requests with, its private JWK and where it stands in a rotation. */
 @Entity
 @Table(name = "domain_key")
-public class DomainKey {
+public class DomainKey implements Persistable<String> {
 
     @Id
     private String kid;
@@ -27,6 +32,10 @@ public class DomainKey {
     @Column(name = "retired_until")
     private Instant retiredUntil;
 
+    /** A key made here is inserted, never merged over a stored one with the same kid (that fails loudly). */
+    @Transient
+    private boolean unsaved;
+
     protected DomainKey() {
     }
 
@@ -35,6 +44,23 @@ public class DomainKey {
         this.jwk = jwk;
         this.state = state;
         this.createdAt = createdAt;
+        this.unsaved = true;
+    }
+
+    @Override
+    public String getId() {
+        return kid;
+    }
+
+    @Override
+    public boolean isNew() {
+        return unsaved;
+    }
+
+    @PostLoad
+    @PostPersist
+    void stored() {
+        unsaved = false;
     }
 
     public String kid() {

@@ -124,6 +124,16 @@ class DomainKeysTest {
     }
 
     @Test
+    void aRotationInTheSameSecondAsTheFirstKeyGetsAKidOfItsOwn() {
+        DomainKeys keys = start("");
+        String first = keys.signer().keyId();
+        DomainKeys.KeyInfo rotated = keys.rotate(); // the clock has not moved
+        assertThat(rotated.kid()).isNotEqualTo(first).startsWith(first);
+        assertThat(repository.findById(first).orElseThrow().state()).isEqualTo(KeyState.ACTIVE);
+        assertThat(repository.count()).isEqualTo(2);
+    }
+
+    @Test
     void anOperatorsKeyBecomesTheActiveOneAndTheGeneratedOneRetires() throws Exception {
         DomainKeys generated = start("");
         String before = generated.signer().keyId();
