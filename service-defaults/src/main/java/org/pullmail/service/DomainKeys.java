@@ -37,17 +37,35 @@ public class DomainKeys {
     private final Clock clock;
     private final String kidPrefix;
     private final AtomicReference<PmpSigner> signer = new AtomicReference<>();
+    private final OctetKeyPair configured;
+    private volatile boolean ready;
 
+    /**
+     * A key supplied by the operator is read at once (a broken one stops the start); the database is first
+     * asked when a key is first needed, so that start-up does not wait for JPA, which starts beside it.
+     */
     public DomainKeys(DomainKeyRepository keys, TransactionTemplate tx, Clock clock, String domain, String service,
             String configuredKey) {
         this.keys = keys;
         this.tx = tx;
         this.clock = clock;
         this.kidPrefix = domain + "/" + service.replace("-service", "");
-        if (configuredKey != null && !configuredKey.isBlank()) {
-            install(configuredKey);
+        this.configured = configuredKey == null || configuredKey.isBlank() ? null : parse(configuredKey);
+    }
+
+    /** Installs the operator's key or makes sure one is active, once, before any key is used. */
+    private void ready() {
+        if (!ready) {
+            synchronized (this) {
+                if (!ready) {
+                    if (configured != null) {
+                        install(configured);
+                    }
+                    ensureActiveKey();
+                    ready = true;
+                }
+            }
         }
-        ensureActiveKey();
     }
 
     /** Signs with the active key (re-read after a rotation). */
@@ -61,6 +79,7 @@ public class DomainKeys {
 
     /** Public halves of every key that verifiers may still meet: published, active, retired. */
     public List<JWK> publicKeys() {
+        ready();
         return keys.publishedAt(clock.instant()).stream().map(k -> (JWK) parse(k.jwk()).toPublicJWK()).toList();
     }
 
@@ -74,6 +93,7 @@ public class DomainKeys {
     }
 
     public List<KeyInfo> list() {
+        ready();
         return keys.findAllByOrderByCreatedAt().stream().map(DomainKeys::info).toList();
     }
 
@@ -82,6 +102,7 @@ public class DomainKeys {
      * {@link #promote(java.time.Duration)} makes it active once caches have had time to fetch it.
      */
     public KeyInfo rotate() {
+        ready();
         return tx.execute(status -> {
             keys.lockKeyChanges();
             if (keys.countByState(KeyState.PUBLISHED) > 0) {
@@ -98,6 +119,7 @@ public class DomainKeys {
      * for the longest time a verifier may cache a document (24 h), then disappears.
      */
     public void promote(Duration lead) {
+        ready();
         Instant now = clock.instant();
         Boolean changed = tx.execute(status -> {
             keys.lockKeyChanges();
@@ -139,8 +161,7 @@ public class DomainKeys {
         return new DomainKey(kid, Ed25519Keys.generate(kid).toJSONString(), state, now);
     }
 
-    private void install(String jwkJson) {
-        OctetKeyPair key = parse(jwkJson);
+    private void install(OctetKeyPair key) {
         Instant now = clock.instant();
         tx.executeWithoutResult(status -> {
             keys.lockKeyChanges();
@@ -152,6 +173,7 @@ public class DomainKeys {
     }
 
     private PmpSigner loadSigner() {
+        ready();
         DomainKey active = keys.findFirstByStateOrderByCreatedAtDesc(KeyState.ACTIVE)
                 .orElseThrow(() -> new IllegalStateException("no active signing key"));
         PmpSigner loaded = new PmpSigner(parse(active.jwk()), clock);

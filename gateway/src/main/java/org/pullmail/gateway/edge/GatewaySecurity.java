@@ -20,6 +20,7 @@ import org.springframework.security.oauth2.jwt.JwtValidators;
 import org.springframework.security.oauth2.jwt.NimbusJwtDecoder;
 import org.springframework.security.web.SecurityFilterChain;
 import org.springframework.security.web.util.matcher.RequestMatcher;
+import org.springframework.util.function.SingletonSupplier;
 
 /**
  * The gateway checks every access token it sees, on every path, against its own key and against
@@ -62,13 +63,23 @@ class GatewaySecurity {
                 .build();
     }
 
-    /** The gateway verifies its own tokens with its own key, without a network round trip. */
+    /**
+     * The gateway verifies its own tokens with its own key, without a network round trip. The verifier is
+     * built at the first token, when the key is first read (start-up does not wait for the database).
+     */
     @Bean
-    JwtDecoder gatewayJwtDecoder(TokenKeys keys, PullmailProperties pullmail, Revocations revocations)
-            throws JOSEException {
-        NimbusJwtDecoder decoder = NimbusJwtDecoder.withPublicKey((RSAPublicKey) keys.signingKey().toPublicKey()).build();
-        decoder.setJwtValidator(new DelegatingOAuth2TokenValidator<>(
-                JwtValidators.createDefaultWithIssuer(pullmail.issuer()), revocations));
-        return decoder;
+    JwtDecoder gatewayJwtDecoder(TokenKeys keys, PullmailProperties pullmail, Revocations revocations) {
+        SingletonSupplier<NimbusJwtDecoder> decoder = SingletonSupplier.of(() -> {
+            try {
+                NimbusJwtDecoder verifier = NimbusJwtDecoder
+                        .withPublicKey((RSAPublicKey) keys.signingKey().toPublicKey()).build();
+                verifier.setJwtValidator(new DelegatingOAuth2TokenValidator<>(
+                        JwtValidators.createDefaultWithIssuer(pullmail.issuer()), revocations));
+                return verifier;
+            } catch (JOSEException e) {
+                throw new IllegalStateException("the token key has no RSA public key", e);
+            }
+        });
+        return token -> decoder.obtain().decode(token);
     }
 }

@@ -20,10 +20,33 @@ import org.springframework.transaction.support.TransactionTemplate;
 @Component
 public class TokenKeys {
 
-    private final RSAKey key;
+    private final TokenKeyRepository keys;
+    private final TransactionTemplate tx;
+    private final Clock clock;
+    private volatile RSAKey key;
 
+    /** The key is read (or generated) when first needed: start-up does not wait for JPA, which starts beside it. */
     TokenKeys(TokenKeyRepository keys, TransactionTemplate tx, Clock clock) {
-        this.key = tx.execute(status -> {
+        this.keys = keys;
+        this.tx = tx;
+        this.clock = clock;
+    }
+
+    public RSAKey signingKey() {
+        RSAKey current = key;
+        if (current == null) {
+            synchronized (this) {
+                if (key == null) {
+                    key = load();
+                }
+                current = key;
+            }
+        }
+        return current;
+    }
+
+    private RSAKey load() {
+        return tx.execute(status -> {
             keys.lockKeyGeneration();
             return keys.findFirstByOrderByCreatedAtDesc().map(stored -> parse(stored.jwk()))
                     .orElseGet(() -> {
@@ -34,12 +57,8 @@ public class TokenKeys {
         });
     }
 
-    public RSAKey signingKey() {
-        return key;
-    }
-
     public JWKSet publicKeys() {
-        return new JWKSet(key.toPublicJWK());
+        return new JWKSet(signingKey().toPublicJWK());
     }
 
     private static RSAKey generate() {
