@@ -212,8 +212,16 @@ const pages = {
       load();
     }
     async function load() {
-      const [senders, rules, bulk, policy] = await Promise.all([api('GET', '/api/v1/admin/inbound/senders'),
-        api('GET', '/api/v1/admin/inbound/rules'), api('GET', '/api/v1/admin/inbound/bulk'), api('GET', '/api/v1/admin/inbound/policy')]);
+      const [senders, rules, bulk, policy, waits] = await Promise.all([api('GET', '/api/v1/admin/inbound/senders'),
+        api('GET', '/api/v1/admin/inbound/rules'), api('GET', '/api/v1/admin/inbound/bulk'), api('GET', '/api/v1/admin/inbound/policy'),
+        api('GET', '/api/v1/admin/inbound/requests')]);
+      const wait = seconds => seconds === null || seconds === undefined ? '–'
+        : seconds < 3600 ? Math.round(seconds / 60) + ' min' : (seconds / 3600).toFixed(1) + ' h';
+      fill(document.querySelector('[data-testid=request-waits] tbody'), [
+        el('tr', { 'data-waits': 'waiting' }, el('th', {}, 'Waiting now'), el('td', {}, waits.waiting.count),
+          el('td', {}, wait(waits.waiting.median_seconds)), el('td', {}, wait(waits.waiting.p90_seconds))),
+        el('tr', { 'data-waits': 'decided' }, el('th', {}, 'Decided in the last 7 days'), el('td', {}, waits.decided.count),
+          el('td', {}, wait(waits.decided.median_seconds)), el('td', {}, wait(waits.decided.p90_seconds)))]);
       document.querySelector('#stranger-form select').value = policy.stranger_policy;
       fill(document.querySelector('[data-testid=senders] tbody'), senders.senders.map(s => el('tr', { 'data-sender': s.sender },
         el('td', {}, s.sender), el('td', {}, s.received), el('td', {}, s.fetched),
@@ -222,7 +230,7 @@ const pages = {
         el('td', {}, el('button', { class: 'secondary', 'data-action': 'block', onclick: () => rule('blocklist', s.sender) }, 'Block'),
           el('button', { class: 'outline', 'data-action': 'allow', onclick: () => rule('allowlist', s.sender) }, 'Allow')))));
       fill(document.querySelector('[data-testid=rules] tbody'), rules.rules.map(r => el('tr', { 'data-entry': r.entry },
-        el('td', {}, r.entry), el('td', {}, r.kind), el('td', {}, r.created_by),
+        el('td', {}, r.entry), el('td', {}, r.kind === 'allow' ? 'partner' : 'blocked'), el('td', {}, r.created_by),
         el('td', {}, el('button', { class: 'outline', 'data-action': 'remove', onclick: async () => {
           await api('DELETE', '/api/v1/admin/inbound/' + (r.kind === 'block' ? 'blocklist' : 'allowlist') + '/' + encodeURIComponent(r.entry));
           load(); } }, 'Remove')))));

@@ -210,6 +210,19 @@ class DashboardTest {
             screenshot(page, "inbound");
             rule.locator("button[data-action=remove]").click();
             assertThat(rule).hasCount(0);
+            page.fill("#rule-form input[name=entry]", "partner.example");
+            page.click("#rule-form button[value=allowlist]");
+            Locator partner = page.locator("tr[data-entry='partner.example']");
+            assertThat(partner).containsText("partner");
+            partner.locator("button[data-action=remove]").click();
+            assertThat(partner).hasCount(0);
+            // the requests waiting for a decision, as the inbox counts them
+            Api admin = Api.login(domains.beta, "admin@beta.test", TwoDomains.PASSWORD);
+            long waiting = admin.get("/api/v1/admin/inbound/requests").json().get("waiting").get("count").asLong();
+            page.reload();
+            assertThat(page.locator("body[data-loaded=true]")).isVisible(SLOW);
+            assertThat(page.locator("[data-testid=request-waits] tr[data-waits=waiting] td").first())
+                    .hasText(Long.toString(waiting));
 
             page.navigate(domains.beta.url() + "/admin/audit.html");
             assertThat(page.locator("body[data-loaded=true]")).isVisible(SLOW);
@@ -217,6 +230,7 @@ class DashboardTest {
             assertThat(audit).containsText("POST /api/v1/admin/keys/rotate");
             assertThat(audit).containsText("PUT /api/v1/admin/inbound/blocklist/spammy.example");
             assertThat(audit).containsText("DELETE /api/v1/admin/inbound/blocklist/spammy.example");
+            assertThat(audit).containsText("PUT /api/v1/admin/inbound/allowlist/partner.example");
             assertThat(audit).containsText("admin@beta.test");
             screenshot(page, "audit");
         }

@@ -1,9 +1,11 @@
 package org.pullmail.inbox;
 
 import java.time.Duration;
+import java.time.LocalTime;
 
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.format.annotation.DateTimeFormat;
 
 /**
  * @param pollInterval    how often fetch and status jobs are looked for
@@ -16,6 +18,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param limits          intake limits, shared by all replicas through the database
  * @param jobs            how many fetch and status jobs run at once, in all and per sender domain
  * @param intake          how notifications are stored: in batches, one transaction for many
+ * @param correspondents  how long whom a user wrote to is fetched at once
+ * @param replies         how long a reply to a user's own mail is fetched at once
+ * @param digest          when each mailbox's daily digest of waiting requests is made
  */
 @ConfigurationProperties("pullmail.inbox")
 public record InboxProperties(@DefaultValue("PT0.2S") Duration pollInterval,
@@ -27,7 +32,26 @@ public record InboxProperties(@DefaultValue("PT0.2S") Duration pollInterval,
         @DefaultValue Bulk bulk,
         @DefaultValue Limits limits,
         @DefaultValue Jobs jobs,
-        @DefaultValue Intake intake) {
+        @DefaultValue Intake intake,
+        @DefaultValue Correspondents correspondents,
+        @DefaultValue Replies replies,
+        @DefaultValue Digest digest) {
+
+    /** @param learnedFor how long after the user's latest message to them a correspondent is fetched at once */
+    public record Correspondents(@DefaultValue("P180D") Duration learnedFor) {
+    }
+
+    /** @param window a reply to a message the user sent longer ago than this waits like a stranger's mail */
+    public record Replies(@DefaultValue("P90D") Duration window) {
+    }
+
+    /**
+     * @param at            the time of day (UTC) of the digest: it counts the requests waiting then
+     * @param checkInterval how often a replica looks whether today's digests are due
+     */
+    public record Digest(@DefaultValue("08:00") @DateTimeFormat(pattern = "HH:mm") LocalTime at,
+            @DefaultValue("PT1M") Duration checkInterval) {
+    }
 
     /**
      * @param batch        most notifications stored in one transaction

@@ -277,7 +277,10 @@ class ListPagingTest {
         assertThat(whole.get(0)).isEqualTo(newestFirst.get(0));
         assertThat(whole.get(4)).isEqualTo(newestFirst.get(4));
         refused("/api/v1/inbox/messages", new PageCursor(null, UUID.randomUUID().toString()).encode(), user);
-        mvc.perform(get("/api/v1/inbox/messages?limit=501").with(user)).andExpect(status().isBadRequest());
+        mvc.perform(get("/api/v1/inbox/messages?limit=0").with(user)).andExpect(status().isBadRequest());
+        // above the most a page holds: served as the most (PageCursor), as lists did before they paged
+        mvc.perform(get("/api/v1/inbox/messages?limit=501").with(user)).andExpect(status().isOk())
+                .andExpect(jsonPath("$.messages.length()").value(5));
     }
 
     /** A message stored in the mailbox at {@code at}. */

@@ -1,6 +1,7 @@
 package org.pullmail.inbox.events;
 
 import java.io.IOException;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -41,8 +42,17 @@ class EventController implements DisposableBean {
 
     private static final Logger log = LoggerFactory.getLogger(EventController.class);
 
-    /** What a client reads from an event: a new {@code request} or {@code message}, and its id. */
-    record EventData(String type, UUID id) {
+    /**
+     * What a client reads from an event: a new {@code request} or {@code message}, and its id; or the daily
+     * {@code digest} of waiting requests, with how many wait, from how many domains, and since when the oldest.
+     */
+    record EventData(String type, UUID id, Integer count, Integer domains, Instant oldest) {
+
+        static EventData of(MailboxEvents.Event e) {
+            MailboxEvents.Digest d = e.digest();
+            return d == null ? new EventData(e.type(), e.subjectId(), null, null, null)
+                    : new EventData(e.type(), e.subjectId(), d.count(), d.domains(), d.oldest());
+        }
     }
 
     private static final class Subscriber {
@@ -140,7 +150,7 @@ class EventController implements DisposableBean {
                 continue;
             }
             if (!send(s, SseEmitter.event().id(Long.toString(e.id())).name(e.type())
-                    .data(new EventData(e.type(), e.subjectId()), MediaType.APPLICATION_JSON))) {
+                    .data(EventData.of(e), MediaType.APPLICATION_JSON))) {
                 return;
             }
             s.lastId = e.id();

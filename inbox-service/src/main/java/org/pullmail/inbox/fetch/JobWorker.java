@@ -18,6 +18,7 @@ import org.pullmail.inbox.events.MailboxEvents;
 import org.pullmail.inbox.notice.NoticeState;
 import org.pullmail.inbox.notice.NoticeTransitions;
 import org.pullmail.inbox.reputation.Reputation;
+import org.pullmail.inbox.tag.TaggedAddress;
 import org.pullmail.protocol.Pmp;
 import org.pullmail.protocol.ProblemType;
 import org.pullmail.protocol.ProtocolException;
@@ -69,8 +70,13 @@ class JobWorker {
     private static final int MAX_PROBLEM_BYTES = 4096;
 
     private record Job(UUID id, String kind, String status, int attempts, Instant giveUpAt, UUID notice,
-            String recipient, String token, String sender, String senderDomain, String subject, long size,
+            String recipient, String tag, String token, String sender, String senderDomain, String subject, long size,
             String digest, String fetchUrl) {
+
+        /** The address the notification named, which the sender's status report must name: maybe a tag's. */
+        String notifiedAddress() {
+            return TaggedAddress.address(recipient, tag);
+        }
     }
 
     /** A job's end: permanent failures stop retrying; {@code retryAfter} is the peer's Retry-After. */
@@ -164,7 +170,7 @@ class JobWorker {
         Instant now = clock.instant();
         return tx.execute(status -> {
             List<Job> candidates = jdbc.sql("""
-                    SELECT j.id, j.kind, j.status, j.attempts, j.give_up_at, n.id AS notice, n.recipient, n.token,
+                    SELECT j.id, j.kind, j.status, j.attempts, j.give_up_at, n.id AS notice, n.recipient, n.tag, n.token,
                            f.sender, f.sender_domain, f.subject, f.size, f.digest, f.fetch_url
                     FROM job j JOIN notice n ON n.id = j.notice JOIN notification f ON f.id = n.notification
                     WHERE j.id IN (
@@ -187,7 +193,7 @@ class JobWorker {
                             Timestamp.from(now))
                     .query((rs, n) -> new Job(rs.getObject("id", UUID.class), rs.getString("kind"),
                             rs.getString("status"), rs.getInt("attempts"), rs.getTimestamp("give_up_at").toInstant(),
-                            rs.getObject("notice", UUID.class), rs.getString("recipient"), rs.getString("token"),
+                            rs.getObject("notice", UUID.class), rs.getString("recipient"), rs.getString("tag"), rs.getString("token"),
                             rs.getString("sender"), rs.getString("sender_domain"), rs.getString("subject"),
                             rs.getLong("size"), rs.getString("digest"), rs.getString("fetch_url")))
                     .list();
@@ -335,7 +341,7 @@ class JobWorker {
     private void reportStatus(Job job) throws JobFailure {
         URI url = URI.create(Pmp.statusUrl(job.fetchUrl()));
         guard(url, job);
-        StatusReport report = new StatusReport(List.of(new StatusReport.RecipientStatus(job.recipient(),
+        StatusReport report = new StatusReport(List.of(new StatusReport.RecipientStatus(job.notifiedAddress(),
                 StatusReport.Status.valueOf(job.status().toUpperCase()))));
         PeerRequest request = keys.signer().request("POST", url, Map.of(
                 "Authorization", Pmp.CAPABILITY_SCHEME + " " + job.token(),

@@ -41,6 +41,11 @@ public class Mailboxes {
         return address;
     }
 
+    /** Whether the address has a mailbox here. */
+    public boolean exists(String address) {
+        return mailboxes.existsByAddress(address);
+    }
+
     /** Creates the mailbox of an address of this domain, unless it exists; 400 for any other address. */
     @Transactional
     Provisioned provision(String address) {

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.UUID;
 
+import org.pullmail.inbox.correspondent.SentMail;
 import org.pullmail.inbox.fetch.JobQueue;
 import org.pullmail.inbox.notice.NoticeState;
 import org.pullmail.inbox.notice.NoticeTransitions;
@@ -19,7 +20,8 @@ import org.springframework.transaction.annotation.Transactional;
  * What a user does with mail already in the mailbox: delete it (the sender is not told: what a
  * recipient does with stored mail is its own business), or report it as spam, which removes it too,
  * tells the sender's domain {@code spam} (PROTOCOL.md 5: a complaint about stored mail), counts
- * against the sender's reputation here and can block the sender or its domain in the same step.
+ * against the sender's reputation here and can block the sender or its domain in the same step; a reply
+ * hint it carried for the user's own mail opens nothing any more.
  */
 @Service
 class MessageActions {
@@ -33,10 +35,13 @@ class MessageActions {
     private final JobQueue jobs;
     private final Reputation reputation;
     private final SenderPolicy policy;
+    private final SentMail sentMail;
     private final Clock clock;
 
-    MessageActions(JdbcClient jdbc, NoticeTransitions notices, JobQueue jobs, Reputation reputation, SenderPolicy policy, Clock clock) {
+    MessageActions(JdbcClient jdbc, NoticeTransitions notices, JobQueue jobs, Reputation reputation, SenderPolicy policy,
+            SentMail sentMail, Clock clock) {
         this.jdbc = jdbc;
+        this.sentMail = sentMail;
         this.notices = notices;
         this.jobs = jobs;
         this.reputation = reputation;
@@ -68,6 +73,7 @@ class MessageActions {
         notices.move(stored.notice(), NoticeState.SPAM, false, "reported as spam after delivery");
         jobs.enqueueComplaint(stored.notice(), now.plus(Duration.ofDays(2)));
         reputation.record(stored.sender(), Reputation.Event.SPAM);
+        sentMail.spamReported(stored.notice());
         String blocked = block == null ? null : policy.block(mailbox, stored.sender(), block);
         return new SpamReport(id, stored.sender(), blocked);
     }

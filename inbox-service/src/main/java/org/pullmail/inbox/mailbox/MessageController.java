@@ -42,10 +42,11 @@ class MessageController {
      * @param senderVerified the message's From header is in the domain that signed the notification
      * @param textTruncated  text or html is cut at {@value ParsedMessage#MAX_TEXT_CHARS} characters: the whole
      *                       message is at {@code /raw}
+     * @param tag            the tag of the address it was sent to ({@code shop} for {@code bob+shop@beta.test})
      */
     record MessageView(UUID id, Instant receivedAt, long size, String from, String notifiedBy, boolean senderVerified,
             List<String> to, List<String> cc, String subject, String messageId, String date, String text, String html,
-            List<ParsedMessage.Attachment> attachments, boolean textTruncated) {
+            List<ParsedMessage.Attachment> attachments, boolean textTruncated, String tag) {
     }
 
     /** block: {@code address} or {@code domain} blocks the sender in the same step. */
@@ -101,7 +102,7 @@ class MessageController {
                 && Addresses.domainOf(parsed.from()).equalsIgnoreCase(Addresses.domainOf(stored.sender()));
         return new MessageView(id, stored.receivedAt(), stored.size(), parsed.from(), stored.sender(),
                 verified, parsed.to(), parsed.cc(), parsed.subject(), parsed.messageId(), parsed.date(), parsed.text(),
-                parsed.html(), parsed.attachments(), parsed.truncated());
+                parsed.html(), parsed.attachments(), parsed.truncated(), stored.tag());
     }
 
     /** The exact bytes as fetched, streamed from storage. */

@@ -17,11 +17,12 @@ import org.springframework.stereotype.Service;
 @Service
 class StoredMessages {
 
-    record MessageSummary(UUID id, String from, String subject, long size, Instant receivedAt) {
+    /** {@code tag}: the tag of the address it was sent to ({@code shop} for {@code bob+shop@beta.test}), if any. */
+    record MessageSummary(UUID id, String from, String subject, long size, Instant receivedAt, String tag) {
     }
 
-    /** What reading a message needs before its bytes: how many there are, when and from whom. */
-    record Stored(long size, Instant receivedAt, String sender) {
+    /** What reading a message needs before its bytes: how many there are, when, from whom, to which tag. */
+    record Stored(long size, Instant receivedAt, String sender, String tag) {
     }
 
     private final JdbcClient jdbc;
@@ -33,26 +34,28 @@ class StoredMessages {
     /** One page of the mailbox's messages, newest first, after {@code cursor} (null from the newest). */
     PageCursor.Page<MessageSummary> list(String mailbox, int limit, PageCursor cursor) {
         TimeCursor after = TimeCursor.of(cursor);
-        JdbcClient.StatementSpec select = jdbc.sql("SELECT id, sender, subject, size, received_at FROM message"
-                        + " WHERE mailbox = :mailbox"
-                        + (after == null ? "" : " AND received_at <= :at AND (received_at < :at OR id < :id)")
-                        + " ORDER BY received_at DESC, id DESC LIMIT :fetch")
+        JdbcClient.StatementSpec select = jdbc.sql("SELECT m.id, m.sender, m.subject, m.size, m.received_at, n.tag"
+                        + " FROM message m JOIN notice n ON n.id = m.notice"
+                        + " WHERE m.mailbox = :mailbox"
+                        + (after == null ? "" : " AND m.received_at <= :at AND (m.received_at < :at OR m.id < :id)")
+                        + " ORDER BY m.received_at DESC, m.id DESC LIMIT :fetch")
                 .param("mailbox", mailbox).param("fetch", PageCursor.fetch(limit));
         if (after != null) {
             select = select.param("at", Timestamp.from(after.at())).param("id", after.id());
         }
         return PageCursor.page(select.query((rs, n) -> new MessageSummary(rs.getObject("id", UUID.class),
                         rs.getString("sender"), rs.getString("subject"), rs.getLong("size"),
-                        rs.getTimestamp("received_at").toInstant())).list(),
+                        rs.getTimestamp("received_at").toInstant(), rs.getString("tag"))).list(),
                 limit, m -> TimeCursor.after(m.receivedAt(), m.id()), m -> m);
     }
 
     /** The message of this mailbox, or 404 (also for another mailbox's message). */
     Stored stored(String mailbox, UUID id) {
-        return jdbc.sql("SELECT size, received_at, sender FROM message WHERE id = ? AND mailbox = ?")
+        return jdbc.sql("SELECT m.size, m.received_at, m.sender, n.tag FROM message m JOIN notice n ON n.id = m.notice"
+                        + " WHERE m.id = ? AND m.mailbox = ?")
                 .params(id, mailbox)
                 .query((rs, n) -> new Stored(rs.getLong("size"), rs.getTimestamp("received_at").toInstant(),
-                        rs.getString("sender")))
+                        rs.getString("sender"), rs.getString("tag")))
                 .optional().orElseThrow(() -> ApiProblem.notFound("message " + id));
     }
 }

@@ -7,9 +7,11 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 
@@ -94,7 +96,19 @@ class IntakeBatch {
     }
 
     private record Notice(UUID id, UUID notification, String recipient, String token, boolean fetch, String policy,
-            Instant expiresAt) {
+            Instant expiresAt, String tag, String replyKey) {
+    }
+
+    /**
+     * One recipient address judged: the mailbox it belongs to, the tag it named, the reply key a hint matched,
+     * and the decision. {@code sameMailbox} marks a second address of one notification for a mailbox that
+     * already gets a copy of it ({@code bob@} and {@code bob+shop@}): the mailbox gets the message once.
+     */
+    private record Judged(String mailbox, String tag, String replyKey, Decision decision, boolean sameMailbox) {
+
+        boolean counts() {
+            return decision.action() != Action.BLOCK && !sameMailbox;
+        }
     }
 
     /** Stores the batch and completes every arrival's answer after the commit; throws if the batch failed. */
@@ -144,37 +158,39 @@ class IntakeBatch {
 
         List<SenderPolicy.Pair> pairs = new ArrayList<>();
         for (Entry e : fresh) {
-            e.n().recipients().forEach(r -> pairs.add(new SenderPolicy.Pair(r.address(), e.n().from())));
+            e.n().recipients().forEach(r -> pairs.add(pairOf(r, e.n())));
         }
-        Map<SenderPolicy.Pair, SenderPolicy.Facts> facts = pairs.isEmpty() ? Map.of() : policy.facts(pairs);
+        Map<SenderPolicy.Pair, SenderPolicy.Facts> facts = pairs.isEmpty() ? Map.of() : policy.facts(pairs, now);
         Map<String, Long> bulkSoFar = fresh.isEmpty() ? new HashMap<>()
                 : new HashMap<>(bulk.recipients(fresh.stream().map(e -> e.n().digest()).toList(), now));
 
         // the decisions do not depend on limits, so they are made first; limits are then counted for all
-        Map<Entry, Map<String, Decision>> decisions = new HashMap<>();
+        Map<Entry, Map<String, Judged>> decisions = new HashMap<>();
         List<String> holding = new ArrayList<>();
         for (Entry e : fresh) {
             Notification n = e.n();
             long earlier = bulkSoFar.getOrDefault(n.digest(), 0L);
             boolean isBulk = earlier + n.recipients().size() >= inbox.bulk().recipients();
-            Map<String, Decision> mine = new LinkedHashMap<>();
+            Map<String, Judged> mine = new LinkedHashMap<>();
+            Set<String> served = new HashSet<>();
             for (Notification.Recipient r : n.recipients()) {
-                SenderPolicy.Facts f = facts.get(new SenderPolicy.Pair(r.address(), n.from()));
+                SenderPolicy.Facts f = facts.get(pairOf(r, n));
                 if (f == null || !f.mailboxExists()) {
                     continue;
                 }
                 Decision d = policy.decide(f, isBulk);
-                mine.put(r.address(), d);
-                if (d.action() != Action.BLOCK) {
-                    counts.merge(recipientKey(r.address(), d), 1, Integer::sum);
+                boolean again = d.action() != Action.BLOCK && !served.add(f.mailbox());
+                Judged j = new Judged(f.mailbox(), f.tag(), f.replyKey(), d, again);
+                mine.put(r.address(), j);
+                if (j.counts()) {
+                    counts.merge(recipientKey(j), 1, Integer::sum);
                     if (d.action() == Action.HOLD) {
-                        holding.add(r.address());
+                        holding.add(j.mailbox());
                     }
                 }
             }
             decisions.put(e, mine);
-            bulkSoFar.merge(n.digest(), (long) mine.values().stream().filter(d -> d.action() != Action.BLOCK).count(),
-                    Long::sum);
+            bulkSoFar.merge(n.digest(), mine.values().stream().filter(Judged::counts).count(), Long::sum);
         }
         Map<Key, Integer> tally = new HashMap<>(limits.add(counts, now));
         Map<String, Integer> pending = waitingRequests(holding);
@@ -197,7 +213,7 @@ class IntakeBatch {
                     overKey = domain;
                 }
             }
-            Map<String, Decision> mine = decisions.getOrDefault(e, Map.of());
+            Map<String, Judged> mine = decisions.getOrDefault(e, Map.of());
             if (overKey != null) {
                 // a repeat too: PROTOCOL.md 3.3 answers it from the stored receipt only once the limits let it in
                 refuse(e, mine, overKey, overKey == domain ? max.perSenderDomain() : max.perSenderIp(), now, refunds);
@@ -208,50 +224,50 @@ class IntakeBatch {
             }
             ApiProblem refusal = null;
             Map<String, Integer> heldHere = new HashMap<>();
-            for (Map.Entry<String, Decision> d : mine.entrySet()) {
-                if (d.getValue().action() == Action.BLOCK) {
+            for (Judged j : mine.values()) {
+                if (!j.counts()) {
                     continue;
                 }
-                Key k = recipientKey(d.getKey(), d.getValue());
+                Key k = recipientKey(j);
                 int limit = max.perRecipient();
                 if (tally.getOrDefault(k, 0) + 1 > limit) {
                     refusal = limits.refusal(k.scope(), limit, now);
                     break;
                 }
-                if (d.getValue().action() == Action.HOLD
-                        && pending.getOrDefault(d.getKey(), 0) + heldHere.getOrDefault(d.getKey(), 0) >= max.pendingPerRecipient()) {
+                if (j.decision().action() == Action.HOLD
+                        && pending.getOrDefault(j.mailbox(), 0) + heldHere.getOrDefault(j.mailbox(), 0) >= max.pendingPerRecipient()) {
                     refusal = new ApiProblem("rate-limited", HttpStatus.TOO_MANY_REQUESTS, "Too many requests",
                             "a recipient has too many requests waiting for a decision", Duration.ofHours(1));
                     break;
                 }
-                if (d.getValue().action() == Action.HOLD) {
-                    heldHere.merge(d.getKey(), 1, Integer::sum);
+                if (j.decision().action() == Action.HOLD) {
+                    heldHere.merge(j.mailbox(), 1, Integer::sum);
                 }
             }
             if (refusal != null) {
                 e.refusal = refusal;
-                mine.forEach((address, d) -> {
-                    if (d.action() != Action.BLOCK) {
-                        refunds.merge(recipientKey(address, d), 1, Integer::sum);
-                    }
-                });
+                refundAll(mine, refunds);
                 continue;
             }
             // accepted: its recipients' allowances are used, and its notices written
             heldHere.forEach((address, held) -> pending.merge(address, held, Integer::sum));
             for (Notification.Recipient r : n.recipients()) {
-                Decision d = mine.get(r.address());
-                if (d == null) {
+                Judged j = mine.get(r.address());
+                if (j == null) {
                     e.outcomes.add(new RecipientOutcome(r.address(), Outcome.UNKNOWN));
-                } else if (d.action() == Action.BLOCK) {
+                } else if (j.decision().action() == Action.BLOCK) {
                     // a refusal costs the mailbox nothing: it does not count against the mailbox's intake
                     reputations.computeIfAbsent(n.from(), s -> new long[2])[1]++;
                     e.outcomes.add(new RecipientOutcome(r.address(), Outcome.BLOCKED));
+                } else if (j.sameMailbox()) {
+                    // the mailbox has this message through another of its addresses in the same notification
+                    e.outcomes.add(new RecipientOutcome(r.address(), Outcome.ACCEPTED));
                 } else {
-                    tally.merge(recipientKey(r.address(), d), 1, Integer::sum);
+                    Decision d = j.decision();
+                    tally.merge(recipientKey(j), 1, Integer::sum);
                     reputations.computeIfAbsent(n.from(), s -> new long[2])[0]++;
-                    notices.add(new Notice(TimeOrderedIds.next(), e.id, r.address(), r.token(),
-                            d.action() == Action.FETCH, d.reason(), n.expiresAt()));
+                    notices.add(new Notice(TimeOrderedIds.next(), e.id, j.mailbox(), r.token(),
+                            d.action() == Action.FETCH, d.reason(), n.expiresAt(), j.tag(), j.replyKey()));
                     e.outcomes.add(new RecipientOutcome(r.address(), Outcome.ACCEPTED));
                 }
             }
@@ -267,21 +283,26 @@ class IntakeBatch {
         writeAccepted(reputations, notices, fresh.stream().filter(e -> e.receipt != null).toList(), now);
     }
 
-    private static Key recipientKey(String address, Decision d) {
-        // mail the user wants at once (contacts, allowed senders) has an allowance of its own, which no
-        // volume of strangers' mail can use up
-        return new Key(d.action() == Action.FETCH ? IntakeLimits.RECIPIENT_WANTED : IntakeLimits.RECIPIENT, address);
+    private static SenderPolicy.Pair pairOf(Notification.Recipient r, Notification n) {
+        return new SenderPolicy.Pair(r.address(), n.from(), r.replyHints());
     }
 
-    private void refuse(Entry e, Map<String, Decision> decisions, Key over, int limit, Instant now,
+    private static Key recipientKey(Judged j) {
+        // mail the user wants at once (contacts, allowed senders) has an allowance of its own, which no
+        // volume of strangers' mail can use up; a mailbox's tags count against the mailbox
+        return new Key(j.decision().action() == Action.FETCH ? IntakeLimits.RECIPIENT_WANTED : IntakeLimits.RECIPIENT,
+                j.mailbox());
+    }
+
+    private static void refundAll(Map<String, Judged> judged, Map<Key, Integer> refunds) {
+        judged.values().stream().filter(Judged::counts).forEach(j -> refunds.merge(recipientKey(j), 1, Integer::sum));
+    }
+
+    private void refuse(Entry e, Map<String, Judged> judged, Key over, int limit, Instant now,
             Map<Key, Integer> refunds) {
         limits.over(over, now);
         e.refusal = limits.refusal(over.scope(), limit, now);
-        decisions.forEach((address, d) -> {
-            if (d.action() != Action.BLOCK) {
-                refunds.merge(recipientKey(address, d), 1, Integer::sum);
-            }
-        });
+        refundAll(judged, refunds);
     }
 
     /** Inserts the batch's notifications in a fixed order (so concurrent batches cannot deadlock). */
@@ -390,10 +411,12 @@ class IntakeBatch {
                 + "   SELECT * FROM unnest(?::text[], ?::bigint[], ?::bigint[])"
                 + "   ON CONFLICT (sender) DO UPDATE SET received = sender_reputation.received + EXCLUDED.received,"
                 + "   refused = sender_reputation.refused + EXCLUDED.refused, last_seen = now()),"
-                + " notices AS (INSERT INTO notice (id, notification, recipient, token, state, created_at, policy)"
-                + "   SELECT u.id, u.notification, u.recipient, u.token, u.state, ?, u.policy"
-                + "   FROM unnest(?::uuid[], ?::uuid[], ?::text[], ?::text[], ?::text[], ?::text[])"
-                + "   AS u (id, notification, recipient, token, state, policy) RETURNING id, recipient, state),"
+                + " notices AS (INSERT INTO notice (id, notification, recipient, token, state, created_at, policy, tag,"
+                + "   reply_key, held)"
+                + "   SELECT u.id, u.notification, u.recipient, u.token, u.state, ?, u.policy, u.tag, u.reply_key,"
+                + "   u.state = 'requested'"
+                + "   FROM unnest(?::uuid[], ?::uuid[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[])"
+                + "   AS u (id, notification, recipient, token, state, policy, tag, reply_key) RETURNING id, recipient, state),"
                 + " jobs AS (INSERT INTO job (id, notice, kind, next_attempt_at, give_up_at)"
                 + "   SELECT u.id, n.id, 'fetch', ?, u.give_up"
                 + "   FROM unnest(?::uuid[], ?::uuid[], ?::timestamptz[]) AS u (id, notice, give_up)"
@@ -413,6 +436,8 @@ class IntakeBatch {
                         notices.stream().map(Notice::token).toArray(String[]::new),
                         notices.stream().map(x -> x.fetch() ? "fetching" : "requested").toArray(String[]::new),
                         notices.stream().map(Notice::policy).toArray(String[]::new),
+                        notices.stream().map(Notice::tag).toArray(String[]::new),
+                        notices.stream().map(Notice::replyKey).toArray(String[]::new),
                         Timestamp.from(now),
                         fetches.stream().map(x -> TimeOrderedIds.next().toString()).toArray(String[]::new),
                         fetches.stream().map(x -> x.id().toString()).toArray(String[]::new),

@@ -10,8 +10,9 @@ import org.springframework.stereotype.Service;
 import org.springframework.transaction.annotation.Transactional;
 
 /**
- * The domain's inbound policy, set by admins: the allow and block lists (by address or domain) and the
- * default for strangers of users who chose none. {@link SenderPolicy} applies them.
+ * The domain's inbound policy, set by admins: the allow and block lists (by address or domain; the allowed
+ * domains are the organisation's partners, trusted for every mailbox), the default for strangers of users who
+ * chose none, and whether colleagues' mail is fetched at once. {@link SenderPolicy} applies them.
  */
 @Service
 class DomainPolicy {
@@ -74,5 +75,17 @@ class DomainPolicy {
     @Transactional
     void strangerPolicy(StrangerPolicy policy) {
         settings.put(DomainSetting.STRANGER_POLICY, policy.wire());
+    }
+
+    /** Whether mail between this domain's mailboxes is fetched at once: yes until an admin says otherwise. */
+    @Transactional(readOnly = true)
+    boolean colleaguesFetchedAtOnce() {
+        return settings.findById(DomainSetting.COLLEAGUES_FETCHED_AT_ONCE).map(s -> Boolean.parseBoolean(s.value()))
+                .orElse(true);
+    }
+
+    @Transactional
+    void colleaguesFetchedAtOnce(boolean atOnce) {
+        settings.put(DomainSetting.COLLEAGUES_FETCHED_AT_ONCE, Boolean.toString(atOnce));
     }
 }

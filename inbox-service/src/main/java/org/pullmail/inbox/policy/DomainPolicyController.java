@@ -2,6 +2,7 @@ package org.pullmail.inbox.policy;
 
 import java.util.List;
 
+import org.pullmail.inbox.policy.SenderPolicy.StrangerPolicy;
 import org.pullmail.inbox.reputation.BulkDetector;
 import org.pullmail.inbox.reputation.Reputation;
 import org.pullmail.service.ApiProblem;
@@ -27,7 +28,11 @@ class DomainPolicyController {
     record Rules(List<DomainPolicy.Rule> rules, String next) {
     }
 
-    record DomainDefault(String strangerPolicy) {
+    /**
+     * @param strangerPolicy           hold, fetch_verified or refuse
+     * @param colleaguesFetchedAtOnce  mail between this domain's mailboxes is fetched at once (the default)
+     */
+    record DomainDefault(String strangerPolicy, Boolean colleaguesFetchedAtOnce) {
     }
 
     record Senders(List<Reputation.Score> senders, String next) {
@@ -67,15 +72,24 @@ class DomainPolicyController {
 
     @GetMapping("/policy")
     DomainDefault strangers() {
-        return new DomainDefault(policy.strangerPolicy().wire());
+        return new DomainDefault(policy.strangerPolicy().wire(), policy.colleaguesFetchedAtOnce());
     }
 
+    /** Sets what the body names; a member left out keeps its setting, and a body that names none is a 400. */
     @PutMapping("/policy")
     DomainDefault setStrangers(@RequestBody DomainDefault setting) {
-        if (setting.strangerPolicy() == null) {
-            throw ApiProblem.invalid("stranger_policy is hold, fetch_verified or refuse");
+        if (setting.strangerPolicy() == null && setting.colleaguesFetchedAtOnce() == null) {
+            throw ApiProblem.invalid(
+                    "stranger_policy is hold, fetch_verified or refuse; colleagues_fetched_at_once is true or false");
         }
-        policy.strangerPolicy(PolicyRules.strangerPolicy(setting.strangerPolicy()));
+        StrangerPolicy strangers = setting.strangerPolicy() == null ? null
+                : PolicyRules.strangerPolicy(setting.strangerPolicy());
+        if (strangers != null) {
+            policy.strangerPolicy(strangers);
+        }
+        if (setting.colleaguesFetchedAtOnce() != null) {
+            policy.colleaguesFetchedAtOnce(setting.colleaguesFetchedAtOnce());
+        }
         return strangers();
     }
 

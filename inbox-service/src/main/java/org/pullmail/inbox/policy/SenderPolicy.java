@@ -1,5 +1,8 @@
 package org.pullmail.inbox.policy;
 
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.time.Instant;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -8,7 +11,9 @@ import java.util.Locale;
 import java.util.Map;
 
 import org.pullmail.inbox.InboxProperties;
+import org.pullmail.inbox.tag.TaggedAddress;
 import org.pullmail.protocol.Addresses;
+import org.pullmail.service.PullmailProperties;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 
@@ -17,17 +22,34 @@ import org.springframework.stereotype.Component;
  * <ol>
  * <li>the domain's block list (an admin's, by address or domain): refuse — an organisation's
  *     security decision is not for a user to override;</li>
+ * <li>a tag the user blocked, when the mail is addressed to {@code local+tag@domain}: refuse;</li>
  * <li>the user's own rule for the exact address: block refuses; contact or allow fetches at once;</li>
- * <li>the user's own rule for the sender's domain, the same way;</li>
- * <li>the domain's allow list: fetch at once;</li>
+ * <li>the user's own rule for the sender's domain, the same way ({@code trusted-domain} when the user
+ *     allows the whole domain);</li>
+ * <li>the domain's allow list (its partners): fetch at once;</li>
+ * <li>mail the user surely wants, each fetched at once and recorded as the policy that let it in:
+ *     {@code colleague} (the sender is a mailbox of this domain, unless the domain turned that off),
+ *     {@code correspondent} (the user wrote to the sender, and that has not expired), {@code reply} (a
+ *     reply hint of PROTOCOL.md 3.5 matches a message this mailbox sent within the window, and no mail
+ *     carrying a hint for that message was reported as spam), {@code tag} (addressed to a tag the user
+ *     created) — all after every block above, so none of them ever lets a blocked sender in;</li>
  * <li>reputation: a sender domain judged on enough notifications whose fetch ratio stays under the
  *     threshold is refused;</li>
  * <li>the default for strangers (the user's, else the domain's): hold as a request, fetch at once
  *     when the sender domain is reputable and the mail is not bulk, or refuse.</li>
  * </ol>
+ * Mail to {@code local+tag@domain} belongs to the mailbox {@code local@domain} (unless a mailbox has that
+ * exact address); a tag the user never created is judged as the mailbox's own address.
  */
 @Component
 public class SenderPolicy {
+
+    /** The policies that fetch wanted mail at once without a rule the user typed, as notices record them. */
+    public static final String COLLEAGUE = "colleague";
+    public static final String CORRESPONDENT = "correspondent";
+    public static final String REPLY = "reply";
+    public static final String TAG = "tag";
+    public static final String TRUSTED_DOMAIN = "trusted-domain";
 
     public enum Action { BLOCK, FETCH, HOLD }
 
@@ -50,58 +72,120 @@ public class SenderPolicy {
     private final JdbcClient jdbc;
     private final InboxProperties inbox;
     private final SenderRuleRepository rules;
+    private final PullmailProperties pullmail;
+    private final Clock clock;
 
-    SenderPolicy(JdbcClient jdbc, InboxProperties inbox, SenderRuleRepository rules) {
+    SenderPolicy(JdbcClient jdbc, InboxProperties inbox, SenderRuleRepository rules, PullmailProperties pullmail,
+            Clock clock) {
         this.jdbc = jdbc;
         this.inbox = inbox;
         this.rules = rules;
+        this.pullmail = pullmail;
+        this.clock = clock;
     }
 
     /**
-     * Everything the rules look at for one mailbox and one sender. {@code mailboxExists} is false for
-     * an address this domain does not have.
+     * Everything the rules look at for one recipient address and one sender. {@code mailbox} is the mailbox
+     * the address belongs to (its own, or the one of {@code local@domain} for {@code local+tag@domain}), null
+     * for an address this domain does not have; {@code tag} the tag the address named, if it went to a tag;
+     * {@code tagBlocked} null when that tag was never created. {@code replyKey} is the reply key of the
+     * mailbox's sent message a hint matched, and {@code replyOpens} whether it still fetches at once.
      */
-    public record Facts(boolean mailboxExists, String domainRuleAddress, String domainRuleDomain,
+    public record Facts(String mailbox, String tag, String domainRuleAddress, String domainRuleDomain,
             String ownRuleAddress, String ownRuleDomain, String ownDefault, String domainDefault, long received,
-            long fetched) {
+            long fetched, boolean colleague, boolean correspondent, String replyKey, boolean replyOpens,
+            Boolean tagBlocked) {
+
+        public boolean mailboxExists() {
+            return mailbox != null;
+        }
     }
 
-    /** A mailbox and a sender whose facts are wanted. */
-    public record Pair(String mailbox, String sender) {
+    /** A recipient address, a sender and the reply hints the notification carried for that recipient. */
+    public record Pair(String address, String sender, List<String> hints) {
+
+        public Pair(String address, String sender) {
+            this(address, sender, List.of());
+        }
     }
 
     public Decision decide(String mailbox, String sender, boolean bulk) {
-        return decide(facts(List.of(new Pair(mailbox, sender))).get(new Pair(mailbox, sender)), bulk);
+        Pair pair = new Pair(mailbox, sender);
+        return decide(facts(List.of(pair), clock.instant()).get(pair), bulk);
     }
 
     /**
      * The facts of many pairs in one statement: notification intake reads them for a whole batch of
-     * notifications at once.
+     * notifications at once. {@code now} is when they are judged (learned entries expire).
      */
-    public Map<Pair, Facts> facts(Collection<Pair> pairs) {
+    public Map<Pair, Facts> facts(Collection<Pair> pairs, Instant now) {
         List<Pair> distinct = List.copyOf(new LinkedHashSet<>(pairs));
-        String[] mailboxes = distinct.stream().map(Pair::mailbox).toArray(String[]::new);
-        String[] senders = distinct.stream().map(Pair::sender).toArray(String[]::new);
-        String[] domains = distinct.stream().map(p -> Addresses.domainOf(p.sender())).toArray(String[]::new);
+        int size = distinct.size();
+        String[] addresses = new String[size];
+        String[] bases = new String[size];
+        String[] tags = new String[size];
+        String[] senders = new String[size];
+        String[] domains = new String[size];
+        String[] hints = new String[size];
+        for (int i = 0; i < size; i++) {
+            Pair p = distinct.get(i);
+            addresses[i] = p.address();
+            TaggedAddress tagged = TaggedAddress.of(p.address());
+            bases[i] = tagged.base();
+            tags[i] = tagged.tag();
+            senders[i] = p.sender();
+            domains[i] = Addresses.domainOf(p.sender());
+            hints[i] = hintsOf(p);
+        }
+        Map<String, Pair> byKey = new HashMap<>();
+        distinct.forEach(p -> byKey.put(key(p.address(), p.sender(), hintsOf(p)), p));
         Map<Pair, Facts> facts = new HashMap<>();
-        // JdbcClient, not the repositories: intake reads this for every notification, all rules in one round trip
-        jdbc.sql("SELECT p.mailbox, p.sender,"
-                + " EXISTS (SELECT 1 FROM mailbox WHERE address = p.mailbox),"
+        // JdbcClient, not the repositories: intake reads this for every notification, all rules in one round trip;
+        // what a notification without hints, to a mailbox without tags or learned entries, adds is index lookups
+        jdbc.sql("SELECT p.address, p.sender, p.hints, m.address,"
+                + " CASE WHEN m.address <> p.address THEN p.tag END,"
                 + " (SELECT kind FROM domain_rule WHERE entry = p.sender),"
                 + " (SELECT kind FROM domain_rule WHERE entry = p.domain),"
-                + " (SELECT kind FROM sender_rule WHERE mailbox = p.mailbox AND entry = p.sender),"
-                + " (SELECT kind FROM sender_rule WHERE mailbox = p.mailbox AND entry = p.domain),"
-                + " (SELECT stranger_policy FROM mailbox WHERE address = p.mailbox),"
+                + " (SELECT kind FROM sender_rule WHERE mailbox = m.address AND entry = p.sender),"
+                + " (SELECT kind FROM sender_rule WHERE mailbox = m.address AND entry = p.domain),"
+                + " m.stranger_policy,"
                 + " (SELECT value FROM domain_setting WHERE name = 'stranger_policy'),"
                 + " coalesce((SELECT received FROM sender_reputation WHERE sender = p.domain), 0),"
-                + " coalesce((SELECT fetched FROM sender_reputation WHERE sender = p.domain), 0)"
-                + " FROM unnest(?::text[], ?::text[], ?::text[]) AS p (mailbox, sender, domain)")
-                .params(mailboxes, senders, domains)
-                .query((rs, n) -> facts.put(new Pair(rs.getString(1), rs.getString(2)), new Facts(rs.getBoolean(3),
-                        rs.getString(4), rs.getString(5), rs.getString(6), rs.getString(7), rs.getString(8),
-                        rs.getString(9), rs.getLong(10), rs.getLong(11))))
+                + " coalesce((SELECT fetched FROM sender_reputation WHERE sender = p.domain), 0),"
+                + " CASE WHEN p.domain = ? THEN coalesce((SELECT value FROM domain_setting"
+                + "   WHERE name = '" + DomainSetting.COLLEAGUES_FETCHED_AT_ONCE + "'), 'true') = 'true' ELSE false END,"
+                + " EXISTS (SELECT 1 FROM correspondent c"
+                + "   WHERE c.mailbox = m.address AND c.address = p.sender AND c.expires_at > ?),"
+                + " r.reply_key, coalesce(r.opens, false),"
+                + " CASE WHEN m.address <> p.address THEN"
+                + "   (SELECT blocked FROM mailbox_tag t WHERE t.mailbox = m.address AND t.tag = lower(p.tag)) END"
+                + " FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[])"
+                + "   AS p (address, base, tag, sender, domain, hints)"
+                // the address's own mailbox, else the one its tag belongs to
+                + " LEFT JOIN LATERAL (SELECT address, stranger_policy FROM mailbox WHERE address IN (p.address, p.base)"
+                + "   ORDER BY address = p.address DESC LIMIT 1) m ON true"
+                + " LEFT JOIN LATERAL (SELECT s.reply_key, s.sent_at > ? AND s.spam_reported_at IS NULL AS opens"
+                + "   FROM sent_message s WHERE p.hints IS NOT NULL AND s.mailbox = m.address"
+                + "   AND s.reply_key = ANY (string_to_array(p.hints, ' '))"
+                + "   ORDER BY 2 DESC, s.sent_at DESC LIMIT 1) r ON true")
+                .params(pullmail.domain(), Timestamp.from(now), addresses, bases, tags, senders, domains, hints,
+                        Timestamp.from(now.minus(inbox.replies().window())))
+                .query((rs, n) -> facts.put(byKey.get(key(rs.getString(1), rs.getString(2), rs.getString(3))),
+                        new Facts(rs.getString(4), rs.getString(5), rs.getString(6), rs.getString(7), rs.getString(8),
+                                rs.getString(9), rs.getString(10), rs.getString(11), rs.getLong(12), rs.getLong(13),
+                                rs.getBoolean(14), rs.getBoolean(15), rs.getString(16), rs.getBoolean(17),
+                                (Boolean) rs.getObject(18))))
                 .list();
         return facts;
+    }
+
+    /** Hints are base64url, so a space separates them; null skips the lookup of sent mail altogether. */
+    private static String hintsOf(Pair p) {
+        return p.hints().isEmpty() ? null : String.join(" ", p.hints());
+    }
+
+    private static String key(String address, String sender, String hints) {
+        return address + '\n' + sender + '\n' + hints;
     }
 
     /** The rules above applied to one pair's facts; {@code bulk} says whether the mail is a mailing. */
@@ -110,17 +194,37 @@ public class SenderPolicy {
         if ("block".equals(domainRule)) {
             return new Decision(Action.BLOCK, "blocked by this domain");
         }
-        for (String own : new String[] {f.ownRuleAddress(), f.ownRuleDomain()}) {
-            if (own != null) {
-                return switch (own) {
-                    case "block" -> new Decision(Action.BLOCK, "blocked by the recipient");
-                    case "contact" -> new Decision(Action.FETCH, "a contact");
-                    default -> new Decision(Action.FETCH, "on the recipient's allow list");
-                };
-            }
+        if (Boolean.TRUE.equals(f.tagBlocked())) {
+            return new Decision(Action.BLOCK, "sent to a tag the recipient blocked");
+        }
+        if (f.ownRuleAddress() != null) {
+            return switch (f.ownRuleAddress()) {
+                case "block" -> new Decision(Action.BLOCK, "blocked by the recipient");
+                case "contact" -> new Decision(Action.FETCH, "a contact");
+                default -> new Decision(Action.FETCH, "on the recipient's allow list");
+            };
+        }
+        if (f.ownRuleDomain() != null) {
+            return switch (f.ownRuleDomain()) {
+                case "block" -> new Decision(Action.BLOCK, "blocked by the recipient");
+                case "contact" -> new Decision(Action.FETCH, "a contact");
+                default -> new Decision(Action.FETCH, TRUSTED_DOMAIN);
+            };
         }
         if (domainRule != null) {
             return new Decision(Action.FETCH, "on this domain's allow list");
+        }
+        if (f.colleague()) {
+            return new Decision(Action.FETCH, COLLEAGUE);
+        }
+        if (f.correspondent()) {
+            return new Decision(Action.FETCH, CORRESPONDENT);
+        }
+        if (f.replyOpens()) {
+            return new Decision(Action.FETCH, REPLY);
+        }
+        if (Boolean.FALSE.equals(f.tagBlocked())) {
+            return new Decision(Action.FETCH, TAG);
         }
         Double fetchRatio = f.received() == 0 ? null : Math.min(1.0, (double) f.fetched() / f.received());
         boolean judged = f.received() >= inbox.reputation().minNotifications() && fetchRatio != null;
@@ -145,5 +249,10 @@ public class SenderPolicy {
         String entry = "domain".equals(scope) ? Addresses.domainOf(sender) : sender;
         rules.put(mailbox, entry, RuleKind.BLOCK);
         return entry;
+    }
+
+    /** Trusts (the user's allow list) or blocks a whole sender domain for one mailbox, replacing its rule. */
+    public void domainRule(String mailbox, String domain, boolean trusted) {
+        rules.put(mailbox, domain, trusted ? RuleKind.ALLOW : RuleKind.BLOCK);
     }
 }

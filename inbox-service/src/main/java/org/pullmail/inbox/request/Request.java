@@ -16,9 +16,10 @@ import org.pullmail.inbox.reputation.Reputation;
  * @param domainReputation how the sender's domain has fared here
  * @param bulk             the same content was notified to many local recipients
  * @param policy           the rule that held it
+ * @param tag              the tag of the address it was sent to ({@code shop} for {@code bob+shop@beta.test})
  */
 record Request(UUID id, String from, String senderDomain, Instant senderFirstSeen, Instant domainFirstSeen,
         String subject, long size,
         Instant receivedAt, Instant expiresAt, String state, boolean bulk, String policy,
-        Reputation.Score senderReputation, Reputation.Score domainReputation) {
+        Reputation.Score senderReputation, Reputation.Score domainReputation, String tag) {
 }

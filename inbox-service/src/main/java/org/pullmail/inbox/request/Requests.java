@@ -6,9 +6,11 @@ import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.UUID;
 
 import org.pullmail.inbox.TimeCursor;
+import org.pullmail.inbox.correspondent.SentMail;
 import org.pullmail.inbox.fetch.JobQueue;
 import org.pullmail.inbox.notice.NoticeState;
 import org.pullmail.inbox.notice.NoticeTransitions;
@@ -26,7 +28,8 @@ import org.springframework.transaction.annotation.Transactional;
  * A mailbox's requests and the user's decisions on them. Accepting fetches the message now (not when it
  * is opened); declining tells the sender, as spam if the user says so, and can block the sender in the
  * same step. A request is shown with the sender's and the sender domain's reputation here and whether it
- * looks like bulk mail, all read in the statement that reads the request.
+ * looks like bulk mail, all read in the statement that reads the request. Requests can also be seen grouped
+ * by sender domain and decided a whole domain at once: accepting trusts the domain, declining can block it.
  */
 @Service
 class Requests {
@@ -40,10 +43,12 @@ class Requests {
     private final Reputation reputation;
     private final BulkDetector bulk;
     private final SenderPolicy policy;
+    private final SentMail sentMail;
     private final Clock clock;
 
     Requests(JdbcClient jdbc, NoticeTransitions notices, JobQueue jobs, Reputation reputation, BulkDetector bulk,
-            SenderPolicy policy, Clock clock) {
+            SenderPolicy policy, SentMail sentMail, Clock clock) {
+        this.sentMail = sentMail;
         this.jdbc = jdbc;
         this.notices = notices;
         this.jobs = jobs;
@@ -103,26 +108,116 @@ class Requests {
         if (!notices.move(id, outcome, true, null)) {
             throw decidedMeanwhile();
         }
-        jobs.enqueueStatus(id, outcome.wire(), clock.instant().plus(Duration.ofDays(2)));
-        reputation.record(request.from(),
-                outcome == NoticeState.SPAM ? Reputation.Event.SPAM : Reputation.Event.DECLINED);
+        declined(id, request.from(), outcome);
         if (block != null) {
             policy.block(mailbox, request.from(), block == Block.DOMAIN ? "domain" : "address");
         }
         return get(mailbox, id);
     }
 
+    /** The sender's domain is told, the sender's reputation here counts it, a reply hint it carried for spam is dead. */
+    private void declined(UUID id, String from, NoticeState outcome) {
+        jobs.enqueueStatus(id, outcome.wire(), clock.instant().plus(Duration.ofDays(2)));
+        reputation.record(from, outcome == NoticeState.SPAM ? Reputation.Event.SPAM : Reputation.Event.DECLINED);
+        if (outcome == NoticeState.SPAM) {
+            sentMail.spamReported(id);
+        }
+    }
+
+    /** The waiting requests of one sender domain, as a user sees them grouped. */
+    record DomainRequests(String domain, int count, List<String> senders, Instant oldest, Instant newest) {
+    }
+
+    /** What deciding on a whole domain did: how many requests, and whether the domain is now trusted or blocked. */
+    record DomainAccepted(String domain, int accepted, boolean trusted) {
+    }
+
+    record DomainDeclined(String domain, int declined, boolean blocked) {
+    }
+
+    /** One page of the waiting requests grouped by sender domain, in domain order, after {@code cursor}. */
+    PageCursor.Page<DomainRequests> domains(String mailbox, int limit, PageCursor cursor) {
+        if (cursor != null && cursor.at() != null) {
+            throw ApiProblem.invalid("cursor is not one this list gave: send back the \"next\" of the previous page");
+        }
+        return PageCursor.page(jdbc.sql("""
+                        SELECT f.sender_domain, count(*) AS waiting, array_agg(DISTINCT f.sender ORDER BY f.sender) AS senders,
+                               min(n.created_at) AS oldest, max(n.created_at) AS newest
+                        FROM notice n JOIN notification f ON f.id = n.notification
+                        WHERE n.recipient = :mailbox AND n.state = :requested AND f.expires_at > :now
+                          AND f.sender_domain > :after
+                        GROUP BY f.sender_domain ORDER BY f.sender_domain LIMIT :fetch""")
+                        .param("mailbox", mailbox)
+                        .param("requested", NoticeState.REQUESTED.wire())
+                        .param("now", Timestamp.from(clock.instant()))
+                        .param("after", cursor == null ? "" : cursor.id())
+                        .param("fetch", PageCursor.fetch(limit))
+                        .query((rs, n) -> new DomainRequests(rs.getString("sender_domain"), rs.getInt("waiting"),
+                                List.of((String[]) rs.getArray("senders").getArray()),
+                                rs.getTimestamp("oldest").toInstant(), rs.getTimestamp("newest").toInstant()))
+                        .list(),
+                limit, d -> new PageCursor(null, d.domain()), d -> d);
+    }
+
+    /** Accepts every waiting request from the domain (each is fetched now) and trusts the domain from now on. */
+    @Transactional
+    DomainAccepted acceptAll(String mailbox, String domain) {
+        int accepted = 0;
+        for (Pending request : waitingFrom(mailbox, domain)) {
+            if (notices.move(request.id(), NoticeState.FETCHING, true, null)) {
+                jobs.enqueueFetch(request.id(), request.expiresAt());
+                accepted++;
+            }
+        }
+        policy.domainRule(mailbox, domain, true);
+        return new DomainAccepted(domain, accepted, true);
+    }
+
+    /**
+     * Declines every waiting request from the domain as {@code outcome} (declined or spam), each as one decline
+     * would, and blocks the domain from now on when {@code block}.
+     */
+    @Transactional
+    DomainDeclined declineAll(String mailbox, String domain, NoticeState outcome, boolean block) {
+        if (outcome != NoticeState.DECLINED && outcome != NoticeState.SPAM) {
+            throw new IllegalArgumentException("a request is declined or spam, not " + outcome.wire());
+        }
+        int declined = 0;
+        for (Pending request : waitingFrom(mailbox, domain)) {
+            if (notices.move(request.id(), outcome, true, null)) {
+                declined(request.id(), request.from(), outcome);
+                declined++;
+            }
+        }
+        if (block) {
+            policy.domainRule(mailbox, domain, false);
+        }
+        return new DomainDeclined(domain, declined, block);
+    }
+
+    /** The mailbox's waiting requests from the domain, locked until the deciding transaction ends. */
+    private List<Pending> waitingFrom(String mailbox, String domain) {
+        return jdbc.sql("""
+                        SELECT n.id, n.state, f.expires_at, f.sender FROM notice n JOIN notification f ON f.id = n.notification
+                        WHERE n.recipient = ? AND n.state = ? AND f.sender_domain = ? AND f.expires_at > ?
+                        ORDER BY n.created_at FOR UPDATE OF n""")
+                .params(mailbox, NoticeState.REQUESTED.wire(), domain, Timestamp.from(clock.instant()))
+                .query((rs, n) -> new Pending(rs.getObject("id", UUID.class), rs.getString("state"),
+                        rs.getTimestamp("expires_at").toInstant(), rs.getString("sender")))
+                .list();
+    }
+
     /** What deciding needs to know of a request. */
-    private record Pending(String state, Instant expiresAt, String from) {
+    private record Pending(UUID id, String state, Instant expiresAt, String from) {
     }
 
     /** The request, locked until the deciding transaction ends: two decisions at once are made one by one. */
     private Pending pending(String mailbox, UUID id) {
         Pending request = jdbc.sql("""
-                        SELECT n.state, f.expires_at, f.sender FROM notice n JOIN notification f ON f.id = n.notification
+                        SELECT n.id, n.state, f.expires_at, f.sender FROM notice n JOIN notification f ON f.id = n.notification
                         WHERE n.id = ? AND n.recipient = ? FOR UPDATE OF n""")
                 .params(id, mailbox)
-                .query((rs, n) -> new Pending(rs.getString("state"), rs.getTimestamp("expires_at").toInstant(),
+                .query((rs, n) -> new Pending(rs.getObject("id", UUID.class), rs.getString("state"), rs.getTimestamp("expires_at").toInstant(),
                         rs.getString("sender")))
                 .optional().orElseThrow(() -> ApiProblem.notFound("request " + id));
         if (!NoticeState.REQUESTED.wire().equals(request.state())) {
@@ -147,7 +242,7 @@ class Requests {
     // one statement for a whole page: the sender's and the domain's counters are joined, the bulk flag is a
     // subquery on the digest index (this list made three more queries per request before)
     private static final String SELECT = """
-            SELECT n.id, n.created_at, n.state, n.policy, f.sender, f.sender_domain, f.subject, f.size, f.received_at,
+            SELECT n.id, n.created_at, n.state, n.policy, n.tag, f.sender, f.sender_domain, f.subject, f.size, f.received_at,
                    f.expires_at, %s, %s, %s AS bulk
             FROM notice n JOIN notification f ON f.id = n.notification
             LEFT JOIN sender_reputation s ON s.sender = f.sender
@@ -162,7 +257,8 @@ class Requests {
         return new Row(new Request(rs.getObject("id", UUID.class), from, domain, sender.firstSeen(),
                 senderDomain.firstSeen(), rs.getString("subject"), rs.getLong("size"),
                 rs.getTimestamp("received_at").toInstant(), rs.getTimestamp("expires_at").toInstant(),
-                rs.getString("state"), rs.getBoolean("bulk"), rs.getString("policy"), sender, senderDomain),
+                rs.getString("state"), rs.getBoolean("bulk"), rs.getString("policy"), sender, senderDomain,
+                rs.getString("tag")),
                 rs.getTimestamp("created_at").toInstant());
     }
 }
