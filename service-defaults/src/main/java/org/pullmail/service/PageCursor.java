@@ -65,14 +65,18 @@ public record PageCursor(Instant at, String id) {
      * first page; one without both is a 400 problem.
      */
     public static PageCursor parseTimed(String cursor) {
-        PageCursor parsed = parse(cursor);
-        if (parsed != null) {
-            if (parsed.at() == null) {
+        return timed(parse(cursor));
+    }
+
+    /** A parsed cursor checked as one of a list ordered by a time and a UUID; null stays null (the first page). */
+    public static PageCursor timed(PageCursor cursor) {
+        if (cursor != null) {
+            if (cursor.at() == null) {
                 throw invalid();
             }
-            parsed.uuid();
+            cursor.uuid();
         }
-        return parsed;
+        return cursor;
     }
 
     /** The cursor of an entry of a list ordered by a time and a UUID. */

@@ -4,7 +4,6 @@ import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.UUID;
 
-import org.pullmail.inbox.TimeCursor;
 import org.pullmail.service.ApiProblem;
 import org.pullmail.service.PageCursor;
 import org.springframework.jdbc.core.simple.JdbcClient;
@@ -33,7 +32,7 @@ class StoredMessages {
 
     /** One page of the mailbox's messages, newest first, after {@code cursor} (null from the newest). */
     PageCursor.Page<MessageSummary> list(String mailbox, int limit, PageCursor cursor) {
-        TimeCursor after = TimeCursor.of(cursor);
+        PageCursor after = PageCursor.timed(cursor);
         JdbcClient.StatementSpec select = jdbc.sql("SELECT m.id, m.sender, m.subject, m.size, m.received_at, n.tag"
                         + " FROM message m JOIN notice n ON n.id = m.notice"
                         + " WHERE m.mailbox = :mailbox"
@@ -41,12 +40,12 @@ class StoredMessages {
                         + " ORDER BY m.received_at DESC, m.id DESC LIMIT :fetch")
                 .param("mailbox", mailbox).param("fetch", PageCursor.fetch(limit));
         if (after != null) {
-            select = select.param("at", Timestamp.from(after.at())).param("id", after.id());
+            select = select.param("at", Timestamp.from(after.at())).param("id", after.uuid());
         }
         return PageCursor.page(select.query((rs, n) -> new MessageSummary(rs.getObject("id", UUID.class),
                         rs.getString("sender"), rs.getString("subject"), rs.getLong("size"),
                         rs.getTimestamp("received_at").toInstant(), rs.getString("tag"))).list(),
-                limit, m -> TimeCursor.after(m.receivedAt(), m.id()), m -> m);
+                limit, m -> PageCursor.after(m.receivedAt(), m.id()), m -> m);
     }
 
     /** The message of this mailbox, or 404 (also for another mailbox's message). */

@@ -58,7 +58,7 @@ class RequestController {
     }
 
     @GetMapping
-    RequestList list(@AuthenticationPrincipal Jwt user, @RequestParam(defaultValue = "100") int limit,
+    RequestList list(@AuthenticationPrincipal Jwt user, @RequestParam(defaultValue = "500") int limit,
             @RequestParam(required = false) String cursor) {
         PageCursor after = PageCursor.parse(cursor);
         PageCursor.Page<Request> page = requests.list(mailboxes.of(user), limit, after);
@@ -66,7 +66,7 @@ class RequestController {
     }
 
     @GetMapping("/domains")
-    DomainList domains(@AuthenticationPrincipal Jwt user, @RequestParam(defaultValue = "100") int limit,
+    DomainList domains(@AuthenticationPrincipal Jwt user, @RequestParam(defaultValue = "500") int limit,
             @RequestParam(required = false) String cursor) {
         PageCursor.Page<Requests.DomainRequests> page = requests.domains(mailboxes.of(user), limit,
                 PageCursor.parse(cursor));

@@ -9,7 +9,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 
-import org.pullmail.inbox.TimeCursor;
 import org.pullmail.inbox.correspondent.SentMail;
 import org.pullmail.inbox.fetch.JobQueue;
 import org.pullmail.inbox.notice.NoticeState;
@@ -60,7 +59,7 @@ class Requests {
 
     /** One page of the requests waiting for the user, newest first, after {@code cursor} (null from the newest). */
     PageCursor.Page<Request> list(String mailbox, int limit, PageCursor cursor) {
-        TimeCursor after = TimeCursor.of(cursor);
+        PageCursor after = PageCursor.timed(cursor);
         JdbcClient.StatementSpec select = bulk.bind(jdbc.sql(SELECT
                         + " WHERE n.recipient = :mailbox AND n.state = :requested AND f.expires_at > :now"
                         + (after == null ? "" : " AND n.created_at <= :at AND (n.created_at < :at OR n.id < :id)")
@@ -70,10 +69,10 @@ class Requests {
                 .param("now", Timestamp.from(clock.instant()))
                 .param("fetch", PageCursor.fetch(limit));
         if (after != null) {
-            select = select.param("at", Timestamp.from(after.at())).param("id", after.id());
+            select = select.param("at", Timestamp.from(after.at())).param("id", after.uuid());
         }
         return PageCursor.page(select.query((rs, n) -> row(rs)).list(), limit,
-                r -> TimeCursor.after(r.createdAt(), r.request().id()), Row::request);
+                r -> PageCursor.after(r.createdAt(), r.request().id()), Row::request);
     }
 
     /** The mailbox's request, in whatever state; 404 when it has none of this id. */

@@ -83,8 +83,8 @@ class RequestControllerTest {
     }
 
     @Test
-    void theLastPageHasNoNextAndTheDefaultLimitIsAHundred() throws Exception {
-        given(requests.list(BOB, 100, null)).willReturn(new PageCursor.Page<>(List.of(), null));
+    void theLastPageHasNoNextAndTheDefaultLimitIsFiveHundredAsBeforeListsPaged() throws Exception {
+        given(requests.list(BOB, 500, null)).willReturn(new PageCursor.Page<>(List.of(), null));
         mvc.perform(get("/api/v1/inbox/requests").with(jwt().jwt(j -> j.subject(BOB))))
                 .andExpect(status().isOk())
                 .andExpect(content().json("{\"requests\": []}", true));
