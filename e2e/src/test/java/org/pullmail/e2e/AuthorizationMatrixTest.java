@@ -82,10 +82,13 @@ class AuthorizationMatrixTest {
         domains = TwoDomains.get();
         operations = operations();
         Api root = Api.login(domains.alpha, "admin@alpha.test", TwoDomains.PASSWORD);
-        Api owner = account(root, "matrix-owner-" + RUN, false);
-        Api sender = account(root, "matrix-sender-" + RUN, false);
-        callers.put(Role.OTHER_USER, account(root, "matrix-other-" + RUN, false));
-        callers.put(Role.ADMIN, account(root, "matrix-admin-" + RUN, true));
+        Api owner = account(root, domains.alpha, "matrix-owner-" + RUN, false);
+        Api sender = account(root, domains.alpha, "matrix-sender-" + RUN, false);
+        // the owner's request comes from a stranger: a colleague's mail, like the sender's, is fetched at once
+        Api stranger = account(Api.login(domains.beta, "admin@beta.test", TwoDomains.PASSWORD), domains.beta,
+                "matrix-stranger-" + RUN, false);
+        callers.put(Role.OTHER_USER, account(root, domains.alpha, "matrix-other-" + RUN, false));
+        callers.put(Role.ADMIN, account(root, domains.alpha, "matrix-admin-" + RUN, true));
         callers.put(Role.OWNER, owner);
 
         // what only the owner (and the sender of its mail, who calls nothing here) may see
@@ -95,7 +98,7 @@ class AuthorizationMatrixTest {
         assertThat(sent.status()).as(sent.text()).isEqualTo(201);
         OWNED.put("/api/v1/outbox/messages/", sent.json().get("id").asString());
         for (String subject : List.of(secret + " kept", secret + " waiting")) {
-            Api.Response r = sender.post("/api/v1/outbox/messages",
+            Api.Response r = stranger.post("/api/v1/outbox/messages",
                     Map.of("to", List.of(owner.address), "subject", subject, "text", secret));
             assertThat(r.status()).as(r.text()).isEqualTo(201);
         }
@@ -113,13 +116,13 @@ class AuthorizationMatrixTest {
     }
 
     /** A new account, made by an admin: the matrix changes nobody else's mailbox or settings. */
-    private static Api account(Api admin, String name, boolean isAdmin) throws Exception {
-        String address = name + "@alpha.test";
+    private static Api account(Api admin, Domain domain, String name, boolean isAdmin) throws Exception {
+        String address = name + "@" + domain.name;
         String password = "pw-" + UUID.randomUUID();
         Api.Response created = admin.post("/api/v1/admin/accounts",
                 Map.of("address", address, "password", password, "admin", isAdmin));
         assertThat(created.status()).as(created.text()).isEqualTo(201);
-        return Api.login(domains.alpha, address, password);
+        return Api.login(domain, address, password);
     }
 
     /**

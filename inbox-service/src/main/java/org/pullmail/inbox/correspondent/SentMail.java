@@ -90,6 +90,23 @@ public class SentMail {
     }
 
     /**
+     * The user accepted a request from {@code sender}: having wanted their mail once, the user wants it at once
+     * from now on, as from someone the user wrote to (learned for the same period, renewed, removable). In the
+     * caller's transaction.
+     */
+    public void accepted(String mailbox, String sender) {
+        Instant now = clock.instant();
+        jdbc.sql("INSERT INTO correspondent (mailbox, address, learned_at, expires_at) VALUES (?, ?, ?, ?)"
+                        + " ON CONFLICT (mailbox, address) DO UPDATE SET"
+                        + " learned_at = CASE WHEN correspondent.expires_at <= EXCLUDED.learned_at"
+                        + "   THEN EXCLUDED.learned_at ELSE correspondent.learned_at END,"
+                        + " expires_at = greatest(correspondent.expires_at, EXCLUDED.expires_at)")
+                .params(mailbox, normalized(sender), Timestamp.from(now),
+                        Timestamp.from(now.plus(inbox.correspondents().learnedFor())))
+                .update();
+    }
+
+    /**
      * The user reported the notice's mail as spam: if it carried a reply hint for a message the mailbox sent,
      * that message's hint opens nothing any more (PROTOCOL.md 3.5, rule 4: a leaked Message-ID stops working
      * once it is abused). In the caller's transaction.

@@ -46,7 +46,7 @@ class MessageController {
      */
     record MessageView(UUID id, Instant receivedAt, long size, String from, String notifiedBy, boolean senderVerified,
             List<String> to, List<String> cc, String subject, String messageId, String date, String text, String html,
-            List<ParsedMessage.Attachment> attachments, boolean textTruncated, String tag) {
+            List<ParsedMessage.Attachment> attachments, boolean textTruncated, String tag, String policy) {
     }
 
     /** block: {@code address} or {@code domain} blocks the sender in the same step. */
@@ -102,7 +102,7 @@ class MessageController {
                 && Addresses.domainOf(parsed.from()).equalsIgnoreCase(Addresses.domainOf(stored.sender()));
         return new MessageView(id, stored.receivedAt(), stored.size(), parsed.from(), stored.sender(),
                 verified, parsed.to(), parsed.cc(), parsed.subject(), parsed.messageId(), parsed.date(), parsed.text(),
-                parsed.html(), parsed.attachments(), parsed.truncated(), stored.tag());
+                parsed.html(), parsed.attachments(), parsed.truncated(), stored.tag(), stored.policy());
     }
 
     /** The exact bytes as fetched, streamed from storage. */

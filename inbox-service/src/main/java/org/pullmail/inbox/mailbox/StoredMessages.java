@@ -17,11 +17,13 @@ import org.springframework.stereotype.Service;
 class StoredMessages {
 
     /** {@code tag}: the tag of the address it was sent to ({@code shop} for {@code bob+shop@beta.test}), if any. */
-    record MessageSummary(UUID id, String from, String subject, long size, Instant receivedAt, String tag) {
+    /** {@code policy}: the rule that let the message in (a contact, colleague, correspondent, reply, tag…). */
+    record MessageSummary(UUID id, String from, String subject, long size, Instant receivedAt, String tag,
+            String policy) {
     }
 
     /** What reading a message needs before its bytes: how many there are, when, from whom, to which tag. */
-    record Stored(long size, Instant receivedAt, String sender, String tag) {
+    record Stored(long size, Instant receivedAt, String sender, String tag, String policy) {
     }
 
     private final JdbcClient jdbc;
@@ -33,7 +35,7 @@ class StoredMessages {
     /** One page of the mailbox's messages, newest first, after {@code cursor} (null from the newest). */
     PageCursor.Page<MessageSummary> list(String mailbox, int limit, PageCursor cursor) {
         PageCursor after = PageCursor.timed(cursor);
-        JdbcClient.StatementSpec select = jdbc.sql("SELECT m.id, m.sender, m.subject, m.size, m.received_at, n.tag"
+        JdbcClient.StatementSpec select = jdbc.sql("SELECT m.id, m.sender, m.subject, m.size, m.received_at, n.tag, n.policy"
                         + " FROM message m JOIN notice n ON n.id = m.notice"
                         + " WHERE m.mailbox = :mailbox"
                         + (after == null ? "" : " AND m.received_at <= :at AND (m.received_at < :at OR m.id < :id)")
@@ -44,17 +46,17 @@ class StoredMessages {
         }
         return PageCursor.page(select.query((rs, n) -> new MessageSummary(rs.getObject("id", UUID.class),
                         rs.getString("sender"), rs.getString("subject"), rs.getLong("size"),
-                        rs.getTimestamp("received_at").toInstant(), rs.getString("tag"))).list(),
+                        rs.getTimestamp("received_at").toInstant(), rs.getString("tag"), rs.getString("policy"))).list(),
                 limit, m -> PageCursor.after(m.receivedAt(), m.id()), m -> m);
     }
 
     /** The message of this mailbox, or 404 (also for another mailbox's message). */
     Stored stored(String mailbox, UUID id) {
-        return jdbc.sql("SELECT m.size, m.received_at, m.sender, n.tag FROM message m JOIN notice n ON n.id = m.notice"
+        return jdbc.sql("SELECT m.size, m.received_at, m.sender, n.tag, n.policy FROM message m JOIN notice n ON n.id = m.notice"
                         + " WHERE m.id = ? AND m.mailbox = ?")
                 .params(id, mailbox)
                 .query((rs, n) -> new Stored(rs.getLong("size"), rs.getTimestamp("received_at").toInstant(),
-                        rs.getString("sender"), rs.getString("tag")))
+                        rs.getString("sender"), rs.getString("tag"), rs.getString("policy")))
                 .optional().orElseThrow(() -> ApiProblem.notFound("message " + id));
     }
 }

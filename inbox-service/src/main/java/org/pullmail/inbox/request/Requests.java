@@ -83,7 +83,10 @@ class Requests {
                 .orElseThrow(() -> ApiProblem.notFound("request " + id));
     }
 
-    /** Accepts the request: the message is fetched now. */
+    /**
+     * Accepts the request: the message is fetched now, and the sender becomes a learned correspondent, so their
+     * next mail does not wait (the simulation of bench/simulate found accepted senders held again).
+     */
     @Transactional
     Request accept(String mailbox, UUID id) {
         Pending request = pending(mailbox, id);
@@ -91,6 +94,7 @@ class Requests {
             throw decidedMeanwhile();
         }
         jobs.enqueueFetch(id, request.expiresAt());
+        sentMail.accepted(mailbox, request.from());
         return get(mailbox, id);
     }
 

@@ -284,6 +284,22 @@ class WantedMailTest {
                 .andExpect(jsonPath("$.correspondents.length()").value(1));
     }
 
+    /** Wanting a stranger's mail once is a reason not to make their next mail wait (bench/simulate found it did). */
+    @Test
+    void aSenderWhoseRequestTheUserAcceptedIsFetchedAtOnceNextTimeUnlessBlocked() throws Exception {
+        String ivy = mailbox("ivy");
+        String stranger = "new" + UUID.randomUUID().toString().substring(0, 6) + "@friend.test";
+        Sent first = notify(stranger, ivy);
+        assertHeld(first, ivy);
+        mvc.perform(post("/api/v1/inbox/requests/" + notice(first).orElseThrow().id() + "/accept").with(as(ivy)))
+                .andExpect(status().isAccepted());
+        mvc.perform(get("/api/v1/inbox/correspondents").with(as(ivy)))
+                .andExpect(jsonPath("$.correspondents[0].address").value(stranger));
+        assertFetched(notify(stranger, ivy), ivy, "correspondent");
+        userRule(ivy, "blocklist", stranger, true);
+        assertBlocked(notify(stranger, ivy));
+    }
+
     @Test
     void aCorrespondentWhosePeriodEndedIsHeldAgain() throws Exception {
         String gil = mailbox("gil");
