@@ -35,6 +35,7 @@ class SenderSideTest {
         byte[] binary = new byte[150 * 1024];
         new Random(150).nextBytes(binary);
         String subject = PullDeliveryTest.unique("Überweisung für Jürgen — 請求書 ✓");
+        PullDeliveryTest.strangers(bob, "alice@alpha.test");
         Api.Response sent = alice.post("/api/v1/outbox/messages", Map.of(
                 "to", List.of("bob@beta.test"), "subject", subject, "text", "Anbei die Unterlagen. Grüße!",
                 "attachments", List.of(Map.of("filename", "Prüfbericht.bin", "contentType", "application/octet-stream",
@@ -86,6 +87,8 @@ class SenderSideTest {
     @Test
     void recipientsInSeveralDomainsGetOneNotificationPerDomainWithATokenEach() throws Exception {
         PeerDomains.Peer gamma = domains.peers.peer("gamma.test");
+        // here alice writes as a stranger, so that her mail to bob waits as a request (notified, not fetched)
+        PullDeliveryTest.strangers(bob, "alice@alpha.test");
         String subject = PullDeliveryTest.unique("To two domains");
         Api.Response sent = alice.post("/api/v1/outbox/messages", Map.of(
                 "to", List.of("bob@beta.test", "xavier@gamma.test"), "cc", List.of("yvonne@gamma.test"),
