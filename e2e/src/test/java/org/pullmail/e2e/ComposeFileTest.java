@@ -6,6 +6,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 
 import org.junit.jupiter.api.Test;
 import org.yaml.snakeyaml.Yaml;
@@ -81,5 +85,36 @@ class ComposeFileTest {
             assertThat(services.at("/" + service + "/environment").has("PULLMAIL_DOMAIN"))
                     .as(service + " is configured through the environment").isTrue();
         }
+    }
+
+    /**
+     * The four services share one internal secret, which Compose requires as it requires the database password
+     * (no default that a forgotten setting would fall back to); each serves Actuator on an unpublished management
+     * port of its own, while its healthcheck keeps reading /readyz on its service port.
+     */
+    @Test
+    void everyServiceGetsTheRequiredInternalSecretAndAManagementPortOfItsOwn() throws Exception {
+        JsonNode services = read(ROOT.resolve("docker-compose.yml")).get("services");
+        Set<String> managementPorts = new TreeSet<>();
+        for (String service : SERVICES) {
+            JsonNode environment = services.at("/" + service + "/environment");
+            assertThat(environment.path("PULLMAIL_INTERNAL_SECRET").asString()).as(service)
+                    .isEqualTo("${PULLMAIL_INTERNAL_SECRET:?set PULLMAIL_INTERNAL_SECRET}");
+            String management = environment.path("MANAGEMENT_SERVER_PORT").asString("");
+            assertThat(managementPorts.add(management)).as(service + " has a management port of its own").isTrue();
+            assertThat(services.at("/" + service + "/healthcheck/test").toString()).as(service)
+                    .contains("/readyz").doesNotContain(":" + management);
+        }
+        assertThat(managementPorts).containsExactly("8090", "8091", "8092", "8093");
+
+        Map<String, String> secrets = new TreeMap<>();
+        for (String domain : List.of("alpha", "beta")) {
+            Files.readAllLines(ROOT.resolve("demo/" + domain + ".env")).stream()
+                    .filter(line -> line.startsWith("PULLMAIL_INTERNAL_SECRET="))
+                    .forEach(line -> secrets.put(domain, line.substring(line.indexOf('=') + 1)));
+        }
+        assertThat(secrets.values()).as("the demo domains, which share a network, hold different secrets")
+                .hasSize(2).doesNotHaveDuplicates()
+                .allSatisfy(secret -> assertThat(secret).hasSizeGreaterThanOrEqualTo(32));
     }
 }

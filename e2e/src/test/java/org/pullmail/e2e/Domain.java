@@ -9,8 +9,10 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -33,6 +35,11 @@ final class Domain implements AutoCloseable {
 
     final String name;
     final int gatewayPort;
+    /**
+     * The secret this domain's services share for their internal endpoints, new for every domain (as ./pullmail
+     * makes one per domain); given to each service as PULLMAIL_INTERNAL_SECRET, as Compose and Kubernetes do.
+     */
+    private final String internalSecret = newSecret();
     private final Map<String, Integer> ports = new LinkedHashMap<>();
     private final Map<String, Process> processes = new LinkedHashMap<>();
     private final Map<String, List<String>> commands = new LinkedHashMap<>();
@@ -134,6 +141,17 @@ final class Domain implements AutoCloseable {
         return "http://127.0.0.1:" + ports.get(service);
     }
 
+    /** The Authorization header of a call to a service's internal endpoints, with this domain's secret. */
+    String internalAuthorization() {
+        return "Bearer " + internalSecret;
+    }
+
+    private static String newSecret() {
+        byte[] random = new byte[32];
+        new SecureRandom().nextBytes(random);
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(random);
+    }
+
     void startAll() throws IOException {
         for (String service : SERVICES) {
             start(service);
@@ -144,6 +162,7 @@ final class Domain implements AutoCloseable {
         ProcessBuilder builder = new ProcessBuilder(commands.get(service))
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log(service).toFile()));
+        builder.environment().put("PULLMAIL_INTERNAL_SECRET", internalSecret);
         processes.put(service, builder.start());
     }
 

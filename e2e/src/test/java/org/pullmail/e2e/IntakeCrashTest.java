@@ -68,7 +68,8 @@ class IntakeCrashTest {
         awaitInbox();
         for (int i = 0; i < CLIENTS * PER_CLIENT; i++) {
             HTTP.send(HttpRequest.newBuilder(URI.create(iota.serviceUrl("inbox-service") + "/internal/v1/mailboxes/user" + i
-                    + "@iota.test")).PUT(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.discarding());
+                    + "@iota.test")).header("Authorization", iota.internalAuthorization())
+                    .PUT(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.discarding());
         }
     }
 

@@ -1,6 +1,7 @@
 package org.pullmail.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import java.io.ByteArrayInputStream;
 import java.io.File;
@@ -9,10 +10,12 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
@@ -20,16 +23,22 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.ContainerPort;
+import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.KubernetesList;
 import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.Probe;
+import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
 import io.fabric8.kubernetes.api.model.autoscaling.v2.HorizontalPodAutoscaler;
 import io.fabric8.kubernetes.api.model.networking.v1.Ingress;
 import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicy;
+import io.fabric8.kubernetes.api.model.networking.v1.NetworkPolicyPort;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 
@@ -185,6 +194,73 @@ class KubernetesManifestsTest {
                 .isEqualTo("gateway");
         assertThat(objects).allSatisfy(o -> assertThat(o.getMetadata().getNamespace() == null
                 || o.getMetadata().getNamespace().equals("pullmail")).isTrue());
+    }
+
+    /**
+     * Every service gets the domain's internal secret from one Secret, and serves Actuator on a management port of its
+     * own, which is all that Prometheus (namespace monitoring) may reach: never a service port, whose internal
+     * endpoints provision mailboxes and make senders trusted correspondents.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"local", "prod"})
+    void everyServiceHasTheInternalSecretAndMonitoringReachesOnlyManagementPorts(String overlay) throws Exception {
+        List<HasMetadata> objects = render(overlay);
+        Set<Integer> managementPorts = new TreeSet<>();
+        for (Deployment d : all(objects, Deployment.class)) {
+            String name = d.getMetadata().getName();
+            Container app = d.getSpec().getTemplate().getSpec().getContainers().get(0);
+            EnvVar secret = app.getEnv().stream().filter(e -> e.getName().equals("PULLMAIL_INTERNAL_SECRET")).findFirst()
+                    .orElseThrow(() -> new AssertionError(name + " has no PULLMAIL_INTERNAL_SECRET"));
+            assertThat(secret.getValue()).as(name + ": never a literal").isNull();
+            assertThat(secret.getValueFrom().getSecretKeyRef().getName()).as(name).isEqualTo("pullmail-internal");
+            assertThat(secret.getValueFrom().getSecretKeyRef().getKey()).as(name).isEqualTo("secret");
+            assertThat(secret.getValueFrom().getSecretKeyRef().getOptional()).as(name + ": required").isNotEqualTo(true);
+
+            ConfigMap config = all(objects, ConfigMap.class).stream().filter(c -> c.getMetadata().getName().equals(name))
+                    .findFirst().orElseThrow();
+            int management = Integer.parseInt(config.getData().get("MANAGEMENT_SERVER_PORT"));
+            int http = Integer.parseInt(config.getData().get("SERVER_PORT"));
+            assertThat(management).as(name + " management port").isNotEqualTo(http);
+            assertThat(app.getPorts()).as(name).extracting(ContainerPort::getName, ContainerPort::getContainerPort)
+                    .contains(tuple("http", http),
+                            tuple("management", management));
+            assertThat(d.getSpec().getTemplate().getMetadata().getAnnotations()).as(name + " is scraped there")
+                    .containsEntry("prometheus.io/port", String.valueOf(management))
+                    .containsEntry("prometheus.io/path", "/actuator/prometheus");
+            for (Probe probe : List.of(app.getStartupProbe(), app.getLivenessProbe(), app.getReadinessProbe())) {
+                assertThat(probe.getHttpGet().getPath()).as(name + ": a health group on the service port")
+                        .isIn("/livez", "/readyz");
+                assertThat(probe.getHttpGet().getPort().getStrVal()).isEqualTo("http");
+            }
+            assertThat(managementPorts.add(management)).as(name + "'s management port is its own").isTrue();
+        }
+        assertThat(managementPorts).containsExactly(8090, 8091, 8092, 8093);
+
+        NetworkPolicy monitoring = all(objects, NetworkPolicy.class).stream()
+                .filter(p -> p.getMetadata().getName().equals("metrics-from-monitoring")).findFirst().orElseThrow();
+        assertThat(monitoring.getSpec().getIngress()).singleElement().satisfies(rule -> assertThat(rule.getPorts())
+                .extracting(NetworkPolicyPort::getPort).extracting(port -> port.getIntVal())
+                .containsExactlyInAnyOrderElementsOf(managementPorts));
+        List<Integer> reachableFromMonitoring = all(objects, NetworkPolicy.class).stream()
+                .filter(p -> p.getSpec().getIngress() != null)
+                .flatMap(p -> p.getSpec().getIngress().stream())
+                .filter(rule -> rule.getFrom() != null && rule.getFrom().stream().anyMatch(peer ->
+                        peer.getNamespaceSelector() != null && peer.getNamespaceSelector().getMatchLabels() != null
+                                && "monitoring".equals(peer.getNamespaceSelector().getMatchLabels()
+                                        .get("kubernetes.io/metadata.name"))))
+                .flatMap(rule -> rule.getPorts().stream()).map(port -> port.getPort().getIntVal()).toList();
+        assertThat(reachableFromMonitoring).as("every port monitoring may reach").containsExactlyInAnyOrderElementsOf(
+                managementPorts);
+
+        List<Secret> secrets = all(objects, Secret.class).stream()
+                .filter(x -> x.getMetadata().getName().equals("pullmail-internal")).toList();
+        if (overlay.equals("local")) {
+            String value = new String(Base64.getDecoder().decode(secrets.get(0).getData().get("secret")),
+                    StandardCharsets.UTF_8);
+            assertThat(value).as("the services refuse a shorter secret").hasSizeGreaterThanOrEqualTo(32);
+        } else {
+            assertThat(secrets).as("production's is created by the operator, never kept in Git").isEmpty();
+        }
     }
 
     @ParameterizedTest

@@ -15,13 +15,16 @@ import java.util.function.Function;
 import com.sun.net.httpserver.Headers;
 import com.sun.net.httpserver.HttpServer;
 
+import org.pullmail.testing.TestInternalSecret;
+
 import tools.jackson.databind.json.JsonMapper;
 
 /**
  * A stand-in for one service behind the gateway (outbox, inbox or notifier), on an ephemeral 127.0.0.1 port:
  * it records every request that reaches it and answers as the test says. By default it answers the provisioning
  * contract ({@code PUT /internal/v1/mailboxes/{address}}, {@code PUT /internal/v1/senders/{address}}: the address
- * exists, created now) and every other request 200 with its own name.
+ * exists, created now) and every other request 200 with its own name. Like the real services, it answers any
+ * request under {@code /internal/} without the internal secret 401, whatever the test said.
  */
 public final class StandInService {
 
@@ -70,7 +73,9 @@ public final class StandInService {
                 Received request = new Received(exchange.getRequestMethod(), exchange.getRequestURI().toString(),
                         exchange.getRequestHeaders(), exchange.getRequestBody().readAllBytes());
                 received.add(request);
-                Answer answer = answers.apply(request);
+                Answer answer = request.target().startsWith("/internal/")
+                        && !TestInternalSecret.AUTHORIZATION.equals(request.header("Authorization"))
+                        ? Answer.json(401, "{\"title\":\"Internal secret required\"}") : answers.apply(request);
                 byte[] body = answer.body().getBytes(StandardCharsets.UTF_8);
                 if (answer.contentType() != null) {
                     exchange.getResponseHeaders().set("Content-Type", answer.contentType());

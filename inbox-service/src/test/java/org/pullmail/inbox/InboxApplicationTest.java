@@ -6,9 +6,11 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Instant;
 
 import org.junit.jupiter.api.Test;
 import org.pullmail.testing.ServiceDatabase;
+import org.pullmail.testing.TestInternalSecret;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -39,5 +41,45 @@ class InboxApplicationTest {
         assertThat(health.body()).contains("\"UP\"");
         assertThat(jdbc.sql("SELECT count(*) FROM flyway_schema_history WHERE success").query(Integer.class).single())
                 .isPositive();
+    }
+
+    /**
+     * A sent report makes its correspondents trusted: their mail is fetched at once. Only this domain's outbox, which
+     * holds the internal secret, may make one.
+     */
+    @Test
+    void aSentReportWithoutTheDomainsInternalSecretIsRefusedAndTrustsNobody() throws Exception {
+        String mailbox = "ivy@alpha.test";
+        Notifications.provision(port, mailbox);
+        String report = "{\"message_id\":\"forged-1@alpha.test\",\"correspondents\":[\"mallory@evil.test\"],"
+                + "\"sent_at\":\"" + Instant.now().minusSeconds(60) + "\"}";
+        String wrong = "Bearer " + TestInternalSecret.VALUE.replace('t', 'T');
+        for (String authorization : new String[] {null, wrong}) {
+            HttpResponse<String> refused = reportSent(mailbox, report, authorization);
+            assertThat(refused.statusCode()).as(String.valueOf(authorization)).isEqualTo(401);
+            assertThat(refused.headers().firstValue("Content-Type")).hasValueSatisfying(
+                    type -> assertThat(type).startsWith("application/problem+json"));
+            assertThat(refused.body()).contains("https://pullmail.org/problems/internal-unauthenticated");
+        }
+        assertThat(correspondents(mailbox, "mallory@evil.test")).as("nobody learned").isZero();
+
+        HttpResponse<String> admitted = reportSent(mailbox, report, TestInternalSecret.AUTHORIZATION);
+        assertThat(admitted.statusCode()).as(admitted.body()).isEqualTo(204);
+        assertThat(correspondents(mailbox, "mallory@evil.test")).isOne();
+    }
+
+    HttpResponse<String> reportSent(String mailbox, String json, String authorization) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + port + "/internal/v1/mailboxes/" + mailbox + "/sent"))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json));
+        if (authorization != null) {
+            request.header("Authorization", authorization);
+        }
+        return HttpClient.newHttpClient().send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    int correspondents(String mailbox, String address) {
+        return jdbc.sql("SELECT count(*) FROM correspondent WHERE mailbox = ? AND address = ?")
+                .params(mailbox, address).query(Integer.class).single();
     }
 }

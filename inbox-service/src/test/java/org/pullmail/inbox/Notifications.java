@@ -22,6 +22,7 @@ import org.pullmail.protocol.http.ContentDigest;
 import org.pullmail.protocol.http.SignatureProfile;
 import org.pullmail.protocol.json.PmpJson;
 import org.pullmail.testing.PeerDomains;
+import org.pullmail.testing.TestInternalSecret;
 
 /** Builds and sends signed notifications from a peer domain to an inbox under test. */
 public final class Notifications {
@@ -66,7 +67,8 @@ public final class Notifications {
     public static void provision(int port, String... mailboxes) throws Exception {
         for (String mailbox : mailboxes) {
             HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
-                    + "/internal/v1/mailboxes/" + mailbox)).PUT(HttpRequest.BodyPublishers.noBody()).build(),
+                    + "/internal/v1/mailboxes/" + mailbox)).header("Authorization", TestInternalSecret.AUTHORIZATION)
+                    .PUT(HttpRequest.BodyPublishers.noBody()).build(),
                     HttpResponse.BodyHandlers.discarding());
         }
     }

@@ -29,6 +29,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.pullmail.protocol.http.ContentDigest;
 import org.pullmail.testing.ServiceDatabase;
+import org.pullmail.testing.TestInternalSecret;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.TestConfiguration;
@@ -136,7 +137,7 @@ public abstract class NotifierWithPeers {
                 "sent_at", CLOCK.instant().toString(), "expires_at", expiresAt.toString());
         String domain = recipients.get(0).substring(recipients.get(0).indexOf('@') + 1);
         HttpResponse<String> accepted = http.send(HttpRequest.newBuilder(url("/internal/v1/signals"))
-                .header("Content-Type", "application/json").timeout(Duration.ofSeconds(5))
+                .header("Authorization", TestInternalSecret.AUTHORIZATION).header("Content-Type", "application/json").timeout(Duration.ofSeconds(5))
                 .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(Map.of("recipient_domain", domain,
                         "message_id", messageId, "notification", notification)))).build(),
                 HttpResponse.BodyHandlers.ofString());

@@ -23,6 +23,7 @@ import org.pullmail.protocol.DiscoveryDocument;
 import org.pullmail.protocol.Pmp;
 import org.pullmail.protocol.http.Ed25519Keys;
 import org.pullmail.protocol.json.PmpJson;
+import org.pullmail.testing.TestInternalSecret;
 
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -31,7 +32,7 @@ import tools.jackson.databind.json.JsonMapper;
  * What the notifier talks to, on one ephemeral 127.0.0.1 port: recipient domains under {@code /{domain}/} (a
  * discovery document and a notification endpoint that answers as the test says, recording every attempt), and
  * this domain's outbox under {@code /outbox/} (which takes outcome reports, recording them) with the gateway's
- * key set for admin tokens.
+ * key set for admin tokens. Its internal endpoints refuse a call without the internal secret, as the services do.
  */
 public final class PeerStandIns {
 
@@ -125,6 +126,11 @@ public final class PeerStandIns {
         try (exchange) {
             String path = exchange.getRequestURI().getPath();
             byte[] body = exchange.getRequestBody().readAllBytes();
+            if (path.startsWith("/outbox/internal/")
+                    && !TestInternalSecret.AUTHORIZATION.equals(exchange.getRequestHeaders().getFirst("Authorization"))) {
+                respond(exchange, 401, Map.of(), "{\"title\":\"Internal secret required\"}");
+                return;
+            }
             if (path.equals("/outbox/internal/v1/outcomes") && exchange.getRequestMethod().equals("POST")) {
                 outcomes.add(JSON.readTree(body));
                 respond(exchange, outboxStatus.apply(outcomes.size()), Map.of(), "{}");

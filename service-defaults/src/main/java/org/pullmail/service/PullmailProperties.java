@@ -17,6 +17,10 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param discovery  how other domains are found
  * @param signingKey a private Ed25519 JWK this service signs with (services that sign); none: one is generated
  * @param keys       how signing keys are rotated
+ * @param internalSecret the secret the services of this domain share, sent as a Bearer token on every call to
+ *                   another's {@code /internal/**} endpoints (provisioning, signal hand-over, outcomes, sent mail,
+ *                   keys, statistics) and checked by the service called; required, at least 32 characters
+ *                   (environment variable {@code PULLMAIL_INTERNAL_SECRET}), no default: see {@link InternalApi}
  */
 @ConfigurationProperties("pullmail")
 public record PullmailProperties(@DefaultValue("alpha.test") String domain,
@@ -24,7 +28,8 @@ public record PullmailProperties(@DefaultValue("alpha.test") String domain,
         @DefaultValue("http://127.0.0.1:8080/api/v1/auth/jwks") URI jwksUrl,
         @DefaultValue Discovery discovery,
         String signingKey,
-        @DefaultValue Keys keys) {
+        @DefaultValue Keys keys,
+        String internalSecret) {
 
     /**
      * @param publishLead   how long a new key is published before it signs (caches must have fetched it)
@@ -61,6 +66,13 @@ public record PullmailProperties(@DefaultValue("alpha.test") String domain,
     /** The public URL of a path on this domain (for reconstructing @target-uri behind the gateway). */
     public URI publicUri(String pathAndQuery) {
         return URI.create(base() + pathAndQuery);
+    }
+
+    /** Without the signing key and the internal secret, which no log may show. */
+    @Override
+    public String toString() {
+        return "PullmailProperties[domain=" + domain + ", publicUrl=" + publicUrl + ", jwksUrl=" + jwksUrl
+                + ", discovery=" + discovery + ", keys=" + keys + "]";
     }
 
     private String base() {

@@ -8,6 +8,7 @@ import java.util.List;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.core.annotation.Order;
 import org.springframework.http.HttpMethod;
@@ -24,6 +25,7 @@ import org.springframework.security.oauth2.jwt.JwtValidators;
 import org.springframework.security.oauth2.jwt.NimbusJwtDecoder;
 import org.springframework.security.oauth2.server.resource.authentication.JwtAuthenticationConverter;
 import org.springframework.security.web.SecurityFilterChain;
+import org.springframework.security.web.access.intercept.AuthorizationFilter;
 
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -31,26 +33,40 @@ import jakarta.servlet.http.HttpServletResponse;
 /**
  * Each service verifies users' access tokens itself, against the gateway's JWK set (it does not
  * trust that a request passed the gateway). PMP/1 endpoints carry their own HTTP signatures;
- * internal endpoints are reachable only inside the domain's network.
+ * internal endpoints the domain's internal secret ({@link InternalApi}), besides being reachable only
+ * inside the domain's network.
  */
 @AutoConfiguration
 @ConditionalOnWebApplication(
         type = ConditionalOnWebApplication.Type.SERVLET)
+@EnableConfigurationProperties(PullmailProperties.class)
 public class ResourceServerSecurity {
 
     /** The claim that lists a user's roles in Pullmail access tokens. */
     public static final String ROLES_CLAIM = "roles";
 
     /**
-     * PMP/1 and internal endpoints: no user authentication (requests carry HTTP signatures, or come
-     * from inside the domain), no session, and none of the browser security headers, which would only
+     * PMP/1 and internal endpoints: no user authentication (requests carry HTTP signatures, or the
+     * domain's internal secret), no session, and none of the browser security headers, which would only
      * add bytes to every notification a recipient pays for.
      */
     @Bean
     @Order(1)
     @ConditionalOnMissingBean(name = "protocolSecurity")
-    SecurityFilterChain protocolSecurity(HttpSecurity http) throws Exception {
-        return protocolChain(http, "/pmp/**", "/.well-known/**", "/internal/**");
+    SecurityFilterChain protocolSecurity(HttpSecurity http, InternalApi internal) throws Exception {
+        http.addFilterBefore(new InternalApiFilter(internal), AuthorizationFilter.class);
+        return protocolChain(http, "/pmp/**", "/.well-known/**", InternalApi.PATHS);
+    }
+
+    /**
+     * The domain's internal secret, for the endpoints this service serves under {@code /internal/**} and the
+     * ones it calls on the others (every service does one or both, the gateway only calls): without a usable
+     * secret the service does not start.
+     */
+    @Bean
+    @ConditionalOnMissingBean
+    InternalApi internalApi(PullmailProperties pullmail) {
+        return new InternalApi(pullmail.internalSecret());
     }
 
     /** The chain for paths whose requests carry their own proof; shared with the gateway. */
@@ -72,7 +88,8 @@ public class ResourceServerSecurity {
         return bearerTokens(http).authorizeHttpRequests(auth -> auth
                         .requestMatchers("/actuator/health/**", "/actuator/health", "/actuator/info",
                                 "/actuator/prometheus", "/livez", "/readyz").permitAll()
-                        .requestMatchers("/pmp/**", "/.well-known/**", "/internal/**").permitAll()
+                        // internal endpoints only ever pass protocolSecurity, which checks the internal secret
+                        .requestMatchers("/pmp/**", "/.well-known/**").permitAll()
                         .requestMatchers("/v3/api-docs/**", "/v3/api-docs").permitAll()
                         .requestMatchers("/api/v1/admin/**").hasRole("ADMIN")
                         .requestMatchers(HttpMethod.OPTIONS, "/**").permitAll()

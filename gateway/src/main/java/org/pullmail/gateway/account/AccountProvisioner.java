@@ -1,7 +1,6 @@
 package org.pullmail.gateway.account;
 
 import java.io.IOException;
-import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -11,6 +10,7 @@ import java.time.Duration;
 import java.time.Instant;
 
 import org.pullmail.gateway.GatewayProperties;
+import org.pullmail.service.InternalApi;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.health.contributor.Health;
@@ -49,12 +49,15 @@ class AccountProvisioner implements HealthIndicator {
 
     private final AccountService accounts;
     private final HttpClient http;
+    private final InternalApi internal;
     private final GatewayProperties gateway;
     private final JsonMapper json;
 
-    AccountProvisioner(AccountService accounts, HttpClient http, GatewayProperties gateway, JsonMapper json) {
+    AccountProvisioner(AccountService accounts, HttpClient http, InternalApi internal, GatewayProperties gateway,
+            JsonMapper json) {
         this.accounts = accounts;
         this.http = http;
+        this.internal = internal;
         this.gateway = gateway;
         this.json = json;
     }
@@ -89,7 +92,7 @@ class AccountProvisioner implements HealthIndicator {
     /** Whether the service confirmed it holds the address; any other answer is retried on the next round. */
     private boolean put(String what, String url, String address) {
         try {
-            HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(url))
+            HttpResponse<String> response = http.send(internal.request(url)
                     .timeout(Duration.ofSeconds(5)).header("Content-Type", "application/json")
                     .PUT(HttpRequest.BodyPublishers.ofByteArray(json.writeValueAsBytes(new ProvisioningRequest(address))))
                     .build(), HttpResponse.BodyHandlers.ofString());

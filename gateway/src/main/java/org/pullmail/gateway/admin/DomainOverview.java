@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 import org.pullmail.gateway.GatewayProperties;
+import org.pullmail.service.InternalApi;
 import org.pullmail.service.PullmailProperties;
 import org.springframework.boot.health.actuate.endpoint.HealthEndpoint;
 import org.springframework.stereotype.Component;
@@ -23,7 +24,9 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Each service's health, and each service's per-minute counters and queue gauges, gathered from the services in
- * parallel. A service that does not answer shows as DOWN.
+ * parallel. A service that does not answer shows as DOWN. Health is its readiness on its main port ({@code /readyz}):
+ * where a service serves Actuator on a management port of its own (Kubernetes, Compose), that port is for the
+ * metrics scraper, not for the gateway.
  */
 @Component
 class DomainOverview {
@@ -40,14 +43,16 @@ class DomainOverview {
     }
 
     private final HttpClient http;
+    private final InternalApi internal;
     private final GatewayProperties gateway;
     private final PullmailProperties pullmail;
     private final HealthEndpoint health;
     private final JsonMapper json;
 
-    DomainOverview(HttpClient http, GatewayProperties gateway, PullmailProperties pullmail, HealthEndpoint health,
-            JsonMapper json) {
+    DomainOverview(HttpClient http, InternalApi internal, GatewayProperties gateway, PullmailProperties pullmail,
+            HealthEndpoint health, JsonMapper json) {
         this.http = http;
+        this.internal = internal;
         this.gateway = gateway;
         this.pullmail = pullmail;
         this.health = health;
@@ -73,14 +78,14 @@ class DomainOverview {
         String status = "DOWN";
         JsonNode stats = null;
         try {
-            HttpResponse<String> h = http.send(HttpRequest.newBuilder(URI.create(base + "/actuator/health"))
+            HttpResponse<String> h = http.send(HttpRequest.newBuilder(URI.create(base + "/readyz"))
                     .timeout(Duration.ofSeconds(3)).build(), HttpResponse.BodyHandlers.ofString());
             if (h.statusCode() == 200) {
                 ServiceHealth answer = json.readValue(h.body(), ServiceHealth.class);
                 status = answer == null || answer.status() == null ? "UP" : answer.status();
             }
-            HttpResponse<String> s = http.send(HttpRequest.newBuilder(URI.create(base + "/internal/v1/stats?minutes="
-                    + minutes)).timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> s = http.send(internal.request(base + "/internal/v1/stats?minutes=" + minutes)
+                    .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
             if (s.statusCode() == 200) {
                 stats = json.readTree(s.body());
             }

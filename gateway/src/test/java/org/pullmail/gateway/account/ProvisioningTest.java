@@ -13,6 +13,7 @@ import org.pullmail.gateway.GatewayWithStandIns;
 import org.pullmail.gateway.StandInService;
 import org.pullmail.gateway.StandInService.Answer;
 import org.pullmail.gateway.StandInService.Received;
+import org.pullmail.testing.TestInternalSecret;
 
 import tools.jackson.databind.JsonNode;
 
@@ -131,6 +132,8 @@ class ProvisioningTest extends GatewayWithStandIns {
         assertThat(requests).hasSize(1);
         Received request = requests.get(0);
         assertThat(request.method()).isEqualTo("PUT");
+        assertThat(request.header("Authorization")).as("the domain's internal secret")
+                .isEqualTo(TestInternalSecret.AUTHORIZATION);
         assertThat(request.header("Content-Type")).isEqualTo("application/json");
         JsonNode body = JSON.readTree(request.body());
         assertThat(body.get("address").asString()).isEqualTo(address);

@@ -8,6 +8,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.pullmail.gateway.GatewayWithStandIns;
 import org.pullmail.gateway.StandInService.Answer;
+import org.pullmail.testing.TestInternalSecret;
 
 import tools.jackson.databind.JsonNode;
 
@@ -16,10 +17,10 @@ class OverviewTest extends GatewayWithStandIns {
 
     @Test
     void eachServiceShowsItsOwnHealthAndStatistics() throws Exception {
-        OUTBOX.answer(r -> r.target().startsWith("/actuator/health")
+        OUTBOX.answer(r -> r.target().equals("/readyz")
                 ? Answer.json(200, "{\"status\":\"UP\",\"components\":{\"db\":{\"status\":\"UP\"}}}")
                 : Answer.json(200, "{\"minutes\":5,\"gauges\":{\"messages_waiting\":3}}"));
-        INBOX.answer(r -> r.target().startsWith("/actuator/health")
+        INBOX.answer(r -> r.target().equals("/readyz")
                 ? Answer.json(200, "{\"status\":\"OUT_OF_SERVICE\",\"groups\":[\"liveness\"]}")
                 : Answer.json(404, "{}"));
         NOTIFIER.answer(r -> Answer.json(503, "{\"status\":\"DOWN\"}"));
@@ -37,6 +38,7 @@ class OverviewTest extends GatewayWithStandIns {
         assertThat(services.get("inbox-service").get("status").asString()).isEqualTo("OUT_OF_SERVICE");
         assertThat(services.get("inbox-service").has("stats")).isFalse();
         assertThat(services.get("notifier-service").get("status").asString()).isEqualTo("DOWN");
-        assertThat(OUTBOX.receivedUnder("/internal/v1/stats?minutes=5")).hasSize(1);
+        assertThat(OUTBOX.receivedUnder("/internal/v1/stats?minutes=5")).singleElement()
+                .satisfies(r -> assertThat(r.header("Authorization")).isEqualTo(TestInternalSecret.AUTHORIZATION));
     }
 }

@@ -13,12 +13,14 @@ import org.junit.jupiter.api.Test;
 import org.pullmail.inbox.WebSliceSecurity;
 import org.pullmail.service.ApiProblem;
 import org.pullmail.service.DomainKeys;
+import org.pullmail.testing.TestInternalSecret;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.webmvc.test.autoconfigure.WebMvcTest;
 import org.springframework.context.annotation.Import;
 import org.springframework.http.MediaType;
 import org.springframework.test.context.bean.override.mockito.MockitoBean;
 import org.springframework.test.web.servlet.MockMvc;
+import org.springframework.test.web.servlet.request.MockHttpServletRequestBuilder;
 
 /**
  * The provisioning contract with the gateway: {@code PUT /internal/v1/mailboxes/{address}} with no body or
@@ -37,11 +39,16 @@ class MailboxProvisioningControllerTest {
     @MockitoBean
     DomainKeys keys;
 
+    /** The gateway's provisioning call, with the domain's internal secret. */
+    static MockHttpServletRequestBuilder provision(String address) {
+        return put("/internal/v1/mailboxes/" + address).header("Authorization", TestInternalSecret.AUTHORIZATION);
+    }
+
     @Test
     void withoutABodyItProvisionsAsBeforeAndAnswersTheMailbox() throws Exception {
         given(mailboxes.provision("bob@alpha.test"))
                 .willReturn(new Mailboxes.Provisioned("bob@alpha.test", true, CREATED));
-        mvc.perform(put("/internal/v1/mailboxes/bob@alpha.test"))
+        mvc.perform(provision("bob@alpha.test"))
                 .andExpect(status().isOk())
                 .andExpect(content().json("""
                         {"address": "bob@alpha.test", "created": true, "created_at": "2026-11-30T10:00:00.123456Z"}""",
@@ -52,7 +59,7 @@ class MailboxProvisioningControllerTest {
     void withTheSameAddressInTheBodyItAnswersWhetherThisCallCreatedIt() throws Exception {
         given(mailboxes.provision("bob@alpha.test"))
                 .willReturn(new Mailboxes.Provisioned("bob@alpha.test", false, CREATED));
-        mvc.perform(put("/internal/v1/mailboxes/bob@alpha.test").contentType(MediaType.APPLICATION_JSON)
+        mvc.perform(provision("bob@alpha.test").contentType(MediaType.APPLICATION_JSON)
                         .content("{\"address\": \"bob@alpha.test\"}"))
                 .andExpect(status().isOk())
                 .andExpect(jsonPath("$.created").value(false))
@@ -61,7 +68,7 @@ class MailboxProvisioningControllerTest {
 
     @Test
     void anotherAddressInTheBodyIsA400ProblemAndNothingIsProvisioned() throws Exception {
-        mvc.perform(put("/internal/v1/mailboxes/bob@alpha.test").contentType(MediaType.APPLICATION_JSON)
+        mvc.perform(provision("bob@alpha.test").contentType(MediaType.APPLICATION_JSON)
                         .content("{\"address\": \"mallory@alpha.test\"}"))
                 .andExpect(status().isBadRequest())
                 .andExpect(content().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON))
@@ -74,7 +81,7 @@ class MailboxProvisioningControllerTest {
     @Test
     void aBodyWithoutAnAddressOrNotJsonIsA400Problem() throws Exception {
         for (String body : new String[] {"{}", "{\"address\": \"  \"}", "{\"address\": ", "[\"bob@alpha.test\"]"}) {
-            mvc.perform(put("/internal/v1/mailboxes/bob@alpha.test").contentType(MediaType.APPLICATION_JSON)
+            mvc.perform(provision("bob@alpha.test").contentType(MediaType.APPLICATION_JSON)
                             .content(body))
                     .andExpect(status().isBadRequest())
                     .andExpect(content().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON));
@@ -86,7 +93,7 @@ class MailboxProvisioningControllerTest {
     void anAddressOfAnotherDomainIsTheServicesRefusalAsA400Problem() throws Exception {
         given(mailboxes.provision("bob@beta.test"))
                 .willThrow(ApiProblem.invalid("bob@beta.test is not an address of alpha.test"));
-        mvc.perform(put("/internal/v1/mailboxes/bob@beta.test"))
+        mvc.perform(provision("bob@beta.test"))
                 .andExpect(status().isBadRequest())
                 .andExpect(content().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON))
                 .andExpect(jsonPath("$.detail").value("bob@beta.test is not an address of alpha.test"));

@@ -20,6 +20,7 @@ import org.pullmail.inbox.Notifications;
 import org.pullmail.protocol.Notification;
 import org.pullmail.testing.PeerDomains;
 import org.pullmail.testing.TestDatabases;
+import org.pullmail.testing.TestInternalSecret;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -48,6 +49,7 @@ class IntakeBatchTest {
                 "--spring.datasource.url=" + url, "--spring.datasource.username=" + TestDatabases.server().username(),
                 "--spring.datasource.password=" + TestDatabases.server().password(), "--pullmail.domain=alpha.test",
                 "--pullmail.public-url=" + Notifications.PUBLIC_URL,
+                "--pullmail.internal-secret=" + TestInternalSecret.VALUE,
                 "--pullmail.discovery.overrides.[sender.test]=" + peers.peer("sender.test").base(),
                 "--pullmail.discovery.overrides.[other.test]=" + peers.peer("other.test").base());
         port = ((WebServerApplicationContext) inbox).getWebServer().getPort();

@@ -21,6 +21,7 @@ import org.pullmail.inbox.InboxApplication;
 import org.pullmail.inbox.Notifications;
 import org.pullmail.testing.PeerDomains;
 import org.pullmail.testing.TestDatabases;
+import org.pullmail.testing.TestInternalSecret;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -52,6 +53,7 @@ class IntakeLimitsAcrossReplicasTest {
                 "pullmail.inbox.limits.per-recipient", "3",
                 "pullmail.inbox.limits.per-sender-ip", "20",
                 "pullmail.inbox.limits.window", "PT1H"));
+        properties.put("pullmail.internal-secret", TestInternalSecret.VALUE);
         for (String peer : peers.domains()) {
             properties.put("pullmail.discovery.overrides.[" + peer + "]", peers.peer(peer).base());
         }

@@ -21,6 +21,7 @@ import org.pullmail.protocol.http.SignatureProfile;
 import org.pullmail.protocol.json.PmpJson;
 import org.pullmail.testing.PeerDomains;
 import org.pullmail.testing.TestDatabases;
+import org.pullmail.testing.TestInternalSecret;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.boot.web.server.context.WebServerApplicationContext;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -44,6 +45,7 @@ class ReplayAfterCrashTest {
                 "--spring.datasource.url=" + url, "--spring.datasource.username=" + TestDatabases.server().username(),
                 "--spring.datasource.password=" + TestDatabases.server().password(), "--pullmail.domain=alpha.test",
                 "--pullmail.public-url=" + Notifications.PUBLIC_URL,
+                "--pullmail.internal-secret=" + TestInternalSecret.VALUE,
                 "--pullmail.discovery.overrides.[sender.test]=" + peers.peer("sender.test").base());
         port = ((WebServerApplicationContext) inbox).getWebServer().getPort();
         Notifications.provision(port, "carol@alpha.test");

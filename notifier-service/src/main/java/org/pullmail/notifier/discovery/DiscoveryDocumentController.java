@@ -1,9 +1,7 @@
 package org.pullmail.notifier.discovery;
 
 import java.io.IOException;
-import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.text.ParseException;
 import java.time.Clock;
@@ -20,6 +18,7 @@ import org.pullmail.notifier.NotifierProperties;
 import org.pullmail.protocol.DiscoveryDocument;
 import org.pullmail.protocol.Pmp;
 import org.pullmail.service.DomainKeys;
+import org.pullmail.service.InternalApi;
 import org.pullmail.service.PullmailProperties;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,15 +48,17 @@ class DiscoveryDocumentController {
     private final PullmailProperties pullmail;
     private final NotifierProperties notifier;
     private final HttpClient http;
+    private final InternalApi internal;
     private final Clock clock;
     private final AtomicReference<InboxKeys> inboxKeys = new AtomicReference<>(new InboxKeys(List.of(), Instant.EPOCH));
 
     DiscoveryDocumentController(DomainKeys keys, PullmailProperties pullmail, NotifierProperties notifier,
-            HttpClient http, Clock clock) {
+            HttpClient http, InternalApi internal, Clock clock) {
         this.keys = keys;
         this.pullmail = pullmail;
         this.notifier = notifier;
         this.http = http;
+        this.internal = internal;
         this.clock = clock;
     }
 
@@ -76,9 +77,8 @@ class DiscoveryDocumentController {
             return cached.keys();
         }
         try {
-            HttpResponse<String> response = http.send(HttpRequest.newBuilder(
-                    URI.create(notifier.inboxUrl() + "/internal/v1/keys")).timeout(Duration.ofSeconds(3)).build(),
-                    HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> response = http.send(internal.request(notifier.inboxUrl() + "/internal/v1/keys")
+                    .timeout(Duration.ofSeconds(3)).build(), HttpResponse.BodyHandlers.ofString());
             if (response.statusCode() == 200) {
                 List<JWK> fetched = JWKSet.parse(response.body()).getKeys();
                 inboxKeys.set(new InboxKeys(fetched, clock.instant()));

@@ -1,7 +1,6 @@
 package org.pullmail.notifier.queue;
 
 import java.io.IOException;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -21,6 +20,7 @@ import org.pullmail.protocol.ProblemType;
 import org.pullmail.protocol.ProtocolException;
 import org.pullmail.protocol.json.PmpJson;
 import org.pullmail.service.Backoff;
+import org.pullmail.service.InternalApi;
 import org.pullmail.service.QueueLease;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,12 +44,14 @@ class OutcomeReporter {
 
     private final JdbcClient jdbc;
     private final HttpClient http;
+    private final InternalApi internal;
     private final NotifierProperties notifier;
     private final Clock clock;
 
-    OutcomeReporter(JdbcClient jdbc, HttpClient http, NotifierProperties notifier, Clock clock) {
+    OutcomeReporter(JdbcClient jdbc, HttpClient http, InternalApi internal, NotifierProperties notifier, Clock clock) {
         this.jdbc = jdbc;
         this.http = http;
+        this.internal = internal;
         this.notifier = notifier;
         this.clock = clock;
     }
@@ -103,8 +105,7 @@ class OutcomeReporter {
                     OutcomeReport.Result.FAILED, null, d.lastError(), null);
         }
         try {
-            HttpResponse<String> response = http.send(HttpRequest.newBuilder(
-                            URI.create(notifier.outboxUrl() + "/internal/v1/outcomes"))
+            HttpResponse<String> response = http.send(internal.request(notifier.outboxUrl() + "/internal/v1/outcomes")
                     .timeout(Duration.ofSeconds(10)).header("Content-Type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofString(PmpJson.writeString(outcome))).build(),
                     HttpResponse.BodyHandlers.ofString());

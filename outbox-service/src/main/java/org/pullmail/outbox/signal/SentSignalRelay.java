@@ -16,6 +16,7 @@ import java.util.UUID;
 import org.pullmail.outbox.OutboxProperties;
 import org.pullmail.protocol.json.PmpJson;
 import org.pullmail.service.Backoff;
+import org.pullmail.service.InternalApi;
 import org.pullmail.service.QueueLease;
 import org.pullmail.service.WorkLoop;
 import org.slf4j.Logger;
@@ -32,7 +33,8 @@ import jakarta.annotation.PreDestroy;
  * Delivers sent signals to the domain's own inbox ({@code POST {inbox-url}/internal/v1/mailboxes/{sender}/sent}).
  * A batch is claimed with {@code FOR UPDATE SKIP LOCKED} and leased in one statement; the HTTP calls run outside
  * any transaction. A 2xx answer deletes the signal; another 4xx is a contract error that no retry heals, so the
- * signal is logged and dropped; 5xx, 408, 429 and an unreachable inbox are retried with backoff. A signal still
+ * signal is logged and dropped; 5xx, 408, 429, an unreachable inbox and 401 (the two services do not hold the same
+ * internal secret: the operator's to fix, and the signal waits for it) are retried with backoff. A signal still
  * undelivered after a day is dropped with a warning: by then its replies have come and waited as requests. A
  * process that dies after the inbox took a signal but before it was deleted sends it again when the lease ends;
  * the contract has the inbox take a repeat of the same sender and Message-ID as the same signal.
@@ -54,12 +56,14 @@ class SentSignalRelay {
 
     private final JdbcClient jdbc;
     private final HttpClient http;
+    private final InternalApi internal;
     private final OutboxProperties outbox;
     private final Clock clock;
 
-    SentSignalRelay(JdbcClient jdbc, HttpClient http, OutboxProperties outbox, Clock clock) {
+    SentSignalRelay(JdbcClient jdbc, HttpClient http, InternalApi internal, OutboxProperties outbox, Clock clock) {
         this.jdbc = jdbc;
         this.http = http;
+        this.internal = internal;
         this.outbox = outbox;
         this.clock = clock;
     }
@@ -104,7 +108,7 @@ class SentSignalRelay {
         URI target = URI.create(outbox.inboxUrl() + "/internal/v1/mailboxes/"
                 + UriUtils.encodePathSegment(claimed.sender(), StandardCharsets.UTF_8) + "/sent");
         try {
-            HttpResponse<String> response = http.send(HttpRequest.newBuilder(target)
+            HttpResponse<String> response = http.send(internal.request(target)
                     .timeout(Duration.ofSeconds(10))
                     .header("Content-Type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofString(PmpJson.writeString(claimed.signal()))).build(),
@@ -112,7 +116,7 @@ class SentSignalRelay {
             int status = response.statusCode();
             if (status / 100 == 2) {
                 delete(claimed);
-            } else if (status / 100 == 4 && status != 408 && status != 429) {
+            } else if (status / 100 == 4 && status != 401 && status != 408 && status != 429) {
                 log.warn("sent signal {} of {} dropped: the inbox refused it with {}: {}", claimed.id(),
                         claimed.sender(), status, shortened(response.body()));
                 delete(claimed);

@@ -1,7 +1,6 @@
 package org.pullmail.outbox.signal;
 
 import java.io.IOException;
-import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -17,6 +16,7 @@ import com.fasterxml.jackson.annotation.JsonRawValue;
 import org.pullmail.outbox.OutboxProperties;
 import org.pullmail.protocol.json.PmpJson;
 import org.pullmail.service.Backoff;
+import org.pullmail.service.InternalApi;
 import org.pullmail.service.QueueLease;
 import org.pullmail.service.WorkLoop;
 import org.slf4j.Logger;
@@ -49,12 +49,14 @@ public class SignalRelay {
 
     private final JdbcClient jdbc;
     private final HttpClient http;
+    private final InternalApi internal;
     private final OutboxProperties outbox;
     private final Clock clock;
 
-    SignalRelay(JdbcClient jdbc, HttpClient http, OutboxProperties outbox, Clock clock) {
+    SignalRelay(JdbcClient jdbc, HttpClient http, InternalApi internal, OutboxProperties outbox, Clock clock) {
         this.jdbc = jdbc;
         this.http = http;
+        this.internal = internal;
         this.outbox = outbox;
         this.clock = clock;
     }
@@ -102,8 +104,7 @@ public class SignalRelay {
         String body = PmpJson.writeString(new SignalHandOver(signal.recipientDomain(), signal.messageId(),
                 signal.payload()));
         try {
-            HttpResponse<String> response = http.send(HttpRequest.newBuilder(
-                            URI.create(outbox.notifierUrl() + "/internal/v1/signals"))
+            HttpResponse<String> response = http.send(internal.request(outbox.notifierUrl() + "/internal/v1/signals")
                     .timeout(Duration.ofSeconds(10))
                     .header("Content-Type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());

@@ -21,6 +21,7 @@ import org.pullmail.service.ApiProblem;
 import org.pullmail.service.ProblemAdvice;
 import org.pullmail.service.PullmailProperties;
 import org.pullmail.service.ResourceServerSecurity;
+import org.pullmail.testing.TestInternalSecret;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.boot.test.context.TestConfiguration;
@@ -31,6 +32,7 @@ import org.springframework.security.config.annotation.web.configuration.EnableWe
 import org.springframework.security.core.authority.SimpleGrantedAuthority;
 import org.springframework.test.context.bean.override.mockito.MockitoBean;
 import org.springframework.test.web.servlet.MockMvc;
+import org.springframework.test.web.servlet.request.MockHttpServletRequestBuilder;
 import org.springframework.test.web.servlet.request.RequestPostProcessor;
 
 /**
@@ -60,6 +62,11 @@ class AccountWebTest {
     @MockitoBean
     AccountService accounts;
 
+    /** The gateway's provisioning call, with the domain's internal secret. */
+    static MockHttpServletRequestBuilder provision(String address) {
+        return put("/internal/v1/senders/" + address).header("Authorization", TestInternalSecret.AUTHORIZATION);
+    }
+
     static RequestPostProcessor as(String address) {
         return jwt().jwt(j -> j.subject(address)).authorities(new SimpleGrantedAuthority("ROLE_USER"));
     }
@@ -68,7 +75,7 @@ class AccountWebTest {
     void provisioningWithoutABodyAnswersWhetherThisCallCreatedTheAccount() throws Exception {
         when(accounts.provision("ann@alpha.test")).thenReturn(new ProvisionedSender("ann@alpha.test", true, CREATED));
         // as the gateway of before calls it: no body, no Content-Type
-        mvc.perform(put("/internal/v1/senders/ann@alpha.test"))
+        mvc.perform(provision("ann@alpha.test"))
                 .andExpect(status().isOk())
                 .andExpect(content().contentTypeCompatibleWith(MediaType.APPLICATION_JSON))
                 .andExpect(content().json("""
@@ -78,7 +85,7 @@ class AccountWebTest {
     @Test
     void provisioningWithTheSameAddressInTheBodyIsTheSameCall() throws Exception {
         when(accounts.provision("ann@alpha.test")).thenReturn(new ProvisionedSender("ann@alpha.test", false, CREATED));
-        mvc.perform(put("/internal/v1/senders/ann@alpha.test").contentType(MediaType.APPLICATION_JSON)
+        mvc.perform(provision("ann@alpha.test").contentType(MediaType.APPLICATION_JSON)
                         .content("{\"address\":\"ann@alpha.test\"}"))
                 .andExpect(status().isOk())
                 .andExpect(jsonPath("$.created").value(false))
@@ -90,12 +97,12 @@ class AccountWebTest {
     void aBodyThatNamesAnotherAddressOrNoneOrIsNotJsonIsA400ProblemAndProvisionsNothing() throws Exception {
         for (String body : new String[] {"{\"address\":\"eve@alpha.test\"}", "{}", "{\"address\":\"  \"}",
                 "{\"address\":", "[\"ann@alpha.test\"]"}) {
-            mvc.perform(put("/internal/v1/senders/ann@alpha.test").contentType(MediaType.APPLICATION_JSON).content(body))
+            mvc.perform(provision("ann@alpha.test").contentType(MediaType.APPLICATION_JSON).content(body))
                     .andExpect(status().isBadRequest())
                     .andExpect(content().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON))
                     .andExpect(jsonPath("$.type").value("https://pullmail.org/problems/invalid-request"));
         }
-        mvc.perform(put("/internal/v1/senders/ann@alpha.test").contentType(MediaType.APPLICATION_JSON).content("{}"))
+        mvc.perform(provision("ann@alpha.test").contentType(MediaType.APPLICATION_JSON).content("{}"))
                 .andExpect(jsonPath("$.detail").value("address: is required"));
         verifyNoInteractions(accounts);
     }
@@ -104,7 +111,7 @@ class AccountWebTest {
     void anAddressTheServiceRefusesIsA400Problem() throws Exception {
         when(accounts.provision("mallory@beta.test"))
                 .thenThrow(ApiProblem.invalid("mallory@beta.test is not an address of alpha.test"));
-        mvc.perform(put("/internal/v1/senders/mallory@beta.test"))
+        mvc.perform(provision("mallory@beta.test"))
                 .andExpect(status().isBadRequest())
                 .andExpect(content().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON))
                 .andExpect(jsonPath("$.detail").value("mallory@beta.test is not an address of alpha.test"));

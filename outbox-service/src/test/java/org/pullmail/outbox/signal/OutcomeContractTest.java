@@ -7,6 +7,7 @@ import java.util.UUID;
 
 import org.junit.jupiter.api.Test;
 import org.pullmail.testing.ServiceDatabase;
+import org.pullmail.testing.TestInternalSecret;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.webmvc.test.autoconfigure.AutoConfigureMockMvc;
@@ -30,7 +31,8 @@ class OutcomeContractTest {
     MockMvc mvc;
 
     MockHttpServletResponse report(String json) throws Exception {
-        return mvc.perform(post("/internal/v1/outcomes").contentType(MediaType.APPLICATION_JSON).content(json))
+        return mvc.perform(post("/internal/v1/outcomes").header("Authorization", TestInternalSecret.AUTHORIZATION)
+                        .contentType(MediaType.APPLICATION_JSON).content(json))
                 .andReturn().getResponse();
     }
 

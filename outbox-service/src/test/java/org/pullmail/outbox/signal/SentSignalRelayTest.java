@@ -27,6 +27,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 import org.pullmail.testing.ServiceDatabase;
+import org.pullmail.testing.TestInternalSecret;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.webmvc.test.autoconfigure.AutoConfigureMockMvc;
@@ -48,8 +49,8 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * What a user sent reaches the domain's own inbox: one signal per message, with its To and Cc but never its
- * Bcc, and the Message-ID the message carries; retried while the inbox fails, delivered once, and dropped when
- * the inbox refuses it or a day has passed.
+ * Bcc, and the Message-ID the message carries, with the domain's internal secret; retried while the inbox fails
+ * (also while it refuses the secret), delivered once, and dropped when the inbox refuses it or a day has passed.
  */
 @SpringBootTest
 @AutoConfigureMockMvc
@@ -58,7 +59,7 @@ class SentSignalRelayTest {
     static final JsonMapper JSON = JsonMapper.builder().build();
 
     /** One request the stand-in inbox took, and what it answered. */
-    record Received(String sender, String contentType, JsonNode body, int status) {
+    record Received(String sender, String contentType, String authorization, JsonNode body, int status) {
     }
 
     /** The domain's inbox and notifier, standing in on loopback. */
@@ -73,7 +74,8 @@ class SentSignalRelayTest {
         services = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 10);
         services.createContext("/internal/v1/signals", exchange -> {
             exchange.getRequestBody().readAllBytes();
-            exchange.sendResponseHeaders(204, -1);
+            exchange.sendResponseHeaders(TestInternalSecret.AUTHORIZATION.equals(
+                    exchange.getRequestHeaders().getFirst("Authorization")) ? 204 : 401, -1);
             exchange.close();
         });
         services.createContext("/internal/v1/mailboxes/", exchange -> {
@@ -82,9 +84,11 @@ class SentSignalRelayTest {
             String sender = path.replaceAll("^/internal/v1/mailboxes/(.*)/sent$", "$1");
             Queue<Integer> next = answers.get(sender);
             Integer answer = next == null ? null : next.poll();
+            String authorization = exchange.getRequestHeaders().getFirst("Authorization");
             int status = !"POST".equals(exchange.getRequestMethod()) || !path.endsWith("/sent") ? 404
+                    : !TestInternalSecret.AUTHORIZATION.equals(authorization) ? 401
                     : answer == null ? 204 : answer;
-            received.add(new Received(sender, exchange.getRequestHeaders().getFirst("Content-Type"),
+            received.add(new Received(sender, exchange.getRequestHeaders().getFirst("Content-Type"), authorization,
                     JSON.readTree(exchange.getRequestBody().readAllBytes()), status));
             exchange.sendResponseHeaders(status, -1);
             exchange.close();
@@ -162,6 +166,7 @@ class SentSignalRelayTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> !deliveredFor(carol).isEmpty());
         Received signal = deliveredFor(carol).get(0);
         assertThat(signal.contentType()).isEqualTo("application/json");
+        assertThat(signal.authorization()).isEqualTo(TestInternalSecret.AUTHORIZATION);
         assertThat(strings(signal.body().get("correspondents")))
                 .containsExactlyInAnyOrder("bob@beta.test", "dave@alpha.test", "erin@gamma.test");
         String messageId = sent.message().getMessageID();
@@ -199,6 +204,19 @@ class SentSignalRelayTest {
         assertThat(receivedFor(judy).get(0).body()).isEqualTo(receivedFor(judy).get(1).body());
         await().atMost(Duration.ofSeconds(5)).until(() -> queued(judy) == 0);
         await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(4)).until(() -> receivedFor(judy).size() == 2);
+    }
+
+    /** An inbox that refuses the secret has another one than the outbox: the operator fixes that, the signal waits. */
+    @Test
+    void aSignalTheInboxRefusesForItsSecretIsKeptAndAskedAgain() throws Exception {
+        String lou = account("lou");
+        answers.put(lou, new ConcurrentLinkedQueue<>(List.of(401)));
+        send(lou, MediaType.APPLICATION_JSON_VALUE,
+                "{\"to\":[\"bob@beta.test\"],\"text\":\"later\"}".getBytes(StandardCharsets.UTF_8));
+
+        await().atMost(Duration.ofSeconds(15)).until(() -> deliveredFor(lou).size() == 1);
+        assertThat(receivedFor(lou)).extracting(Received::status).containsExactly(401, 204);
+        await().atMost(Duration.ofSeconds(5)).until(() -> queued(lou) == 0);
     }
 
     @Test
