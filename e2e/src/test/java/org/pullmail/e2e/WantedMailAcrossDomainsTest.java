@@ -1,14 +1,28 @@
 package org.pullmail.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalTime;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -269,6 +283,71 @@ class WantedMailAcrossDomainsTest {
         send(sid, List.of("gina@beta.test"), List.of(), fromSid, null, List.of());
         fetchedAtOnce(gina, fromSid);
         assertThat(policy(domains.beta, "gina@beta.test", fromSid)).isEqualTo("trusted-domain");
+    }
+
+    @Test
+    void theDailyDigestOnTheEventStreamCountsTheRequestsWaiting() throws Exception {
+        // beta's inbox is restarted with today's digest due in half a minute (UTC); near midnight that is tomorrow's
+        LocalTime at = LocalTime.now(ZoneOffset.UTC).plusSeconds(30).truncatedTo(ChronoUnit.SECONDS);
+        assumeTrue(at.isAfter(LocalTime.of(0, 1)), "the digest time falls on tomorrow: run again after 00:01 UTC");
+        Api nina = account(domains.alpha, "nina@alpha.test");
+        Api omar = account(domains.alpha, "omar@alpha.test");
+        Api pia = account(domains.beta, "pia@beta.test");
+        String first = PullDeliveryTest.unique("Are you free on Monday");
+        String second = PullDeliveryTest.unique("Following up");
+        send(nina, List.of("pia@beta.test"), List.of(), first, null, List.of());
+        send(omar, List.of("pia@beta.test"), List.of(), second, null, List.of());
+        held(pia, first);
+        held(pia, second);
+        Instant before = Instant.now();
+
+        domains.beta.stop("inbox-service");
+        domains.beta.addArgs("inbox-service", "--pullmail.inbox.digest.at=" + at,
+                "--pullmail.inbox.digest.check-interval=PT1S");
+        domains.beta.start("inbox-service");
+        domains.beta.awaitReady(Duration.ofMinutes(2));
+
+        // from the log's start (Last-Event-ID 0): pia's two requests, then the digest when its time comes
+        JsonNode digest = digestEvent(pia, Duration.ofSeconds(90));
+        assertThat(digest.get("count").asInt()).isEqualTo(2);
+        assertThat(digest.get("domains").asInt()).isEqualTo(1);
+        assertThat(Instant.parse(digest.get("oldest").asString())).isBefore(before);
+        assertThat(pia.get("/api/v1/inbox/requests").json().get("requests")).hasSize(2);
+    }
+
+    /** Reads the mailbox's event stream from its start until a {@code digest} event, for at most {@code within}. */
+    static JsonNode digestEvent(Api user, Duration within) throws Exception {
+        HttpResponse<InputStream> response = Api.HTTP.send(HttpRequest.newBuilder(
+                                URI.create(user.base + "/api/v1/inbox/events"))
+                        .header("Authorization", "Bearer " + user.token())
+                        .header("Accept", "text/event-stream")
+                        .header("Last-Event-ID", "0").build(),
+                HttpResponse.BodyHandlers.ofInputStream());
+        assertThat(response.statusCode()).isEqualTo(200);
+        CompletableFuture<String> digest = CompletableFuture.supplyAsync(() -> {
+            try (BufferedReader in = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8))) {
+                String name = null;
+                String line;
+                while ((line = in.readLine()) != null) {
+                    if (line.startsWith("event:")) {
+                        name = line.substring(6).trim();
+                    } else if (line.startsWith("data:") && "digest".equals(name)) {
+                        return line.substring(5).trim();
+                    } else if (line.isEmpty()) {
+                        name = null;
+                    }
+                }
+                throw new AssertionError("the event stream ended without a digest");
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+        try {
+            return Api.JSON.readTree(digest.get(within.toSeconds(), TimeUnit.SECONDS));
+        } finally {
+            digest.cancel(true);
+            response.body().close();
+        }
     }
 
     /** A mailbox of this class's own, created by the domain's admin, and its user logged in. */

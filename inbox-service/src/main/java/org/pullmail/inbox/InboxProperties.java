@@ -46,10 +46,12 @@ public record InboxProperties(@DefaultValue("PT0.2S") Duration pollInterval,
     }
 
     /**
-     * @param at            the time of day (UTC) of the digest: it counts the requests waiting then
-     * @param checkInterval how often a replica looks whether today's digests are due
+     * @param at            the time of day (UTC) of the digest, {@code HH:mm} or {@code HH:mm:ss}: it counts the
+     *                      requests waiting then
+     * @param checkInterval how often a replica looks whether today's digests are due, the first time one interval
+     *                      after it starts
      */
-    public record Digest(@DefaultValue("08:00") @DateTimeFormat(pattern = "HH:mm") LocalTime at,
+    public record Digest(@DefaultValue("08:00") @DateTimeFormat(pattern = "HH:mm[:ss]") LocalTime at,
             @DefaultValue("PT1M") Duration checkInterval) {
     }
 

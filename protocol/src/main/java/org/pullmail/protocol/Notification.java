@@ -14,7 +14,22 @@ import java.util.regex.Pattern;
  * Each recipient carries its own capability token.
  */
 public record Notification(String id, String from, List<Recipient> recipients, String subject, long size,
-        String digest, String fetchUrl, Instant sentAt, Instant expiresAt) {
+        String digest, String fetchUrl, Instant sentAt, Instant expiresAt, Bridged bridged) {
+
+    /** A notification of mail sent by a user of the signing domain: no {@code bridged} member. */
+    public Notification(String id, String from, List<Recipient> recipients, String subject, long size,
+            String digest, String fetchUrl, Instant sentAt, Instant expiresAt) {
+        this(id, from, recipients, subject, size, digest, fetchUrl, sentAt, expiresAt, null);
+    }
+
+    /**
+     * The domain whose key must have signed this notification (PROTOCOL.md 3.3 step 5) and under whose
+     * {@code fetch_base} its {@code fetch_url} lies (step 9): the domain of {@code from}, or for mail bridged
+     * from SMTP (3.6) the receiving domain itself.
+     */
+    public String signingDomain(String receivingDomain) {
+        return bridged == null ? senderDomain() : receivingDomain;
+    }
 
     /**
      * A recipient in the notified domain and the capability that lets its domain fetch.
@@ -71,6 +86,9 @@ public record Notification(String id, String from, List<Recipient> recipients, S
         require(fetchUrl != null && isHttpUrl(fetchUrl), "fetch_url must be an absolute http(s) URL");
         require(sentAt != null && expiresAt != null, "sent_at and expires_at are required");
         require(expiresAt.isAfter(sentAt), "expires_at must be after sent_at");
+        if (bridged != null) {
+            bridged.validate();
+        }
         return this;
     }
 

@@ -60,6 +60,8 @@ public final class PeerDomains implements AutoCloseable {
          * receipt's raw JSON. A notification without one gets every recipient {@code accepted}.
          */
         public final Map<String, Function<Notification, String>> receipts = new ConcurrentHashMap<>();
+        /** Status reports received (PROTOCOL.md 5), per message id: each report's JSON body, in order; all answered 204. */
+        public final Map<String, List<String>> statusReports = new ConcurrentHashMap<>();
         /** How a fetch of a message id is answered; a message without one answers 404 not-found. */
         public final Map<String, Answer> fetchAnswers = new ConcurrentHashMap<>();
         private final OctetKeyPair signingKey;
@@ -179,6 +181,13 @@ public final class PeerDomains implements AutoCloseable {
             respond(exchange, 200, PmpJson.writeString(peer.discovery()));
         } else if (rest.equals(Pmp.NOTIFY_PATH) && exchange.getRequestMethod().equals("POST")) {
             receive(peer, exchange);
+        } else if (rest.startsWith(Pmp.FETCH_PATH + "/") && rest.endsWith("/status")
+                && exchange.getRequestMethod().equals("POST")) {
+            String message = rest.substring(Pmp.FETCH_PATH.length() + 1, rest.length() - "/status".length());
+            String report = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+            peer.statusReports.computeIfAbsent(message, m -> new CopyOnWriteArrayList<>()).add(report);
+            exchange.sendResponseHeaders(204, -1);
+            exchange.close();
         } else if (rest.startsWith(Pmp.FETCH_PATH + "/") && exchange.getRequestMethod().equals("GET")) {
             String message = rest.substring(Pmp.FETCH_PATH.length() + 1);
             peer.fetches.computeIfAbsent(message, m -> new AtomicInteger()).incrementAndGet();

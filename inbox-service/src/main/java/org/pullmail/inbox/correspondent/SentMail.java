@@ -107,14 +107,15 @@ public class SentMail {
     }
 
     /**
-     * The user reported the notice's mail as spam: if it carried a reply hint for a message the mailbox sent,
-     * that message's hint opens nothing any more (PROTOCOL.md 3.5, rule 4: a leaked Message-ID stops working
-     * once it is abused). In the caller's transaction.
+     * The user reported the notice's mail as spam: every message the mailbox sent that its reply hints matched
+     * opens nothing any more (PROTOCOL.md 3.5, rule 4: a leaked Message-ID stops working once it is abused).
+     * In the caller's transaction.
      */
     public void spamReported(UUID notice) {
+        // reply_key: the one key a notice stored before reply_keys recorded
         jdbc.sql("UPDATE sent_message s SET spam_reported_at = coalesce(s.spam_reported_at, ?) FROM notice n"
-                        + " WHERE n.id = ? AND n.reply_key IS NOT NULL AND s.mailbox = n.recipient"
-                        + " AND s.reply_key = n.reply_key")
+                        + " WHERE n.id = ? AND s.mailbox = n.recipient"
+                        + " AND (s.reply_key = ANY (n.reply_keys) OR s.reply_key = n.reply_key)")
                 .params(Timestamp.from(clock.instant()), notice).update();
     }
 

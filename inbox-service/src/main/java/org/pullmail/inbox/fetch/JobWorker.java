@@ -3,6 +3,8 @@ package org.pullmail.inbox.fetch;
 import java.io.IOException;
 import java.net.URI;
 import java.security.MessageDigest;
+import java.sql.Array;
+import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
@@ -34,6 +36,7 @@ import org.pullmail.protocol.peer.PeerResponse;
 import org.pullmail.service.Backoff;
 import org.pullmail.service.DomainKeys;
 import org.pullmail.service.MessageBytes;
+import org.pullmail.service.PullmailProperties;
 import org.pullmail.service.QueueLease;
 import org.pullmail.service.TimeOrderedIds;
 import org.pullmail.service.WorkLoop;
@@ -71,11 +74,19 @@ class JobWorker {
 
     private record Job(UUID id, String kind, String status, int attempts, Instant giveUpAt, UUID notice,
             String recipient, String tag, String token, String sender, String senderDomain, String subject, long size,
-            String digest, String fetchUrl) {
+            String digest, String fetchUrl, List<String> otherAddresses, boolean bridged) {
 
         /** The address the notification named, which the sender's status report must name: maybe a tag's. */
         String notifiedAddress() {
             return TaggedAddress.address(recipient, tag);
+        }
+
+        /** Every address the report names: the notified one, then the mailbox's others in the same notification. */
+        List<String> reportedAddresses() {
+            List<String> all = new ArrayList<>(1 + otherAddresses.size());
+            all.add(notifiedAddress());
+            all.addAll(otherAddresses);
+            return all;
         }
     }
 
@@ -117,6 +128,7 @@ class JobWorker {
     private final PeerClient http;
     private final DiscoveryClient discovery;
     private final DomainKeys keys;
+    private final PullmailProperties pullmail;
     private final JobQueue jobs;
     private final Reputation reputation;
     private final MailboxEvents events;
@@ -128,7 +140,8 @@ class JobWorker {
 
     JobWorker(JdbcClient jdbc, NoticeTransitions notices, TransactionTemplate tx, MessageBytes bytes, PeerClient http, DiscoveryClient discovery, DomainKeys keys,
             JobQueue jobs, Reputation reputation, MailboxEvents events, InboxProperties inbox, Clock clock,
-            MeterRegistry meters) {
+            MeterRegistry meters, PullmailProperties pullmail) {
+        this.pullmail = pullmail;
         this.meters = meters;
         this.reputation = reputation;
         this.events = events;
@@ -171,7 +184,8 @@ class JobWorker {
         return tx.execute(status -> {
             List<Job> candidates = jdbc.sql("""
                     SELECT j.id, j.kind, j.status, j.attempts, j.give_up_at, n.id AS notice, n.recipient, n.tag, n.token,
-                           f.sender, f.sender_domain, f.subject, f.size, f.digest, f.fetch_url
+                           f.sender, f.sender_domain, f.subject, f.size, f.digest, f.fetch_url, n.other_addresses,
+                           f.bridged IS NOT NULL AS bridged
                     FROM job j JOIN notice n ON n.id = j.notice JOIN notification f ON f.id = n.notification
                     WHERE j.id IN (
                         SELECT id FROM (
@@ -195,7 +209,8 @@ class JobWorker {
                             rs.getString("status"), rs.getInt("attempts"), rs.getTimestamp("give_up_at").toInstant(),
                             rs.getObject("notice", UUID.class), rs.getString("recipient"), rs.getString("tag"), rs.getString("token"),
                             rs.getString("sender"), rs.getString("sender_domain"), rs.getString("subject"),
-                            rs.getLong("size"), rs.getString("digest"), rs.getString("fetch_url")))
+                            rs.getLong("size"), rs.getString("digest"), rs.getString("fetch_url"),
+                            others(rs.getArray("other_addresses")), rs.getBoolean("bridged")))
                     .list();
             List<Job> claimed = new ArrayList<>();
             Map<UUID, Instant> leases = new LinkedHashMap<>();
@@ -341,8 +356,9 @@ class JobWorker {
     private void reportStatus(Job job) throws JobFailure {
         URI url = URI.create(Pmp.statusUrl(job.fetchUrl()));
         guard(url, job);
-        StatusReport report = new StatusReport(List.of(new StatusReport.RecipientStatus(job.notifiedAddress(),
-                StatusReport.Status.valueOf(job.status().toUpperCase()))));
+        StatusReport.Status status = StatusReport.Status.valueOf(job.status().toUpperCase());
+        StatusReport report = new StatusReport(job.reportedAddresses().stream()
+                .map(address -> new StatusReport.RecipientStatus(address, status)).toList());
         PeerRequest request = keys.signer().request("POST", url, Map.of(
                 "Authorization", Pmp.CAPABILITY_SCHEME + " " + job.token(),
                 "Content-Type", Pmp.MEDIA_TYPE_JSON), PmpJson.write(report), SignatureProfile.STATUS);
@@ -352,6 +368,10 @@ class JobWorker {
         }
         jdbc.sql("UPDATE job SET done_at = ?, last_error = NULL WHERE id = ?")
                 .params(Timestamp.from(clock.instant()), job.id()).update();
+    }
+
+    private static List<String> others(Array addresses) throws SQLException {
+        return addresses == null ? List.of() : List.of((String[]) addresses.getArray());
     }
 
     /** One exchange with the sender's domain, within its deadline, to addresses that passed the SSRF check. */
@@ -378,7 +398,8 @@ class JobWorker {
      */
     private void guard(URI url, Job job) throws JobFailure {
         try {
-            discovery.requireOwnOrigin(job.senderDomain(), url);
+            // mail bridged from SMTP is served by this domain's own bridge (PROTOCOL.md 3.6)
+            discovery.requireOwnOrigin(job.bridged() ? pullmail.domain() : job.senderDomain(), url);
         } catch (ProtocolException e) {
             throw new JobFailure(e.detail(), true);
         }

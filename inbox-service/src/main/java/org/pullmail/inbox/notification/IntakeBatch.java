@@ -7,12 +7,12 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.UUID;
 
 import org.pullmail.inbox.InboxProperties;
@@ -96,18 +96,30 @@ class IntakeBatch {
     }
 
     private record Notice(UUID id, UUID notification, String recipient, String token, boolean fetch, String policy,
-            Instant expiresAt, String tag, String replyKey) {
+            Instant expiresAt, String tag, List<String> replyKeys, List<String> others) {
     }
 
     /**
-     * One recipient address judged: the mailbox it belongs to, the tag it named, the reply key a hint matched,
-     * and the decision. {@code sameMailbox} marks a second address of one notification for a mailbox that
-     * already gets a copy of it ({@code bob@} and {@code bob+shop@}): the mailbox gets the message once.
+     * One recipient address judged: the mailbox it belongs to, the tag it named, the reply keys its hints matched,
+     * and the decision. A mailbox that one notification names by several addresses ({@code bob@} and
+     * {@code bob+shop@}) gets the message once, decided as its most wanted address is (fetched, else held, else
+     * refused): that address carries the copy and lists the {@code others}; each other one is {@code sameMailbox}
+     * and shares its decision.
      */
-    private record Judged(String mailbox, String tag, String replyKey, Decision decision, boolean sameMailbox) {
+    private record Judged(String mailbox, String tag, List<String> replyKeys, Decision decision, boolean sameMailbox,
+            List<String> others) {
 
         boolean counts() {
             return decision.action() != Action.BLOCK && !sameMailbox;
+        }
+
+        /** How wanted the decision is: the address of a mailbox that ranks highest carries its copy. */
+        int rank() {
+            return switch (decision.action()) {
+                case FETCH -> 2;
+                case HOLD -> 1;
+                case BLOCK -> 0;
+            };
         }
     }
 
@@ -134,6 +146,11 @@ class IntakeBatch {
                 }
             }
         }
+    }
+
+    /** A list as one text, space-separated; null when empty. */
+    private static String spaced(List<String> items) {
+        return items.isEmpty() ? null : String.join(" ", items);
     }
 
     private static List<Arrival> prepend(Arrival first, List<Arrival> rest) {
@@ -171,20 +188,11 @@ class IntakeBatch {
             Notification n = e.n();
             long earlier = bulkSoFar.getOrDefault(n.digest(), 0L);
             boolean isBulk = earlier + n.recipients().size() >= inbox.bulk().recipients();
-            Map<String, Judged> mine = new LinkedHashMap<>();
-            Set<String> served = new HashSet<>();
-            for (Notification.Recipient r : n.recipients()) {
-                SenderPolicy.Facts f = facts.get(pairOf(r, n));
-                if (f == null || !f.mailboxExists()) {
-                    continue;
-                }
-                Decision d = policy.decide(f, isBulk);
-                boolean again = d.action() != Action.BLOCK && !served.add(f.mailbox());
-                Judged j = new Judged(f.mailbox(), f.tag(), f.replyKey(), d, again);
-                mine.put(r.address(), j);
+            Map<String, Judged> mine = judge(n, facts, isBulk);
+            for (Judged j : mine.values()) {
                 if (j.counts()) {
                     counts.merge(recipientKey(j), 1, Integer::sum);
-                    if (d.action() == Action.HOLD) {
+                    if (j.decision().action() == Action.HOLD) {
                         holding.add(j.mailbox());
                     }
                 }
@@ -257,7 +265,9 @@ class IntakeBatch {
                     e.outcomes.add(new RecipientOutcome(r.address(), Outcome.UNKNOWN));
                 } else if (j.decision().action() == Action.BLOCK) {
                     // a refusal costs the mailbox nothing: it does not count against the mailbox's intake
-                    reputations.computeIfAbsent(n.from(), s -> new long[2])[1]++;
+                    if (!j.sameMailbox()) {
+                        reputations.computeIfAbsent(n.from(), s -> new long[2])[1]++;
+                    }
                     e.outcomes.add(new RecipientOutcome(r.address(), Outcome.BLOCKED));
                 } else if (j.sameMailbox()) {
                     // the mailbox has this message through another of its addresses in the same notification
@@ -267,7 +277,7 @@ class IntakeBatch {
                     tally.merge(recipientKey(j), 1, Integer::sum);
                     reputations.computeIfAbsent(n.from(), s -> new long[2])[0]++;
                     notices.add(new Notice(TimeOrderedIds.next(), e.id, j.mailbox(), r.token(),
-                            d.action() == Action.FETCH, d.reason(), n.expiresAt(), j.tag(), j.replyKey()));
+                            d.action() == Action.FETCH, d.reason(), n.expiresAt(), j.tag(), j.replyKeys(), j.others()));
                     e.outcomes.add(new RecipientOutcome(r.address(), Outcome.ACCEPTED));
                 }
             }
@@ -281,6 +291,48 @@ class IntakeBatch {
                     .param(refused.stream().map(UUID::toString).toArray(String[]::new)).update();
         }
         writeAccepted(reputations, notices, fresh.stream().filter(e -> e.receipt != null).toList(), now);
+    }
+
+    /**
+     * Each address of this domain the notification names, judged; a mailbox named twice gets one copy, through its
+     * most wanted address (the first of them on a tie), which takes every reply key its addresses' hints matched.
+     */
+    private Map<String, Judged> judge(Notification n, Map<SenderPolicy.Pair, SenderPolicy.Facts> facts, boolean isBulk) {
+        Map<String, Judged> judged = new LinkedHashMap<>();
+        Map<String, String> carrier = new HashMap<>();
+        Map<String, Set<String>> keys = new HashMap<>();
+        for (Notification.Recipient r : n.recipients()) {
+            SenderPolicy.Facts f = facts.get(pairOf(r, n));
+            if (f == null || !f.mailboxExists()) {
+                continue;
+            }
+            Judged j = new Judged(f.mailbox(), f.tag(), f.replyKeys(), policy.decide(f, isBulk,
+                    n.bridged() == null || n.bridged().senderProven()), false, List.of());
+            judged.put(r.address(), j);
+            keys.computeIfAbsent(f.mailbox(), m -> new TreeSet<>()).addAll(f.replyKeys());
+            String best = carrier.get(f.mailbox());
+            if (best == null || j.rank() > judged.get(best).rank()) {
+                carrier.put(f.mailbox(), r.address());
+            }
+        }
+        if (carrier.size() == judged.size()) {
+            return judged; // every mailbox named once
+        }
+        Map<String, Judged> combined = new LinkedHashMap<>();
+        judged.forEach((address, j) -> {
+            String at = carrier.get(j.mailbox());
+            Judged best = judged.get(at);
+            if (address.equals(at)) {
+                List<String> others = judged.entrySet().stream()
+                        .filter(o -> o.getValue().mailbox().equals(j.mailbox()) && !o.getKey().equals(address))
+                        .map(Map.Entry::getKey).toList();
+                combined.put(address, new Judged(j.mailbox(), j.tag(), List.copyOf(keys.get(j.mailbox())), j.decision(),
+                        false, others));
+            } else {
+                combined.put(address, new Judged(j.mailbox(), j.tag(), List.of(), best.decision(), true, List.of()));
+            }
+        });
+        return combined;
     }
 
     private static SenderPolicy.Pair pairOf(Notification.Recipient r, Notification n) {
@@ -320,6 +372,7 @@ class IntakeBatch {
         String[] fetchUrls = new String[size];
         String[] sentAt = new String[size];
         String[] expiresAt = new String[size];
+        String[] bridged = new String[size];
         for (int i = 0; i < size; i++) {
             Notification n = sorted.get(i).n();
             ids[i] = sorted.get(i).id.toString();
@@ -332,16 +385,17 @@ class IntakeBatch {
             fetchUrls[i] = n.fetchUrl();
             sentAt[i] = n.sentAt().toString();
             expiresAt[i] = n.expiresAt().toString();
+            bridged[i] = n.bridged() == null ? null : PmpJson.writeString(n.bridged());
         }
         Map<UUID, Entry> byId = new HashMap<>();
         batch.forEach(e -> byId.put(e.id, e));
         jdbc.sql("INSERT INTO notification (id, sender_domain, notification_id, sender, subject, size, digest,"
-                + " fetch_url, sent_at, expires_at, received_at)"
+                + " fetch_url, sent_at, expires_at, bridged, received_at)"
                 + " SELECT u.*, ? FROM unnest(?::uuid[], ?::text[], ?::text[], ?::text[], ?::text[], ?::bigint[],"
-                + " ?::text[], ?::text[], ?::timestamptz[], ?::timestamptz[]) AS u"
+                + " ?::text[], ?::text[], ?::timestamptz[], ?::timestamptz[], ?::jsonb[]) AS u"
                 + " ON CONFLICT (sender_domain, notification_id) DO NOTHING RETURNING id")
                 .params(Timestamp.from(now), ids, domains, notificationIds, senders, subjects, sizes, digests, fetchUrls,
-                        sentAt, expiresAt)
+                        sentAt, expiresAt, bridged)
                 .query((rs, i) -> byId.get(rs.getObject(1, UUID.class)).stored = true)
                 .list();
     }
@@ -412,11 +466,13 @@ class IntakeBatch {
                 + "   ON CONFLICT (sender) DO UPDATE SET received = sender_reputation.received + EXCLUDED.received,"
                 + "   refused = sender_reputation.refused + EXCLUDED.refused, last_seen = now()),"
                 + " notices AS (INSERT INTO notice (id, notification, recipient, token, state, created_at, policy, tag,"
-                + "   reply_key, held)"
-                + "   SELECT u.id, u.notification, u.recipient, u.token, u.state, ?, u.policy, u.tag, u.reply_key,"
-                + "   u.state = 'requested'"
-                + "   FROM unnest(?::uuid[], ?::uuid[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[])"
-                + "   AS u (id, notification, recipient, token, state, policy, tag, reply_key) RETURNING id, recipient, state),"
+                + "   reply_keys, other_addresses, held)"
+                // lists go as space-separated text: neither reply keys (base64url) nor addresses hold a space
+                + "   SELECT u.id, u.notification, u.recipient, u.token, u.state, ?, u.policy, u.tag,"
+                + "   string_to_array(u.reply_keys, ' '), string_to_array(u.others, ' '), u.state = 'requested'"
+                + "   FROM unnest(?::uuid[], ?::uuid[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[],"
+                + "   ?::text[]) AS u (id, notification, recipient, token, state, policy, tag, reply_keys, others)"
+                + "   RETURNING id, recipient, state),"
                 + " jobs AS (INSERT INTO job (id, notice, kind, next_attempt_at, give_up_at)"
                 + "   SELECT u.id, n.id, 'fetch', ?, u.give_up"
                 + "   FROM unnest(?::uuid[], ?::uuid[], ?::timestamptz[]) AS u (id, notice, give_up)"
@@ -437,7 +493,8 @@ class IntakeBatch {
                         notices.stream().map(x -> x.fetch() ? "fetching" : "requested").toArray(String[]::new),
                         notices.stream().map(Notice::policy).toArray(String[]::new),
                         notices.stream().map(Notice::tag).toArray(String[]::new),
-                        notices.stream().map(Notice::replyKey).toArray(String[]::new),
+                        notices.stream().map(x -> spaced(x.replyKeys())).toArray(String[]::new),
+                        notices.stream().map(x -> spaced(x.others())).toArray(String[]::new),
                         Timestamp.from(now),
                         fetches.stream().map(x -> TimeOrderedIds.next().toString()).toArray(String[]::new),
                         fetches.stream().map(x -> x.id().toString()).toArray(String[]::new),

@@ -114,9 +114,10 @@ class NotificationEndpoint implements Filter {
         try {
             byte[] body = readAtMost(request, Pmp.MAX_NOTIFICATION_BYTES);
             notification = PmpJson.readNotification(body);
-            String senderDomain = notification.senderDomain();
+            // the domain of from; for mail bridged from SMTP, this domain's own bridge (PROTOCOL.md 3.6)
+            String signer = notification.signingDomain(pullmail.domain());
             verifier.verify(IncomingRequests.view(request, pullmail.notifyUrl()), body, SignatureProfile.NOTIFICATION,
-                    kid -> discovery.key(senderDomain, kid));
+                    kid -> discovery.key(signer, kid));
             signed = true;
             checkAfterSignature(notification);
         } catch (ProtocolException | RuntimeException e) {
@@ -136,9 +137,9 @@ class NotificationEndpoint implements Filter {
     private void checkAfterSignature(Notification notification) throws ProtocolException {
         String senderDomain = notification.senderDomain();
         limits.refuseIfKnownOver(IntakeLimits.SENDER_DOMAIN, senderDomain, inbox.limits().perSenderDomain());
-        DiscoveryDocument sender = discovery.discover(senderDomain);
-        if (!sender.isUnderFetchBase(notification.fetchUrl())) {
-            throw new ProtocolException(ProblemType.FETCH_URL_OUTSIDE_BASE, "fetch_url must lie under " + sender.fetchBase());
+        DiscoveryDocument signer = discovery.discover(notification.signingDomain(pullmail.domain()));
+        if (!signer.isUnderFetchBase(notification.fetchUrl())) {
+            throw new ProtocolException(ProblemType.FETCH_URL_OUTSIDE_BASE, "fetch_url must lie under " + signer.fetchBase());
         }
         // one answer for a list wholly in another domain and for one that mixes domains
         if (!notification.allRecipientsIn(pullmail.domain())) {

@@ -1,5 +1,7 @@
 package org.pullmail.inbox.policy;
 
+import java.sql.Array;
+import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Instant;
@@ -38,6 +40,9 @@ import org.springframework.stereotype.Component;
  * <li>the default for strangers (the user's, else the domain's): hold as a request, fetch at once
  *     when the sender domain is reputable and the mail is not bulk, or refuse.</li>
  * </ol>
+ * Mail bridged from SMTP whose sender DMARC did not prove (PROTOCOL.md 3.6) is never let in for who it claims
+ * to be: the rules that would (the user's contact and allow entries, partners, colleagues, learned
+ * correspondents, a reputable domain) hold it instead, as {@link #UNPROVEN}; blocks, replies and tags apply.
  * Mail to {@code local+tag@domain} belongs to the mailbox {@code local@domain} (unless a mailbox has that
  * exact address); a tag the user never created is judged as the mailbox's own address.
  */
@@ -48,6 +53,8 @@ public class SenderPolicy {
     public static final String COLLEAGUE = "colleague";
     public static final String CORRESPONDENT = "correspondent";
     public static final String REPLY = "reply";
+    /** Mail over SMTP from someone the recipient would let in, had SMTP proven it was them (PROTOCOL.md 3.6). */
+    public static final String UNPROVEN = "a sender SMTP did not prove";
     public static final String TAG = "tag";
     public static final String TRUSTED_DOMAIN = "trusted-domain";
 
@@ -88,12 +95,13 @@ public class SenderPolicy {
      * Everything the rules look at for one recipient address and one sender. {@code mailbox} is the mailbox
      * the address belongs to (its own, or the one of {@code local@domain} for {@code local+tag@domain}), null
      * for an address this domain does not have; {@code tag} the tag the address named, if it went to a tag;
-     * {@code tagBlocked} null when that tag was never created. {@code replyKey} is the reply key of the
-     * mailbox's sent message a hint matched, and {@code replyOpens} whether it still fetches at once.
+     * {@code tagBlocked} null when that tag was never created. {@code replyKeys} are the reply keys of
+     * the mailbox's sent messages the hints matched (empty when none), and {@code replyOpens} whether one of them
+     * still fetches at once.
      */
     public record Facts(String mailbox, String tag, String domainRuleAddress, String domainRuleDomain,
             String ownRuleAddress, String ownRuleDomain, String ownDefault, String domainDefault, long received,
-            long fetched, boolean colleague, boolean correspondent, String replyKey, boolean replyOpens,
+            long fetched, boolean colleague, boolean correspondent, List<String> replyKeys, boolean replyOpens,
             Boolean tagBlocked) {
 
         public boolean mailboxExists() {
@@ -156,7 +164,7 @@ public class SenderPolicy {
                 + "   WHERE name = '" + DomainSetting.COLLEAGUES_FETCHED_AT_ONCE + "'), 'true') = 'true' ELSE false END,"
                 + " EXISTS (SELECT 1 FROM correspondent c"
                 + "   WHERE c.mailbox = m.address AND c.address = p.sender AND c.expires_at > ?),"
-                + " r.reply_key, coalesce(r.opens, false),"
+                + " r.keys, coalesce(r.opens, false),"
                 + " CASE WHEN m.address <> p.address THEN"
                 + "   (SELECT blocked FROM mailbox_tag t WHERE t.mailbox = m.address AND t.tag = lower(p.tag)) END"
                 + " FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[])"
@@ -164,19 +172,24 @@ public class SenderPolicy {
                 // the address's own mailbox, else the one its tag belongs to
                 + " LEFT JOIN LATERAL (SELECT address, stranger_policy FROM mailbox WHERE address IN (p.address, p.base)"
                 + "   ORDER BY address = p.address DESC LIMIT 1) m ON true"
-                + " LEFT JOIN LATERAL (SELECT s.reply_key, s.sent_at > ? AND s.spam_reported_at IS NULL AS opens"
+                // every sent message a hint matches: a spam report about this mail stops them all
+                + " LEFT JOIN LATERAL (SELECT array_agg(s.reply_key ORDER BY s.reply_key) AS keys,"
+                + "   bool_or(s.sent_at > ? AND s.spam_reported_at IS NULL) AS opens"
                 + "   FROM sent_message s WHERE p.hints IS NOT NULL AND s.mailbox = m.address"
-                + "   AND s.reply_key = ANY (string_to_array(p.hints, ' '))"
-                + "   ORDER BY 2 DESC, s.sent_at DESC LIMIT 1) r ON true")
+                + "   AND s.reply_key = ANY (string_to_array(p.hints, ' '))) r ON true")
                 .params(pullmail.domain(), Timestamp.from(now), addresses, bases, tags, senders, domains, hints,
                         Timestamp.from(now.minus(inbox.replies().window())))
                 .query((rs, n) -> facts.put(byKey.get(key(rs.getString(1), rs.getString(2), rs.getString(3))),
                         new Facts(rs.getString(4), rs.getString(5), rs.getString(6), rs.getString(7), rs.getString(8),
                                 rs.getString(9), rs.getString(10), rs.getString(11), rs.getLong(12), rs.getLong(13),
-                                rs.getBoolean(14), rs.getBoolean(15), rs.getString(16), rs.getBoolean(17),
+                                rs.getBoolean(14), rs.getBoolean(15), keys(rs.getArray(16)), rs.getBoolean(17),
                                 (Boolean) rs.getObject(18))))
                 .list();
         return facts;
+    }
+
+    private static List<String> keys(Array keys) throws SQLException {
+        return keys == null ? List.of() : List.of((String[]) keys.getArray());
     }
 
     /** Hints are base64url, so a space separates them; null skips the lookup of sent mail altogether. */
@@ -190,6 +203,16 @@ public class SenderPolicy {
 
     /** The rules above applied to one pair's facts; {@code bulk} says whether the mail is a mailing. */
     public Decision decide(Facts f, boolean bulk) {
+        return decide(f, bulk, true);
+    }
+
+    /**
+     * The same, for a sender that may not be proven: mail bridged from SMTP whose DMARC did not pass
+     * (PROTOCOL.md 3.6). Such a sender is never let in for who it claims to be (contact, allow lists, partners,
+     * colleagues, learned correspondents, a reputable domain): that mail is held as {@link #UNPROVEN}. Blocks
+     * apply all the same, and so do reply hints and tags, which prove what the sender knows, not who it is.
+     */
+    public Decision decide(Facts f, boolean bulk, boolean senderProven) {
         String domainRule = f.domainRuleAddress() != null ? f.domainRuleAddress() : f.domainRuleDomain();
         if ("block".equals(domainRule)) {
             return new Decision(Action.BLOCK, "blocked by this domain");
@@ -197,27 +220,32 @@ public class SenderPolicy {
         if (Boolean.TRUE.equals(f.tagBlocked())) {
             return new Decision(Action.BLOCK, "sent to a tag the recipient blocked");
         }
-        if (f.ownRuleAddress() != null) {
-            return switch (f.ownRuleAddress()) {
+        // an unproven sender's address rule that would let it in is as if absent: its domain's rule then applies
+        String ownAddress = senderProven || "block".equals(f.ownRuleAddress()) ? f.ownRuleAddress() : null;
+        String ownDomain = senderProven || "block".equals(f.ownRuleDomain()) ? f.ownRuleDomain() : null;
+        boolean claimed = f.ownRuleAddress() != null || f.ownRuleDomain() != null || domainRule != null
+                || f.colleague() || f.correspondent();
+        if (ownAddress != null) {
+            return switch (ownAddress) {
                 case "block" -> new Decision(Action.BLOCK, "blocked by the recipient");
                 case "contact" -> new Decision(Action.FETCH, "a contact");
                 default -> new Decision(Action.FETCH, "on the recipient's allow list");
             };
         }
-        if (f.ownRuleDomain() != null) {
-            return switch (f.ownRuleDomain()) {
+        if (ownDomain != null) {
+            return switch (ownDomain) {
                 case "block" -> new Decision(Action.BLOCK, "blocked by the recipient");
                 case "contact" -> new Decision(Action.FETCH, "a contact");
                 default -> new Decision(Action.FETCH, TRUSTED_DOMAIN);
             };
         }
-        if (domainRule != null) {
+        if (senderProven && domainRule != null) {
             return new Decision(Action.FETCH, "on this domain's allow list");
         }
-        if (f.colleague()) {
+        if (senderProven && f.colleague()) {
             return new Decision(Action.FETCH, COLLEAGUE);
         }
-        if (f.correspondent()) {
+        if (senderProven && f.correspondent()) {
             return new Decision(Action.FETCH, CORRESPONDENT);
         }
         if (f.replyOpens()) {
@@ -231,10 +259,13 @@ public class SenderPolicy {
         if (judged && fetchRatio < inbox.reputation().refuseBelow()) {
             return new Decision(Action.BLOCK, "the sender domain's mail is hardly ever wanted here");
         }
+        if (!senderProven && claimed) {
+            return new Decision(Action.HOLD, UNPROVEN);
+        }
         String setting = f.ownDefault() != null ? f.ownDefault() : f.domainDefault() != null ? f.domainDefault() : "hold";
         return switch (StrangerPolicy.of(setting)) {
             case REFUSE -> new Decision(Action.BLOCK, "the recipient takes no mail from strangers");
-            case FETCH_VERIFIED -> judged && fetchRatio >= inbox.reputation().goodAbove() && !bulk
+            case FETCH_VERIFIED -> senderProven && judged && fetchRatio >= inbox.reputation().goodAbove() && !bulk
                     ? new Decision(Action.FETCH, "a stranger from a reputable domain")
                     : new Decision(Action.HOLD, bulk ? "bulk mail from a stranger" : "a stranger");
             case HOLD -> new Decision(Action.HOLD, "a stranger");

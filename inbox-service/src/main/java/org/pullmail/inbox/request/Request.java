@@ -1,5 +1,7 @@
 package org.pullmail.inbox.request;
 
+import org.pullmail.protocol.Bridged;
+
 import java.time.Instant;
 import java.util.UUID;
 
@@ -17,9 +19,11 @@ import org.pullmail.inbox.reputation.Reputation;
  * @param bulk             the same content was notified to many local recipients
  * @param policy           the rule that held it
  * @param tag              the tag of the address it was sent to ({@code shop} for {@code bob+shop@beta.test})
+ * @param smtp             for mail that came over SMTP through this domain's bridge, what the bridge learned:
+ *                         the client, the envelope sender, SPF, DKIM and DMARC (PROTOCOL.md 3.6); null otherwise
  */
 record Request(UUID id, String from, String senderDomain, Instant senderFirstSeen, Instant domainFirstSeen,
         String subject, long size,
         Instant receivedAt, Instant expiresAt, String state, boolean bulk, String policy,
-        Reputation.Score senderReputation, Reputation.Score domainReputation, String tag) {
+        Reputation.Score senderReputation, Reputation.Score domainReputation, String tag, Bridged smtp) {
 }

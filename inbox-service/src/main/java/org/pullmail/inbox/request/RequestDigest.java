@@ -37,7 +37,8 @@ class RequestDigest {
         this.clock = clock;
     }
 
-    @Scheduled(fixedDelayString = "${pullmail.inbox.digest.check-interval:PT1M}", initialDelayString = "PT30S")
+    @Scheduled(fixedDelayString = "${pullmail.inbox.digest.check-interval:PT1M}",
+            initialDelayString = "${pullmail.inbox.digest.check-interval:PT1M}")
     void makeDue() {
         Instant now = clock.instant();
         LocalDate today = now.atZone(ZoneOffset.UTC).toLocalDate();

@@ -15,6 +15,7 @@ import org.pullmail.inbox.notice.NoticeState;
 import org.pullmail.inbox.notice.NoticeTransitions;
 import org.pullmail.inbox.policy.SenderPolicy;
 import org.pullmail.inbox.reputation.BulkDetector;
+import org.pullmail.inbox.notification.BridgedColumn;
 import org.pullmail.inbox.reputation.Reputation;
 import org.pullmail.service.ApiProblem;
 import org.pullmail.service.PageCursor;
@@ -246,7 +247,7 @@ class Requests {
     // subquery on the digest index (this list made three more queries per request before)
     private static final String SELECT = """
             SELECT n.id, n.created_at, n.state, n.policy, n.tag, f.sender, f.sender_domain, f.subject, f.size, f.received_at,
-                   f.expires_at, %s, %s, %s AS bulk
+                   f.expires_at, f.bridged::text AS bridged, %s, %s, %s AS bulk
             FROM notice n JOIN notification f ON f.id = n.notification
             LEFT JOIN sender_reputation s ON s.sender = f.sender
             LEFT JOIN sender_reputation d ON d.sender = f.sender_domain""".formatted(
@@ -261,7 +262,7 @@ class Requests {
                 senderDomain.firstSeen(), rs.getString("subject"), rs.getLong("size"),
                 rs.getTimestamp("received_at").toInstant(), rs.getTimestamp("expires_at").toInstant(),
                 rs.getString("state"), rs.getBoolean("bulk"), rs.getString("policy"), sender, senderDomain,
-                rs.getString("tag")),
+                rs.getString("tag"), BridgedColumn.read(rs.getString("bridged"))),
                 rs.getTimestamp("created_at").toInstant());
     }
 }

@@ -24,8 +24,11 @@ import org.springframework.web.bind.annotation.RestController;
 @RequestMapping("/api/v1/inbox/tags")
 class TagController {
 
-    /** {@code tag}: 1 to 32 of a-z 0-9 . _ - */
-    record NewTag(String tag) {
+    /**
+     * {@code tag}: 1 to 32 of a-z 0-9 . _ -; {@code unguessable}: true appends a random part ({@code shop.k3x9q2mw}),
+     * so that no one finds the tag by trying names (the tag alone may then be left out, and is all random).
+     */
+    record NewTag(String tag, Boolean unguessable) {
     }
 
     /** {@code blocked}: true refuses the tag's mail, false fetches it at once again. */
@@ -46,7 +49,8 @@ class TagController {
 
     @PostMapping
     ResponseEntity<Tags.TagView> create(@AuthenticationPrincipal Jwt user, @RequestBody NewTag tag) {
-        return ResponseEntity.status(HttpStatus.CREATED).body(tags.create(mailboxes.of(user), tag.tag()));
+        return ResponseEntity.status(HttpStatus.CREATED).body(tags.create(mailboxes.of(user), tag.tag(),
+                Boolean.TRUE.equals(tag.unguessable())));
     }
 
     @GetMapping

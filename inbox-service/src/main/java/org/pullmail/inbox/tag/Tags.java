@@ -1,5 +1,6 @@
 package org.pullmail.inbox.tag;
 
+import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.regex.Pattern;
@@ -20,6 +21,8 @@ import org.springframework.transaction.annotation.Transactional;
 class Tags {
 
     private static final Pattern TAG = Pattern.compile("[a-z0-9._-]{1,32}");
+    static final int RANDOM_LENGTH = 8;
+    private static final String RANDOM_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789";
 
     /** A tag as users see it, with the address to give out. */
     record TagView(String tag, String address, boolean blocked, Instant createdAt) {
@@ -27,15 +30,21 @@ class Tags {
 
     private final MailboxTagRepository tags;
     private final Clock clock;
+    private final SecureRandom random = new SecureRandom();
 
     Tags(MailboxTagRepository tags, Clock clock) {
         this.tags = tags;
         this.clock = clock;
     }
 
-    /** Creates the tag; 400 for a tag that is not 1 to 32 of a-z 0-9 . _ -, 409 when the mailbox has it. */
+    /**
+     * Creates the tag; 400 for a tag that is not 1 to 32 of a-z 0-9 . _ -, 409 when the mailbox has it.
+     * {@code unguessable} appends {@value #RANDOM_LENGTH} random characters (about 41 bits), which makes the tag
+     * as hard to guess as a password: a tag fetches at once, so a tag named like a shop could be tried by anyone.
+     */
     @Transactional
-    TagView create(String mailbox, String tag) {
+    TagView create(String mailbox, String name, boolean unguessable) {
+        String tag = unguessable ? withRandomPart(name) : name;
         String address = addressOf(mailbox, tag);
         Instant now = clock.instant();
         if (tags.createIfAbsent(mailbox, tag, now) == 0) {
@@ -68,6 +77,17 @@ class Tags {
         if (tags.remove(mailbox, tag) == 0) {
             throw ApiProblem.notFound("tag " + tag);
         }
+    }
+
+    private String withRandomPart(String name) {
+        if (name != null && name.length() > 32 - RANDOM_LENGTH - 1) {
+            throw ApiProblem.invalid("an unguessable tag's own part is 1 to " + (32 - RANDOM_LENGTH - 1) + " characters");
+        }
+        StringBuilder tag = new StringBuilder(name == null || name.isEmpty() ? "" : name + '.');
+        for (int i = 0; i < RANDOM_LENGTH; i++) {
+            tag.append(RANDOM_ALPHABET.charAt(random.nextInt(RANDOM_ALPHABET.length())));
+        }
+        return tag.toString();
     }
 
     private static TagView view(MailboxTag t) {

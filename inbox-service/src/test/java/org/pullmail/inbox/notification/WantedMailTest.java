@@ -1,6 +1,7 @@
 package org.pullmail.inbox.notification;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.hamcrest.Matchers.matchesPattern;
 import static org.awaitility.Awaitility.await;
 import static org.springframework.security.test.web.servlet.request.SecurityMockMvcRequestPostProcessors.jwt;
 import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.delete;
@@ -32,6 +33,7 @@ import org.pullmail.protocol.ReplyHint;
 import org.pullmail.protocol.http.ContentDigest;
 import org.pullmail.testing.PeerDomains;
 import org.pullmail.testing.ServiceDatabase;
+import org.pullmail.testing.TestInternalSecret;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -176,6 +178,7 @@ class WantedMailTest {
 
     void reportSent(String mailbox, String messageId, Instant sentAt, String... correspondents) throws Exception {
         mvc.perform(post("/internal/v1/mailboxes/" + mailbox + "/sent").contentType(MediaType.APPLICATION_JSON)
+                        .header("Authorization", TestInternalSecret.AUTHORIZATION)
                         .content(json.writeValueAsString(Map.of("message_id", messageId,
                                 "correspondents", List.of(correspondents), "sent_at", sentAt.toString()))))
                 .andExpect(status().isNoContent());
@@ -314,6 +317,7 @@ class WantedMailTest {
     void theSentReportRefusesBadInputAndUnknownMailboxesAndChangesNothing() throws Exception {
         String hal = mailbox("hal");
         mvc.perform(post("/internal/v1/mailboxes/nobody@alpha.test/sent").contentType(MediaType.APPLICATION_JSON)
+                        .header("Authorization", TestInternalSecret.AUTHORIZATION)
                         .content("{\"message_id\":\"x@alpha.test\",\"correspondents\":[\"a@friend.test\"],"
                                 + "\"sent_at\":\"2026-11-30T10:00:00Z\"}"))
                 .andExpect(status().isNotFound())
@@ -327,6 +331,7 @@ class WantedMailTest {
                 "{\"message_id\":\"<>\",\"correspondents\":[],\"sent_at\":\"2026-11-30T10:00:00Z\"}",
                 "[]", "{")) {
             mvc.perform(post("/internal/v1/mailboxes/" + hal + "/sent").contentType(MediaType.APPLICATION_JSON)
+                            .header("Authorization", TestInternalSecret.AUTHORIZATION)
                             .content(body))
                     .andExpect(status().isBadRequest())
                     .andExpect(content().contentTypeCompatibleWith("application/problem+json"));
@@ -364,14 +369,18 @@ class WantedMailTest {
     }
 
     @Test
-    void aReplyReportedAsSpamStopsItsMessageOpeningTheDoor() throws Exception {
+    void aReplyReportedAsSpamStopsEveryMessageItsHintsMatchedOpeningTheDoor() throws Exception {
         String jan = mailbox("jan");
         String sent = UUID.randomUUID() + "@alpha.test";
+        String earlier = UUID.randomUUID() + "@alpha.test";
         reportSent(jan, sent, Instant.now(), "bob@friend.test");
+        reportSent(jan, earlier, Instant.now().minus(Duration.ofDays(1)), "bob@friend.test");
         String mallory = "mallory@stranger.test";
         String hint = ReplyHint.of(sent, jan);
+        String earlierHint = ReplyHint.of(earlier, jan);
         Sent reply = notifyServing(mallory, jan, "From: " + mallory + "\r\nTo: " + jan + "\r\nSubject: Re: lunch\r\n"
-                + "In-Reply-To: <" + sent + ">\r\n\r\nBuy now\r\n", hint);
+                + "In-Reply-To: <" + sent + ">\r\nReferences: <" + earlier + "> <" + sent + ">\r\n\r\nBuy now\r\n",
+                hint, earlierHint);
         assertFetched(reply, jan, "reply");
         UUID message = await("the reply fetched and stored").atMost(Duration.ofSeconds(30))
                 .until(() -> jdbc.sql("SELECT m.id FROM message m WHERE m.notice = ?")
@@ -379,7 +388,9 @@ class WantedMailTest {
                 .orElseThrow();
 
         mvc.perform(post("/api/v1/inbox/messages/" + message + "/spam").with(as(jan))).andExpect(status().isOk());
+        // both threads the spam named are closed to hints, not only the one matched first
         assertHeld(notify("eve@stranger.test", jan, hint), jan);
+        assertHeld(notify("eve@stranger.test", jan, earlierHint), jan);
         // another message of jan's still opens the door
         String next = UUID.randomUUID() + "@alpha.test";
         reportSent(jan, next, Instant.now(), "bob@friend.test");
@@ -451,19 +462,100 @@ class WantedMailTest {
     }
 
     @Test
-    void aMailboxNamedTwiceInOneNotificationGetsOneCopy() throws Exception {
-        String una = mailbox("una");
-        String tagged = una.replace("@", "+list@");
-        PeerDomains.Peer peer = PEERS.peer("stranger.test");
-        Notification n = Notifications.notification(peer, "list@stranger.test",
-                Notifications.digestOf(UUID.randomUUID().toString()), "Hello", una, tagged);
+    void anUnguessableTagCarriesARandomPartSoThatNoOneFindsItByTryingNames() throws Exception {
+        String vic = mailbox("vic");
+        String local = vic.substring(0, vic.indexOf('@'));
+        String first = json.readTree(mvc.perform(post("/api/v1/inbox/tags").with(as(vic))
+                        .contentType(MediaType.APPLICATION_JSON).content("{\"tag\":\"shop\",\"unguessable\":true}"))
+                .andExpect(status().isCreated()).andReturn().getResponse().getContentAsString()).get("tag").asString();
+        String second = json.readTree(mvc.perform(post("/api/v1/inbox/tags").with(as(vic))
+                        .contentType(MediaType.APPLICATION_JSON).content("{\"tag\":\"shop\",\"unguessable\":true}"))
+                .andExpect(status().isCreated()).andReturn().getResponse().getContentAsString()).get("tag").asString();
+        assertThat(first).matches("shop\\.[a-z0-9]{8}").isNotEqualTo(second);
+        mvc.perform(post("/api/v1/inbox/tags").with(as(vic)).contentType(MediaType.APPLICATION_JSON)
+                        .content("{\"unguessable\":true}"))
+                .andExpect(status().isCreated())
+                .andExpect(jsonPath("$.tag").value(matchesPattern("[a-z0-9]{8}")));
+        mvc.perform(post("/api/v1/inbox/tags").with(as(vic)).contentType(MediaType.APPLICATION_JSON)
+                        .content("{\"tag\":\"" + "x".repeat(24) + "\",\"unguessable\":true}"))
+                .andExpect(status().isBadRequest())
+                .andExpect(content().contentTypeCompatibleWith("application/problem+json"));
+
+        // the guessable name alone is a tag never created: a stranger trying it waits; the real one is fetched
+        String sender = "deals" + UUID.randomUUID().toString().substring(0, 6) + "@stranger.test";
+        assertHeld(notify(sender, local + "+shop@alpha.test"), vic);
+        assertFetched(notify(sender, local + "+" + first + "@alpha.test"), vic, "tag");
+    }
+
+    /** One notification from {@code from} to several addresses, its message served for the fetch. */
+    record Many(Notification notification, List<String> outcomes) {
+    }
+
+    Many notifyMany(String from, String... to) throws Exception {
+        PeerDomains.Peer peer = PEERS.peer(from.substring(from.indexOf('@') + 1));
+        String content = "From: " + from + "\r\nTo: " + String.join(", ", to) + "\r\nSubject: Hello "
+                + UUID.randomUUID() + "\r\n\r\nHi\r\n";
+        byte[] bytes = content.getBytes(StandardCharsets.UTF_8);
+        Notification plain = Notifications.notification(peer, from, ContentDigest.sha256(bytes), "Hello", to);
+        Notification n = new Notification(plain.id(), from, plain.recipients(), plain.subject(), bytes.length,
+                ContentDigest.sha256(bytes), plain.fetchUrl(), plain.sentAt(), plain.expiresAt());
+        peer.fetchAnswers.put(n.id(), new PeerDomains.Answer(200, "message/rfc822", content, Map.of()));
         HttpResponse<String> response = Notifications.send(peer, n, port, Map.of());
         assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
-        assertThat(json.readTree(response.body()).get("recipients").findValuesAsString("outcome"))
-                .containsExactly("accepted", "accepted");
-        assertThat(jdbc.sql("SELECT count(*) FROM notice n JOIN notification f ON f.id = n.notification"
-                + " WHERE f.notification_id = ? AND n.recipient = ?").params(n.id(), una).query(Integer.class).single())
-                .isEqualTo(1);
+        return new Many(n, json.readTree(response.body()).get("recipients").findValuesAsString("outcome"));
+    }
+
+    @Test
+    void aMailboxNamedTwiceInOneNotificationGetsOneCopyDecidedByItsMostWantedAddressAndReportedForBoth()
+            throws Exception {
+        String una = mailbox("una");
+        String tagged = una.replace("@", "+list@");
+        mvc.perform(post("/api/v1/inbox/tags").with(as(una)).contentType(MediaType.APPLICATION_JSON)
+                .content("{\"tag\":\"list\"}")).andExpect(status().isCreated());
+        PeerDomains.Peer peer = PEERS.peer("stranger.test");
+        // the plain address alone would be held (a stranger), the tag fetches at once: whichever comes first
+        for (List<String> order : List.of(List.of(una, tagged), List.of(tagged, una))) {
+            Many sent = notifyMany("list@stranger.test", order.toArray(String[]::new));
+            assertThat(sent.outcomes()).containsExactly("accepted", "accepted");
+            List<Notice> notices = jdbc.sql("SELECT n.id, n.recipient, n.state, n.policy, n.tag FROM notice n"
+                            + " JOIN notification f ON f.id = n.notification WHERE f.notification_id = ?")
+                    .param(sent.notification().id())
+                    .query((rs, i) -> new Notice(rs.getObject(1, UUID.class), rs.getString(2), rs.getString(3),
+                            rs.getString(4), rs.getString(5)))
+                    .list();
+            assertThat(notices).as("one copy for the mailbox").hasSize(1);
+            assertThat(notices.get(0).policy()).isEqualTo("tag");
+            assertThat(notices.get(0).tag()).isEqualTo("list");
+            // one fetch, and the sender hears "stored" for both addresses it notified
+            List<String> reports = await("the stored report").atMost(Duration.ofSeconds(30))
+                    .until(() -> peer.statusReports.getOrDefault(sent.notification().id(), List.of()), r -> !r.isEmpty());
+            assertThat(json.readTree(reports.get(0)).get("recipients").findValuesAsString("address"))
+                    .containsExactlyInAnyOrderElementsOf(order);
+            assertThat(json.readTree(reports.get(0)).get("recipients").findValuesAsString("status"))
+                    .containsOnly("stored");
+            assertThat(peer.fetches.get(sent.notification().id()).get()).isEqualTo(1);
+        }
+
+        // with the tag blocked, the plain address still decides: held, not refused, and declining is reported for both
+        mvc.perform(put("/api/v1/inbox/tags/list").with(as(una)).contentType(MediaType.APPLICATION_JSON)
+                .content("{\"blocked\":true}")).andExpect(status().isOk());
+        Many held = notifyMany("list@stranger.test", tagged, una);
+        assertThat(held.outcomes()).containsExactly("accepted", "accepted");
+        UUID request = jdbc.sql("SELECT n.id FROM notice n JOIN notification f ON f.id = n.notification"
+                + " WHERE f.notification_id = ? AND n.state = 'requested'").param(held.notification().id())
+                .query(UUID.class).single();
+        mvc.perform(post("/api/v1/inbox/requests/" + request + "/decline").with(as(una)))
+                .andExpect(status().is2xxSuccessful());
+        List<String> reports = await("the declined report").atMost(Duration.ofSeconds(30))
+                .until(() -> peer.statusReports.getOrDefault(held.notification().id(), List.of()), r -> !r.isEmpty());
+        assertThat(json.readTree(reports.get(0)).get("recipients").findValuesAsString("address"))
+                .containsExactlyInAnyOrder(una, tagged);
+        assertThat(json.readTree(reports.get(0)).get("recipients").findValuesAsString("status")).containsOnly("declined");
+
+        // blocked through every address: refused for each, nothing stored
+        userRule(una, "blocklist", "list@stranger.test", true);
+        Many refused = notifyMany("list@stranger.test", una, tagged);
+        assertThat(refused.outcomes()).containsExactly("blocked", "blocked");
     }
 
     @Test

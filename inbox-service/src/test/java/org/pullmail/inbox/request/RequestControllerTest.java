@@ -58,7 +58,7 @@ class RequestControllerTest {
                 Instant.parse("2026-01-05T08:00:00Z"));
         return new Request(id, "deals@shop.example", "shop.example", sender.firstSeen(), domain.firstSeen(), "Offer",
                 1234, Instant.parse("2026-11-30T09:00:00Z"), Instant.parse("2026-12-30T09:00:00Z"), "requested", true,
-                "a stranger", sender, domain, null);
+                "a stranger", sender, domain, null, null);
     }
 
     @Test
