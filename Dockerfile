@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1
 # One image recipe for every service:  docker build --build-arg SERVICE=inbox-service -t pullmail/inbox-service .
-# SERVICE is one of gateway, outbox-service, notifier-service, inbox-service.
+# SERVICE is one of gateway, outbox-service, notifier-service, inbox-service, smtp-bridge.
 
 FROM eclipse-temurin:17-jdk AS build
 ARG SERVICE=gateway

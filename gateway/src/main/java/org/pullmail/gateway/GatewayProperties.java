@@ -11,6 +11,8 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param outboxUrl        the outbox-service behind this gateway
  * @param notifierUrl      the notifier-service (serves the discovery document)
  * @param inboxUrl         the inbox-service
+ * @param bridgeUrl        the smtp-bridge: it serves the fetches of mail bridged from SMTP and the admin API of
+ *                         SMTP (DKIM keys, the outbound queue)
  * @param tokenLifetime    how long an access token is valid
  * @param maxApiBodyBytes  largest request body the user API takes (a 25 MB message, base64 in JSON)
  * @param apiDocs          whether the OpenAPI documents and Swagger UI are served (they map the whole attack
@@ -24,6 +26,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
 public record GatewayProperties(@DefaultValue("http://127.0.0.1:8081") URI outboxUrl,
         @DefaultValue("http://127.0.0.1:8082") URI notifierUrl,
         @DefaultValue("http://127.0.0.1:8083") URI inboxUrl,
+        @DefaultValue("http://127.0.0.1:8084") URI bridgeUrl,
         @DefaultValue("PT15M") Duration tokenLifetime,
         @DefaultValue("36700160") long maxApiBodyBytes,
         @DefaultValue("false") boolean apiDocs,

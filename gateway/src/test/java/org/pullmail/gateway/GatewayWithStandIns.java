@@ -27,7 +27,8 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * The gateway on its own database, in front of stand-ins for the outbox, the inbox and the notifier, spoken to
+ * The gateway on its own database, in front of stand-ins for the outbox, the inbox, the notifier and the SMTP
+ * bridge, spoken to
  * over real HTTP on 127.0.0.1. The behaviour tests extend this class, so they share one running gateway: each
  * uses accounts of its own (the login throttle and the revocations are the gateway's, for all of them).
  */
@@ -48,6 +49,7 @@ public abstract class GatewayWithStandIns {
     public static final StandInService OUTBOX = StandInService.start("outbox");
     public static final StandInService INBOX = StandInService.start("inbox");
     public static final StandInService NOTIFIER = StandInService.start("notifier");
+    public static final StandInService BRIDGE = StandInService.start("smtp-bridge");
 
     @DynamicPropertySource
     static void gatewayInFrontOfStandIns(DynamicPropertyRegistry registry) {
@@ -55,6 +57,7 @@ public abstract class GatewayWithStandIns {
         registry.add("pullmail.gateway.outbox-url", OUTBOX::url);
         registry.add("pullmail.gateway.inbox-url", INBOX::url);
         registry.add("pullmail.gateway.notifier-url", NOTIFIER::url);
+        registry.add("pullmail.gateway.bridge-url", BRIDGE::url);
         registry.add("pullmail.gateway.accounts[0].address", () -> ADMIN);
         registry.add("pullmail.gateway.accounts[0].password", () -> PASSWORD);
         registry.add("pullmail.gateway.accounts[0].admin", () -> "true");
@@ -81,6 +84,7 @@ public abstract class GatewayWithStandIns {
         OUTBOX.reset();
         INBOX.reset();
         NOTIFIER.reset();
+        BRIDGE.reset();
     }
 
     protected URI url(String path) {

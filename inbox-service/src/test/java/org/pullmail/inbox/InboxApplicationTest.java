@@ -68,6 +68,40 @@ class InboxApplicationTest {
         assertThat(correspondents(mailbox, "mallory@evil.test")).isOne();
     }
 
+    /**
+     * The SMTP bridge asks at RCPT TO whether mail to an address reaches a mailbox: a mailbox's own address and any
+     * tag of it do (the tag need not exist, as intake judges it), an address nobody has does not (404), another
+     * domain's is a 400, and without the internal secret nobody learns which mailboxes exist.
+     */
+    @Test
+    void theRecipientLookupSaysWhichMailboxAnAddressReachesOnlyToTheDomainsOwnServices() throws Exception {
+        String mailbox = "lu" + Instant.now().toEpochMilli() + "@alpha.test";
+        Notifications.provision(port, mailbox);
+        String local = mailbox.substring(0, mailbox.indexOf('@'));
+        HttpResponse<String> own = lookup(mailbox, TestInternalSecret.AUTHORIZATION);
+        assertThat(own.statusCode()).as(own.body()).isEqualTo(200);
+        assertThat(own.body()).contains("\"mailbox\":\"" + mailbox + "\"");
+        HttpResponse<String> tagged = lookup(local + "+news@alpha.test", TestInternalSecret.AUTHORIZATION);
+        assertThat(tagged.statusCode()).isEqualTo(200);
+        assertThat(tagged.body()).contains("\"mailbox\":\"" + mailbox + "\"");
+        assertThat(lookup("nobody" + local + "@alpha.test", TestInternalSecret.AUTHORIZATION).statusCode()).isEqualTo(404);
+        assertThat(lookup("nobody+" + local + "@alpha.test", TestInternalSecret.AUTHORIZATION).statusCode()).isEqualTo(404);
+        HttpResponse<String> foreign = lookup(local + "@beta.test", TestInternalSecret.AUTHORIZATION);
+        assertThat(foreign.statusCode()).isEqualTo(400);
+        assertThat(foreign.headers().firstValue("Content-Type")).hasValueSatisfying(
+                type -> assertThat(type).startsWith("application/problem+json"));
+        assertThat(lookup(mailbox, null).statusCode()).isEqualTo(401);
+    }
+
+    HttpResponse<String> lookup(String address, String authorization) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + port + "/internal/v1/mailboxes/" + address)).GET();
+        if (authorization != null) {
+            request.header("Authorization", authorization);
+        }
+        return HttpClient.newHttpClient().send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
     HttpResponse<String> reportSent(String mailbox, String json, String authorization) throws Exception {
         HttpRequest.Builder request = HttpRequest.newBuilder(
                         URI.create("http://127.0.0.1:" + port + "/internal/v1/mailboxes/" + mailbox + "/sent"))

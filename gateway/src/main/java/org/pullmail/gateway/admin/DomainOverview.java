@@ -65,6 +65,7 @@ class DomainOverview {
         services.put("outbox-service", gateway.outboxUrl());
         services.put("notifier-service", gateway.notifierUrl());
         services.put("inbox-service", gateway.inboxUrl());
+        services.put("smtp-bridge", gateway.bridgeUrl());
         int window = Math.max(1, Math.min(minutes, 1440));
         List<CompletableFuture<ServiceState>> states = new ArrayList<>();
         services.forEach((name, base) -> states.add(CompletableFuture.supplyAsync(() -> state(name, base, window))));

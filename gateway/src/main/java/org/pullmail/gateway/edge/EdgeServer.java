@@ -55,7 +55,8 @@ class EdgeServer implements WebServerFactoryCustomizer<JettyServletWebServerFact
             }
         }
         // PMP/1 goes past the servlet stack (PmpEdge), after the body deadline like every request
-        Handler routes = new PmpEdge(server.getHandler(), gateway.inboxUrl(), gateway.outboxUrl(), gateway.notifierUrl());
+        Handler routes = new PmpEdge(server.getHandler(), new PmpEdge.Services(gateway.inboxUrl(), gateway.outboxUrl(),
+                gateway.notifierUrl(), gateway.bridgeUrl()));
         server.setHandler(new BodyDeadline(routes, edge.bodyDeadline(), edge.bufferedBodyBytes(),
                 edge.minRequestDataRate()));
     }

@@ -24,7 +24,8 @@ import org.pullmail.service.ProblemResponses;
  * as the services answer them) and the client's address, which it states in {@value #CLIENT_HEADER} (always
  * overwritten, so that a client cannot choose its own). No thread waits while a peer sends or reads, and the
  * bytes of a fetched message stream through. The routes are the same as the gateway's configuration gave:
- * {@code /pmp/v1/notifications} to the inbox, {@code /pmp/v1/messages/**} to the outbox,
+ * {@code /pmp/v1/notifications} to the inbox, {@code /pmp/v1/messages/**} to the outbox (but
+ * {@code /pmp/v1/messages/smtp/**}, mail bridged from SMTP, to the SMTP bridge),
  * {@code /.well-known/pullmail} to the notifier; every other path goes on to the servlet stack.
  */
 final class PmpEdge extends Handler.Wrapper {
@@ -33,9 +34,16 @@ final class PmpEdge extends Handler.Wrapper {
 
     private final Proxy proxy;
 
-    PmpEdge(Handler next, URI inbox, URI outbox, URI notifier) {
+    /** Where each service is. */
+    record Services(URI inbox, URI outbox, URI notifier, URI bridge) {
+    }
+
+    /** The path prefix of mail bridged from SMTP, which the bridge serves (PROTOCOL.md 3.6). */
+    static final String BRIDGED_FETCH_PATH = Pmp.FETCH_PATH + "/smtp/";
+
+    PmpEdge(Handler next, Services services) {
         super(next);
-        this.proxy = new Proxy(inbox, outbox, notifier);
+        this.proxy = new Proxy(services);
         addBean(proxy);
     }
 
@@ -46,18 +54,21 @@ final class PmpEdge extends Handler.Wrapper {
     }
 
     /** The service a PMP/1 path goes to, by its decoded and normalised path; null for any other path. */
-    static URI route(String canonicalPath, URI inbox, URI outbox, URI notifier) {
+    static URI route(String canonicalPath, Services services) {
         if (canonicalPath == null) {
             return null;
         }
         if (canonicalPath.equals(Pmp.NOTIFY_PATH)) {
-            return inbox;
+            return services.inbox();
+        }
+        if (canonicalPath.startsWith(BRIDGED_FETCH_PATH)) {
+            return services.bridge();
         }
         if (canonicalPath.startsWith(Pmp.FETCH_PATH + "/")) {
-            return outbox;
+            return services.outbox();
         }
         if (canonicalPath.equals(Pmp.WELL_KNOWN_PATH)) {
-            return notifier;
+            return services.notifier();
         }
         return null;
     }
@@ -92,14 +103,10 @@ final class PmpEdge extends Handler.Wrapper {
     /** Jetty's reverse proxy, to the service each PMP/1 path belongs to. */
     private static final class Proxy extends ProxyHandler {
 
-        private final URI inbox;
-        private final URI outbox;
-        private final URI notifier;
+        private final Services services;
 
-        Proxy(URI inbox, URI outbox, URI notifier) {
-            this.inbox = inbox;
-            this.outbox = outbox;
-            this.notifier = notifier;
+        Proxy(Services services) {
+            this.services = services;
             // the services are the proxy's only servers: its client's threads are the edge's own
             setUseServerThreadPool(true);
         }
@@ -111,7 +118,7 @@ final class PmpEdge extends Handler.Wrapper {
             if (uri.getPath() == null || !uri.getPath().equals(uri.getCanonicalPath())) {
                 return null;
             }
-            return route(uri.getCanonicalPath(), inbox, outbox, notifier);
+            return route(uri.getCanonicalPath(), services);
         }
 
         @Override

@@ -24,13 +24,19 @@ class OverviewTest extends GatewayWithStandIns {
                 ? Answer.json(200, "{\"status\":\"OUT_OF_SERVICE\",\"groups\":[\"liveness\"]}")
                 : Answer.json(404, "{}"));
         NOTIFIER.answer(r -> Answer.json(503, "{\"status\":\"DOWN\"}"));
+        BRIDGE.answer(r -> r.target().equals("/readyz")
+                ? Answer.json(200, "{\"status\":\"UP\"}")
+                : Answer.json(200, "{\"minutes\":5,\"gauges\":{\"smtp_messages_waiting\":2}}"));
 
         JsonNode overview = json(get("/api/v1/admin/overview?minutes=5", login(ADMIN, PASSWORD)));
         assertThat(overview.get("domain").asString()).isEqualTo("alpha.test");
         Map<String, JsonNode> services = new HashMap<>();
         overview.get("services").forEach(s -> services.put(s.get("name").asString(), s));
         assertThat(services.keySet()).containsExactlyInAnyOrder("gateway", "outbox-service", "inbox-service",
-                "notifier-service");
+                "notifier-service", "smtp-bridge");
+        assertThat(services.get("smtp-bridge").get("status").asString()).isEqualTo("UP");
+        assertThat(services.get("smtp-bridge").get("stats").get("gauges").get("smtp_messages_waiting").asInt())
+                .isEqualTo(2);
         assertThat(services.get("gateway").get("status").asString()).isEqualTo("UP");
         assertThat(services.get("outbox-service").get("status").asString()).isEqualTo("UP");
         assertThat(services.get("outbox-service").get("stats").get("gauges").get("messages_waiting").asInt())

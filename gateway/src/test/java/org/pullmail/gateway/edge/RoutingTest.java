@@ -53,7 +53,7 @@ class RoutingTest extends GatewayWithStandIns {
         String admin = login(ADMIN, PASSWORD);
         for (var route : List.of(List.of("/api/v1/admin/queue?state=failed", NOTIFIER),
                 List.of("/api/v1/admin/keys", NOTIFIER), List.of("/api/v1/admin/outbox/accounts/a@alpha.test", OUTBOX),
-                List.of("/api/v1/admin/inbound/domain", INBOX))) {
+                List.of("/api/v1/admin/inbound/domain", INBOX), List.of("/api/v1/admin/smtp/dkim", BRIDGE))) {
             String path = (String) route.get(0);
             StandInService service = (StandInService) route.get(1);
             service.received.clear();
@@ -65,6 +65,7 @@ class RoutingTest extends GatewayWithStandIns {
         NOTIFIER.received.clear();
         assertThat(get("/api/v1/admin/accounts", admin).statusCode()).isEqualTo(200);
         assertThat(get("/api/v1/elsewhere", token).statusCode()).isBetween(401, 404);
+        assertThat(BRIDGE.received).as("an admin path of the bridge's, never a user's").isEmpty();
         assertThat(OUTBOX.received).isEmpty();
         assertThat(INBOX.received).isEmpty();
         assertThat(NOTIFIER.received).isEmpty();
@@ -94,10 +95,21 @@ class RoutingTest extends GatewayWithStandIns {
         assertThat(fetch.target()).isEqualTo("/pmp/v1/messages/0a1b?part=1");
         assertThat(fetch.header("Authorization")).isEqualTo("PMP-Capability t0k3n");
 
+        // mail bridged from SMTP is served by the bridge (PROTOCOL.md 3.6), the rest of the fetch base by the outbox
+        for (String path : List.of("/pmp/v1/messages/smtp/01f2", "/pmp/v1/messages/smtp/01f2/status")) {
+            HttpResponse<String> bridged = http.send(HttpRequest.newBuilder(url(path))
+                    .header("Authorization", "PMP-Capability t0k3n").build(), HttpResponse.BodyHandlers.ofString());
+            assertThat(bridged.statusCode()).isEqualTo(200);
+            assertThat(only(BRIDGE).target()).isEqualTo(path);
+            BRIDGE.received.clear();
+        }
+        assertThat(OUTBOX.received).isEmpty();
+
         assertThat(get("/.well-known/pullmail", null).statusCode()).isEqualTo(200);
         assertThat(only(NOTIFIER).target()).isEqualTo("/.well-known/pullmail");
         assertThat(INBOX.received).isEmpty();
         assertThat(OUTBOX.received).isEmpty();
+        assertThat(BRIDGE.received).isEmpty();
     }
 
     @Test

@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.util.Optional;
 
 import org.pullmail.inbox.policy.SenderPolicy.StrangerPolicy;
+import org.pullmail.inbox.tag.TaggedAddress;
 import org.pullmail.protocol.Addresses;
 import org.pullmail.service.ApiProblem;
 import org.pullmail.service.PullmailProperties;
@@ -44,6 +45,22 @@ public class Mailboxes {
     /** Whether the address has a mailbox here. */
     public boolean exists(String address) {
         return mailboxes.existsByAddress(address);
+    }
+
+    /**
+     * The mailbox an address of this domain delivers to: its own, or for {@code local+tag@domain} the mailbox
+     * {@code local@domain} (whether or not the user created that tag, as intake judges it); empty when none.
+     */
+    @Transactional(readOnly = true)
+    public Optional<String> mailboxOf(String address) {
+        if (!Addresses.isValid(address) || !Addresses.domainOf(address).equals(pullmail.domain())) {
+            throw ApiProblem.invalid(address + " is not an address of " + pullmail.domain());
+        }
+        if (exists(address)) {
+            return Optional.of(address);
+        }
+        TaggedAddress tagged = TaggedAddress.of(address);
+        return tagged.tag() != null && exists(tagged.base()) ? Optional.of(tagged.base()) : Optional.empty();
     }
 
     /** Creates the mailbox of an address of this domain, unless it exists; 400 for any other address. */

@@ -1,6 +1,7 @@
 package org.pullmail.notifier.discovery;
 
 import java.io.IOException;
+import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
 import java.text.ParseException;
@@ -30,18 +31,20 @@ import org.springframework.web.bind.annotation.RestController;
 
 /**
  * Serves this domain's discovery document. It publishes the notifier's keys (which sign
- * notifications) and the inbox's keys (which sign fetches and status reports), read from the inbox
- * and kept for a minute; if the inbox cannot be asked, the last keys it gave are served.
+ * notifications), the inbox's keys (which sign fetches and status reports) and, where the domain runs an SMTP
+ * bridge, the bridge's keys (which sign the notifications of mail bridged from SMTP, PROTOCOL.md 3.6). The other
+ * services' keys are read from them and kept for a minute; if one cannot be asked, the last keys it gave are served.
  */
 @RestController
 class DiscoveryDocumentController {
 
     private static final Logger log = LoggerFactory.getLogger(DiscoveryDocumentController.class);
-    private static final Duration INBOX_KEYS_TTL = Duration.ofMinutes(1);
+    private static final Duration KEYS_TTL = Duration.ofMinutes(1);
     /** Short, so that a rotation or a removed key reaches other domains quickly. */
     private static final Duration MAX_AGE = Duration.ofMinutes(5);
 
-    private record InboxKeys(List<JWK> keys, Instant fetchedAt) {
+    /** The keys another service of this domain gave, and when. */
+    private record ServiceKeys(List<JWK> keys, Instant fetchedAt) {
     }
 
     private final DomainKeys keys;
@@ -50,7 +53,8 @@ class DiscoveryDocumentController {
     private final HttpClient http;
     private final InternalApi internal;
     private final Clock clock;
-    private final AtomicReference<InboxKeys> inboxKeys = new AtomicReference<>(new InboxKeys(List.of(), Instant.EPOCH));
+    private final AtomicReference<ServiceKeys> inboxKeys = new AtomicReference<>(new ServiceKeys(List.of(), Instant.EPOCH));
+    private final AtomicReference<ServiceKeys> bridgeKeys = new AtomicReference<>(new ServiceKeys(List.of(), Instant.EPOCH));
 
     DiscoveryDocumentController(DomainKeys keys, PullmailProperties pullmail, NotifierProperties notifier,
             HttpClient http, InternalApi internal, Clock clock) {
@@ -65,28 +69,31 @@ class DiscoveryDocumentController {
     @GetMapping(value = Pmp.WELL_KNOWN_PATH, produces = MediaType.APPLICATION_JSON_VALUE)
     ResponseEntity<DiscoveryDocument> document() {
         List<JWK> all = new ArrayList<>(keys.publicKeys());
-        all.addAll(inboxKeys());
+        all.addAll(keysOf("inbox", notifier.inboxUrl(), inboxKeys));
+        if (notifier.bridgeUrl() != null) {
+            all.addAll(keysOf("smtp-bridge", notifier.bridgeUrl(), bridgeKeys));
+        }
         DiscoveryDocument document = DiscoveryDocument.of(pullmail.domain(), pullmail.notifyUrl(), pullmail.fetchBase(),
                 new JWKSet(all));
         return ResponseEntity.ok().cacheControl(CacheControl.maxAge(MAX_AGE).cachePublic()).body(document);
     }
 
-    private List<JWK> inboxKeys() {
-        InboxKeys cached = inboxKeys.get();
-        if (clock.instant().isBefore(cached.fetchedAt().plus(INBOX_KEYS_TTL)) && !cached.keys().isEmpty()) {
+    private List<JWK> keysOf(String service, URI base, AtomicReference<ServiceKeys> cache) {
+        ServiceKeys cached = cache.get();
+        if (clock.instant().isBefore(cached.fetchedAt().plus(KEYS_TTL)) && !cached.keys().isEmpty()) {
             return cached.keys();
         }
         try {
-            HttpResponse<String> response = http.send(internal.request(notifier.inboxUrl() + "/internal/v1/keys")
+            HttpResponse<String> response = http.send(internal.request(base + "/internal/v1/keys")
                     .timeout(Duration.ofSeconds(3)).build(), HttpResponse.BodyHandlers.ofString());
             if (response.statusCode() == 200) {
                 List<JWK> fetched = JWKSet.parse(response.body()).getKeys();
-                inboxKeys.set(new InboxKeys(fetched, clock.instant()));
+                cache.set(new ServiceKeys(fetched, clock.instant()));
                 return fetched;
             }
-            log.warn("inbox answered {} for its keys", response.statusCode());
+            log.warn("{} answered {} for its keys", service, response.statusCode());
         } catch (IOException | ParseException e) {
-            log.warn("cannot read the inbox's keys: {}", e.toString());
+            log.warn("cannot read the {}'s keys: {}", service, e.toString());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
