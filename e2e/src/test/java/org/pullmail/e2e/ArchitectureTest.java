@@ -21,7 +21,7 @@ class ArchitectureTest {
 
     static final Map<String, String> SERVICES = Map.of("gateway", "org.pullmail.gateway",
             "outbox-service", "org.pullmail.outbox", "notifier-service", "org.pullmail.notifier",
-            "inbox-service", "org.pullmail.inbox");
+            "inbox-service", "org.pullmail.inbox", "smtp-bridge", "org.pullmail.bridge");
 
     static JavaClasses compiled(String module) {
         Path classes = Path.of(System.getProperty("pullmail.root", ".."), module, "target", "classes");

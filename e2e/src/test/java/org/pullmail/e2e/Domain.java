@@ -1,6 +1,7 @@
 package org.pullmail.e2e;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -23,15 +24,29 @@ import java.util.function.Function;
 
 import org.awaitility.Awaitility;
 import org.pullmail.testing.PostgresServer;
+import org.pullmail.testing.TestDns;
 import org.pullmail.testing.TestDatabases;
 
 /**
- * One Pullmail domain for black-box tests: the four services as separate processes started from
+ * One Pullmail domain for black-box tests: the five services as separate processes started from
  * their runnable jars, each on its own database on the test PostgreSQL, talking real HTTP.
  */
 final class Domain implements AutoCloseable {
 
-    static final List<String> SERVICES = List.of("outbox-service", "notifier-service", "inbox-service", "gateway");
+    static final List<String> SERVICES = List.of("outbox-service", "notifier-service", "inbox-service", "smtp-bridge",
+            "gateway");
+
+    /**
+     * The DNS of every domain's SMTP bridge in this JVM (SPF, DKIM and DMARC records of the legacy senders a test
+     * plays), which tests write to; nothing is asked outside 127.0.0.1.
+     */
+    static final TestDns DNS = new TestDns();
+
+    /**
+     * The port of the SMTP world's MX hosts (a Postfix fixture listens there when a test starts one): every
+     * domain's bridge delivers MX-routed mail to it.
+     */
+    static final int LEGACY_MX_PORT = reservedPort();
 
     final String name;
     final int gatewayPort;
@@ -44,6 +59,8 @@ final class Domain implements AutoCloseable {
     private final Map<String, Process> processes = new LinkedHashMap<>();
     private final Map<String, List<String>> commands = new LinkedHashMap<>();
     private final Path logs;
+    /** Where the domain's SMTP bridge listens for SMTP. */
+    final int smtpPort;
 
     Domain(String name, Map<String, String> peers, List<String> accounts, String password) throws IOException {
         this(name, peers, accounts, password, TestDatabases.server(), TestDatabases::database);
@@ -60,6 +77,7 @@ final class Domain implements AutoCloseable {
             ports.put(service, freePort());
         }
         this.gatewayPort = ports.get("gateway");
+        this.smtpPort = freePort();
         this.logs = Path.of(System.getProperty("pullmail.root", ".."), "e2e", "target", "e2e-logs");
         Files.createDirectories(logs);
         String prefix = name.replace('.', '_').replace('-', '_');
@@ -79,6 +97,7 @@ final class Domain implements AutoCloseable {
         String outbox = "http://127.0.0.1:" + ports.get("outbox-service");
         String notifier = "http://127.0.0.1:" + ports.get("notifier-service");
         String inbox = "http://127.0.0.1:" + ports.get("inbox-service");
+        String bridge = "http://127.0.0.1:" + ports.get("smtp-bridge");
         Map<String, List<String>> specific = Map.of(
                 // a stored delivery's token fetches for 3 s instead of an hour, so the test sees it end
                 "outbox-service", List.of("--pullmail.outbox.notifier-url=" + notifier,
@@ -86,11 +105,21 @@ final class Domain implements AutoCloseable {
                         "--pullmail.outbox.stored-token-grace=PT3S",
                         "--pullmail.outbox.webhooks-may-reach-private-addresses=true"),
                 "notifier-service", List.of("--pullmail.notifier.outbox-url=" + outbox,
-                        "--pullmail.notifier.inbox-url=" + inbox),
+                        "--pullmail.notifier.inbox-url=" + inbox, "--pullmail.notifier.bridge-url=" + bridge),
                 "inbox-service", List.of(),
-                "gateway", gatewayArgs(accounts, password, outbox, notifier, inbox));
+                // the SMTP bridge (issue 17): SMTP on a port of its own, the DNS the tests write, the domain's inbox
+                "smtp-bridge", List.of("--pullmail.bridge.smtp.port=" + smtpPort,
+                        "--pullmail.bridge.smtp.host-name=mx." + name,
+                        "--pullmail.bridge.dns.servers[0]=" + DNS.server(), "--pullmail.bridge.inbox-url=" + inbox),
+                "gateway", gatewayArgs(accounts, password, outbox, notifier, inbox, bridge));
+        // the SMTP bridge's outbound half (issue 17): the domain's outbox, the SMTP world's MX port on this machine
+        // (MX records carry no port), and quick retries
+        List<String> outbound = List.of("--pullmail.bridge.outbound.outbox-url=" + outbox,
+                "--pullmail.bridge.outbound.mx-port=" + LEGACY_MX_PORT,
+                "--pullmail.bridge.outbound.retry-initial=PT0.5S", "--pullmail.bridge.outbound.retry-max=PT2S",
+                "--pullmail.bridge.outbound.poll-interval=PT0.2S");
         Map<String, String> databases = Map.of("outbox-service", "outbox", "notifier-service", "notifier",
-                "inbox-service", "inbox", "gateway", "gateway");
+                "inbox-service", "inbox", "smtp-bridge", "bridge", "gateway", "gateway");
         for (String service : SERVICES) {
             String db = database.apply(prefix + "_" + databases.get(service));
             List<String> command = new ArrayList<>(List.of(javaBinary(), "-Xmx192m", "-XX:+UseSerialGC",
@@ -102,6 +131,9 @@ final class Domain implements AutoCloseable {
             command.add("--server.address=127.0.0.1");
             command.add("--spring.datasource.url=" + db);
             command.addAll(specific.get(service));
+            if (service.equals("smtp-bridge")) {
+                command.addAll(outbound);
+            }
             commands.put(service, command);
         }
     }
@@ -119,9 +151,10 @@ final class Domain implements AutoCloseable {
     }
 
     private static List<String> gatewayArgs(List<String> accounts, String password, String outbox, String notifier,
-            String inbox) {
+            String inbox, String bridge) {
         List<String> args = new ArrayList<>(List.of("--pullmail.gateway.outbox-url=" + outbox,
                 "--pullmail.gateway.notifier-url=" + notifier, "--pullmail.gateway.inbox-url=" + inbox,
+                "--pullmail.gateway.bridge-url=" + bridge,
                 // the suite reads the OpenAPI documents and opens Swagger UI; a gateway serves them only when told to
                 "--pullmail.gateway.api-docs=true"));
         for (int i = 0; i < accounts.size(); i++) {
@@ -269,6 +302,14 @@ final class Domain implements AutoCloseable {
      * condition two services of one domain could get the same port; the second to start then fails, and a
      * readiness check on that port is answered by the first (a gateway "ready" that was a notifier).
      */
+    private static int reservedPort() {
+        try {
+            return freePort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     static synchronized int freePort() throws IOException {
         for (int attempt = 0; attempt < 100; attempt++) {
             try (ServerSocket socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {

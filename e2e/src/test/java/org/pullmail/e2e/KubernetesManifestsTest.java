@@ -348,7 +348,7 @@ class KubernetesManifestsTest {
         assertThat(mount.getReadOnly()).isTrue();
         assertThat(config.getData())
                 .containsEntry("PULLMAIL_BRIDGE_SMTP_TLS_CERTIFICATE", mount.getMountPath() + "/tls.crt")
-                .containsEntry("PULLMAIL_BRIDGE_SMTP_TLS_PRIVATE_KEY", mount.getMountPath() + "/tls.key");
+                .containsEntry("PULLMAIL_BRIDGE_SMTP_TLS_KEY", mount.getMountPath() + "/tls.key");
 
         assertThat(all(objects, Service.class)).as("reachable from outside the cluster: SMTP (HTTP is the Ingress's)")
                 .filteredOn(x -> x.getSpec().getType() != null && !x.getSpec().getType().equals("ClusterIP"))

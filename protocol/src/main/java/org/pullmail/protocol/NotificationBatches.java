@@ -59,6 +59,7 @@ public final class NotificationBatches {
 
     private static Notification batch(Notification message, int index, List<Notification.Recipient> recipients) {
         return new Notification(id(message.id(), index), message.from(), List.copyOf(recipients), message.subject(),
-                message.size(), message.digest(), message.fetchUrl(), message.sentAt(), message.expiresAt());
+                message.size(), message.digest(), message.fetchUrl(), message.sentAt(), message.expiresAt(),
+                message.bridged());
     }
 }
