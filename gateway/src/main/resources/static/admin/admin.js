@@ -112,6 +112,8 @@ const pages = {
       document.getElementById('q-failed').textContent = gauge('notifier-service', 'queue_failed');
       document.getElementById('q-requests').textContent = gauge('inbox-service', 'requests_waiting');
       document.getElementById('q-jobs').textContent = gauge('inbox-service', 'jobs_pending');
+      document.getElementById('q-smtp-in').textContent = gauge('smtp-bridge', 'legacy_messages_waiting');
+      document.getElementById('q-smtp-out').textContent = gauge('smtp-bridge', 'smtp_queue_pending');
       const labels = sent.map((_, i) => (i - sent.length + 1) + ' min');
       const datasets = [['sent', sent], ['received', received], ['fetches', fetches], ['declines', declines], ['failures', failures]]
         .map(([label, data]) => ({ label, data, tension: 0.3, pointRadius: 0 }));
@@ -254,14 +256,30 @@ const pages = {
   async keys() {
     const row = k => el('tr', { 'data-kid': k.kid }, el('td', {}, el('code', {}, k.kid)), el('td', {}, k.state),
       el('td', {}, when(k.created_at)), el('td', {}, k.state === 'retired' ? when(k.retired_until) : '–'));
+    // a DKIM record as a zone file line: the TXT value in strings of at most 255 bytes each (RFC 1035)
+    const dkimRow = k => el('tr', { 'data-selector': k.selector }, el('td', {}, el('code', {}, k.selector)),
+      el('td', {}, k.active ? 'signing' : el('button', { class: 'activate-dkim', 'data-selector': k.selector },
+        'Activate (its record is published)')), el('td', {}, when(k.created_at)),
+      el('td', {}, el('code', { class: 'dns-record' },
+        k.record_name + '. IN ' + k.record_type + ' ' + k.record_strings.map(x => '"' + x + '"').join(' '))));
     async function load() {
-      const [notifier, inbox] = await Promise.all([api('GET', '/api/v1/admin/keys'), api('GET', '/api/v1/admin/inbound/keys')]);
+      const [notifier, inbox, dkim] = await Promise.all([api('GET', '/api/v1/admin/keys'),
+        api('GET', '/api/v1/admin/inbound/keys'), api('GET', '/api/v1/admin/smtp/dkim')]);
       fill(document.querySelector('[data-testid=notifier-keys] tbody'), notifier.keys.map(row));
       fill(document.querySelector('[data-testid=inbox-keys] tbody'), inbox.keys.map(row));
+      fill(document.querySelector('[data-testid=dkim-keys] tbody'), dkim.keys.map(dkimRow));
       document.body.dataset.loaded = 'true';
     }
     document.getElementById('rotate-notifier').addEventListener('click', async () => { await api('POST', '/api/v1/admin/keys/rotate'); load(); });
     document.getElementById('rotate-inbox').addEventListener('click', async () => { await api('POST', '/api/v1/admin/inbound/keys/rotate'); load(); });
+    document.getElementById('rotate-dkim').addEventListener('click', async () => { await api('POST', '/api/v1/admin/smtp/dkim/rotate'); load(); });
+    document.querySelector('[data-testid=dkim-keys]').addEventListener('click', async (ev) => {
+      const selector = ev.target.dataset && ev.target.dataset.selector;
+      if (ev.target.classList.contains('activate-dkim') && selector) {
+        await api('POST', '/api/v1/admin/smtp/dkim/' + encodeURIComponent(selector) + '/activate');
+        load();
+      }
+    });
     await load();
   },
 

@@ -128,6 +128,7 @@ class DashboardTest {
             Page page = loggedIn(context, domains.alpha);
             assertThat(page.locator("[data-service=outbox-service]")).containsText("UP");
             assertThat(page.locator("[data-service=inbox-service]")).containsText("UP");
+            assertThat(page.locator("[data-service=smtp-bridge]")).containsText("UP");
             int before = Integer.parseInt(page.textContent("#c-sent"));
             Api alice = Api.login(domains.alpha, "alice@alpha.test", TwoDomains.PASSWORD);
             for (int i = 0; i < 3; i++) {
@@ -201,6 +202,19 @@ class DashboardTest {
                     .contains(page.locator("[data-testid=notifier-keys] tbody tr", new Page.LocatorOptions()
                             .setHasText("published")).first().getAttribute("data-kid"));
 
+            // DKIM for mail sent over SMTP: the signing key's record to publish; a rotated key waits for its record
+            Locator dkim = page.locator("[data-testid=dkim-keys] tbody");
+            assertThat(dkim).containsText("signing");
+            assertThat(dkim).containsText("._domainkey.beta.test. IN TXT \"v=DKIM1; k=rsa; p=");
+            int dkimKeys = dkim.locator("tr").count();
+            page.click("#rotate-dkim");
+            assertThat(dkim.locator("tr")).hasCount(dkimKeys + 1);
+            Locator waiting = dkim.locator("button.activate-dkim").first();
+            String selector = waiting.getAttribute("data-selector");
+            waiting.click();
+            assertThat(dkim.locator("tr[data-selector='" + selector + "']")).containsText("signing");
+            assertThat(dkim.locator("tr").first()).hasAttribute("data-selector", selector);
+
             page.navigate(domains.beta.url() + "/admin/inbound.html");
             assertThat(page.locator("body[data-loaded=true]")).isVisible(SLOW);
             page.fill("#rule-form input[name=entry]", "spammy.example");
@@ -228,6 +242,7 @@ class DashboardTest {
             assertThat(page.locator("body[data-loaded=true]")).isVisible(SLOW);
             Locator audit = page.locator("[data-testid=audit] tbody");
             assertThat(audit).containsText("POST /api/v1/admin/keys/rotate");
+            assertThat(audit).containsText("POST /api/v1/admin/smtp/dkim/rotate");
             assertThat(audit).containsText("PUT /api/v1/admin/inbound/blocklist/spammy.example");
             assertThat(audit).containsText("DELETE /api/v1/admin/inbound/blocklist/spammy.example");
             assertThat(audit).containsText("PUT /api/v1/admin/inbound/allowlist/partner.example");

@@ -46,7 +46,14 @@ final class Domain implements AutoCloseable {
      * The port of the SMTP world's MX hosts (a Postfix fixture listens there when a test starts one): every
      * domain's bridge delivers MX-routed mail to it.
      */
-    static final int LEGACY_MX_PORT = reservedPort();
+    static int legacyMxPort() {
+        return LegacyMx.PORT;
+    }
+
+    /** Reserved on first use, once the ports handed out are tracked. */
+    private static final class LegacyMx {
+        static final int PORT = reservedPort();
+    }
 
     final String name;
     final int gatewayPort;
@@ -115,7 +122,7 @@ final class Domain implements AutoCloseable {
         // the SMTP bridge's outbound half (issue 17): the domain's outbox, the SMTP world's MX port on this machine
         // (MX records carry no port), and quick retries
         List<String> outbound = List.of("--pullmail.bridge.outbound.outbox-url=" + outbox,
-                "--pullmail.bridge.outbound.mx-port=" + LEGACY_MX_PORT,
+                "--pullmail.bridge.outbound.mx-port=" + legacyMxPort(),
                 "--pullmail.bridge.outbound.retry-initial=PT0.5S", "--pullmail.bridge.outbound.retry-max=PT2S",
                 "--pullmail.bridge.outbound.poll-interval=PT0.2S");
         Map<String, String> databases = Map.of("outbox-service", "outbox", "notifier-service", "notifier",

@@ -18,6 +18,11 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param perDomain    one recipient domain's share of the senders: a domain may borrow idle senders beyond it
  *                     while half of them stay free, so a slow domain holds at most half and its other
  *                     notifications wait while other domains' go
+ * @param bridgeUrl    this domain's SMTP bridge (smtp-bridge), or none: a notification to a domain that publishes
+ *                     no PMP/1 discovery document is handed to it for delivery over SMTP; without one it is
+ *                     retried like any failed discovery, and fails at the end of its lifetime; the discovery
+ *                     document also publishes the keys the bridge signs bridged mail's notifications with
+ *                     (PROTOCOL.md 3.6)
  */
 @ConfigurationProperties("pullmail.notifier")
 public record NotifierProperties(@DefaultValue("http://127.0.0.1:8081") URI outboxUrl,
@@ -27,5 +32,6 @@ public record NotifierProperties(@DefaultValue("http://127.0.0.1:8081") URI outb
         @DefaultValue("PT10M") Duration retryMax,
         @DefaultValue("PT0.2S") Duration pollInterval,
         @DefaultValue("32") int senders,
-        @DefaultValue("4") int perDomain) {
+        @DefaultValue("4") int perDomain,
+        URI bridgeUrl) {
 }

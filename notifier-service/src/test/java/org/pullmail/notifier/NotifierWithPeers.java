@@ -44,8 +44,10 @@ import tools.jackson.databind.json.JsonMapper;
 /**
  * The notifier on its own database, with its clock in the test's hand, in front of stand-ins for recipient
  * domains and for this domain's outbox, over real HTTP on 127.0.0.1. Retries start at 1 s and double up to 8 s;
- * a notification lives 10 minutes unless it expires sooner. The behaviour tests extend this class and share one
- * running notifier; each uses recipient domains of its own, and the queue is emptied after each test.
+ * a notification lives 10 minutes unless it expires sooner. A recipient domain without answers publishes no PMP/1
+ * document: its notifications go to this domain's SMTP bridge (a stand-in too). The behaviour tests extend this
+ * class and share one running notifier; each uses recipient domains of its own, and the queue is emptied after
+ * each test.
  */
 @SpringBootTest(classes = {NotifierApplication.class, NotifierWithPeers.HandsOnClock.class},
         webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT, properties = {
@@ -57,7 +59,7 @@ public abstract class NotifierWithPeers {
 
     /** Every recipient domain a test may use: the notifier finds each at its stand-in. */
     public static final List<String> DOMAINS = List.of("busy.test", "slow.test", "down.test", "fine.test",
-            "strict.test", "queued.test", "other.test");
+            "strict.test", "queued.test", "other.test", "legacy.test", "flaky.test");
     public static final JsonMapper JSON = JsonMapper.builder().build();
     public static final TestClock CLOCK = new TestClock();
     public static final PeerStandIns PEERS = new PeerStandIns(CLOCK);
@@ -77,6 +79,7 @@ public abstract class NotifierWithPeers {
         ServiceDatabase.register(registry, "notifier_behaviour_test");
         registry.add("pullmail.notifier.outbox-url", PEERS::outboxUrl);
         registry.add("pullmail.notifier.inbox-url", PEERS::outboxUrl);
+        registry.add("pullmail.notifier.bridge-url", PEERS::bridgeUrl);
         registry.add("pullmail.jwks-url", () -> PEERS.outboxUrl() + "/jwks");
         for (String domain : DOMAINS) {
             registry.add("pullmail.discovery.overrides.[" + domain + "]", () -> PEERS.domainBase(domain));

@@ -68,6 +68,12 @@ public final class PeerStandIns {
     public final List<JsonNode> outcomes = new CopyOnWriteArrayList<>();
     /** How each recipient domain answers: by attempt number, from 1. Unlisted domains answer 404. */
     public final Map<String, Function<Integer, Answer>> domains = new ConcurrentHashMap<>();
+    /** Notifications handed to this domain's SMTP bridge, as sent, with their headers. */
+    public final List<Attempt> handovers = new CopyOnWriteArrayList<>();
+    /** How the SMTP bridge answers a hand-over: by hand-over number, from 1. */
+    public volatile Function<Integer, Integer> bridgeStatus = n -> 202;
+    /** Domains whose discovery document answers this status instead (a transient failure, say). */
+    public final Map<String, Integer> discoveryStatus = new ConcurrentHashMap<>();
     /** How the outbox answers outcome reports: by report number, from 1. */
     public volatile Function<Integer, Integer> outboxStatus = n -> 200;
     private volatile JWKSet gatewayKeys = new JWKSet();
@@ -99,6 +105,11 @@ public final class PeerStandIns {
         return base() + "/" + domain;
     }
 
+    /** This domain's SMTP bridge. */
+    public String bridgeUrl() {
+        return base() + "/bridge";
+    }
+
     public String outboxUrl() {
         return base() + "/outbox";
     }
@@ -118,6 +129,9 @@ public final class PeerStandIns {
     public void reset() {
         attempts.clear();
         outcomes.clear();
+        handovers.clear();
+        bridgeStatus = n -> 202;
+        discoveryStatus.clear();
         domains.clear();
         outboxStatus = n -> 200;
     }
@@ -126,7 +140,7 @@ public final class PeerStandIns {
         try (exchange) {
             String path = exchange.getRequestURI().getPath();
             byte[] body = exchange.getRequestBody().readAllBytes();
-            if (path.startsWith("/outbox/internal/")
+            if ((path.startsWith("/outbox/internal/") || path.startsWith("/bridge/internal/"))
                     && !TestInternalSecret.AUTHORIZATION.equals(exchange.getRequestHeaders().getFirst("Authorization"))) {
                 respond(exchange, 401, Map.of(), "{\"title\":\"Internal secret required\"}");
                 return;
@@ -134,6 +148,12 @@ public final class PeerStandIns {
             if (path.equals("/outbox/internal/v1/outcomes") && exchange.getRequestMethod().equals("POST")) {
                 outcomes.add(JSON.readTree(body));
                 respond(exchange, outboxStatus.apply(outcomes.size()), Map.of(), "{}");
+                return;
+            }
+            if (path.equals("/bridge/internal/v1/outbound") && exchange.getRequestMethod().equals("POST")) {
+                handovers.add(new Attempt("bridge", JSON.readTree(body), exchange.getRequestHeaders(), body,
+                        clock.instant()));
+                respond(exchange, bridgeStatus.apply(handovers.size()), Map.of(), "{}");
                 return;
             }
             if (path.equals("/outbox/jwks")) {
@@ -148,7 +168,9 @@ public final class PeerStandIns {
             String domain = parts.length > 1 ? parts[1] : "";
             String rest = parts.length > 2 ? "/" + parts[2] : "/";
             Function<Integer, Answer> answers = domains.get(domain);
-            if (answers == null) {
+            if (discoveryStatus.containsKey(domain)) {
+                respond(exchange, discoveryStatus.get(domain), Map.of(), "{}");
+            } else if (answers == null) {
                 respond(exchange, 404, Map.of(), "{}");
             } else if (rest.equals(Pmp.WELL_KNOWN_PATH)) {
                 DiscoveryDocument document = DiscoveryDocument.of(domain,

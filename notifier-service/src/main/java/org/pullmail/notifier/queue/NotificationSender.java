@@ -2,6 +2,9 @@ package org.pullmail.notifier.queue;
 
 import java.io.IOException;
 import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.sql.Timestamp;
 import java.time.Clock;
@@ -15,15 +18,20 @@ import java.util.UUID;
 
 import org.pullmail.notifier.NotifierProperties;
 import org.pullmail.protocol.DiscoveryDocument;
+import org.pullmail.protocol.Notification;
+import org.pullmail.protocol.NotificationReceipt;
 import org.pullmail.protocol.Pmp;
 import org.pullmail.protocol.ProtocolException;
 import org.pullmail.protocol.discovery.DiscoveryClient;
+import org.pullmail.protocol.discovery.NoDiscoveryDocumentException;
+import org.pullmail.protocol.json.PmpJson;
 import org.pullmail.protocol.http.SignatureProfile;
 import org.pullmail.protocol.peer.PeerClient;
 import org.pullmail.protocol.peer.PeerRequest;
 import org.pullmail.protocol.peer.PeerResponse;
 import org.pullmail.service.Backoff;
 import org.pullmail.service.DomainKeys;
+import org.pullmail.service.InternalApi;
 import org.pullmail.service.QueueLease;
 import org.pullmail.service.WorkLoop;
 import org.slf4j.Logger;
@@ -48,6 +56,11 @@ import jakarta.annotation.PreDestroy;
  * A slow recipient domain holds only its own notifications: every exchange has a deadline
  * ({@link PeerClient}), a worker that frees up claims the next notification at once, and at most
  * {@code per-domain} notifications to one domain are in flight (the rest stay queued, unleased).
+ * <p>
+ * A recipient domain that publishes no PMP/1 document at all ({@link NoDiscoveryDocumentException}) is an SMTP
+ * domain: when the domain runs an SMTP bridge ({@code pullmail.notifier.bridge-url}), the notification is handed
+ * to it, and once the bridge has taken it, it counts as sent with every recipient accepted. The bridge reports
+ * each recipient's SMTP result to the outbox itself. A failure to reach the bridge is retried like any.
  */
 @Component
 class NotificationSender {
@@ -58,7 +71,15 @@ class NotificationSender {
     /** A receipt names each recipient once: 100 recipients fit in a small part of this. */
     private static final int MAX_RECEIPT_BYTES = 64 * 1024;
 
-    record Claimed(UUID id, String recipientDomain, String payload, int attempts, Instant giveUpAt) {
+    record Claimed(UUID id, String messageId, String recipientDomain, String payload, int attempts,
+            Instant giveUpAt) {
+    }
+
+    /**
+     * What the SMTP bridge takes over ({@code POST {bridge-url}/internal/v1/outbound}): the notification and the
+     * outbox's message it announces, whose bytes the bridge fetches from the outbox.
+     */
+    record BridgeHandover(String messageId, Notification notification) {
     }
 
     private final JdbcClient jdbc;
@@ -72,12 +93,18 @@ class NotificationSender {
     private final Counter sent;
     private final Counter failed;
     private final Counter retried;
+    private final Counter bridged;
+    private final HttpClient local;
+    private final InternalApi internal;
     private final WorkLoop<Claimed> loop;
 
     NotificationSender(JdbcClient jdbc, TransactionTemplate tx, PeerClient http, DiscoveryClient discovery,
             DomainKeys keys, NotifierProperties notifier, Clock clock,
-            MeterRegistry meters) {
+            MeterRegistry meters, HttpClient local, InternalApi internal) {
         this.sent = meters.counter("pullmail.notifications.sent");
+        this.bridged = meters.counter("pullmail.notifications.bridged");
+        this.local = local;
+        this.internal = internal;
         this.failed = meters.counter("pullmail.notifications.failed");
         this.retried = meters.counter("pullmail.notifications.retried");
         Gauge.builder("pullmail.queue.depth", jdbc,
@@ -119,7 +146,7 @@ class NotificationSender {
         return tx.execute(status -> {
             // a queue claim with SKIP LOCKED, per recipient domain, on every poll: hence JdbcClient
             List<Claimed> candidates = jdbc.sql("""
-                    SELECT id, recipient_domain, payload, attempts, give_up_at FROM notification
+                    SELECT id, message_id, recipient_domain, payload, attempts, give_up_at FROM notification
                     WHERE id IN (
                         SELECT id FROM (
                             SELECT id, row_number() OVER (PARTITION BY recipient_domain ORDER BY next_attempt_at) AS nth
@@ -133,7 +160,8 @@ class NotificationSender {
                     ORDER BY next_attempt_at FOR UPDATE SKIP LOCKED""")
                     .params(Timestamp.from(now), slots.fullPeers().toArray(String[]::new), slots.candidates(), slots.perPeer(),
                             Timestamp.from(now))
-                    .query((rs, n) -> new Claimed(rs.getObject("id", UUID.class), rs.getString("recipient_domain"),
+                    .query((rs, n) -> new Claimed(rs.getObject("id", UUID.class), rs.getString("message_id"),
+                            rs.getString("recipient_domain"),
                             rs.getString("payload"), rs.getInt("attempts"), rs.getTimestamp("give_up_at").toInstant()))
                     .list();
             List<Claimed> claimed = new ArrayList<>();
@@ -161,6 +189,13 @@ class NotificationSender {
                     n.payload().getBytes(StandardCharsets.UTF_8), SignatureProfile.NOTIFICATION);
             // the connection goes only to addresses that passed the SSRF check (PROTOCOL.md 8.2)
             response = http.exchange(request, MAX_RECEIPT_BYTES);
+        } catch (NoDiscoveryDocumentException e) {
+            if (notifier.bridgeUrl() != null) {
+                handOverToBridge(n);
+            } else {
+                retry(n, "discovery of " + n.recipientDomain() + " failed: " + e.detail(), null);
+            }
+            return;
         } catch (ProtocolException e) {
             retry(n, "discovery of " + n.recipientDomain() + " failed: " + e.detail(), null);
             return;
@@ -172,18 +207,65 @@ class NotificationSender {
         if (status == 200 && response.truncated()) {
             retry(n, n.recipientDomain() + " answered with a receipt over " + MAX_RECEIPT_BYTES + " bytes", null);
         } else if (status == 200) {
-            Timestamp now = Timestamp.from(clock.instant());
-            jdbc.sql("""
-                    UPDATE notification SET state = 'sent', sent_at = ?, payload = NULL, receipt = ?, last_error = NULL,
-                           report_due = true, report_next_at = ?
-                    WHERE id = ?""").params(now, response.text(), now, n.id()).update();
-            sent.increment();
+            markSent(n, response.text());
         } else if (status == 429 || status >= 500 || (status == 401 && response.text().contains("unknown-key"))) {
             Duration retryAfter = response.header("Retry-After").map(Backoff::retryAfter).orElse(null);
             retry(n, n.recipientDomain() + " answered " + status + ": " + abbreviate(response.text()), retryAfter);
         } else {
             fail(n, n.recipientDomain() + " refused the notification (" + status + "): " + abbreviate(response.text()));
         }
+    }
+
+    /**
+     * Hands the notification to this domain's SMTP bridge; its 2xx makes the notification sent with a receipt
+     * that accepts every recipient, so the outbox's deliveries become notified and wait for the bridge's results.
+     */
+    private void handOverToBridge(Claimed n) {
+        String where = notifier.bridgeUrl() + "/internal/v1/outbound";
+        Notification notification;
+        try {
+            notification = PmpJson.readNotification(n.payload().getBytes(StandardCharsets.UTF_8));
+        } catch (ProtocolException e) {
+            fail(n, "the notification cannot be handed to the SMTP bridge: " + e.detail());
+            return;
+        }
+        HttpResponse<String> response;
+        try {
+            response = local.send(internal.request(where).timeout(Duration.ofSeconds(10))
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(PmpJson.write(new BridgeHandover(n.messageId(),
+                            notification)))).build(), HttpResponse.BodyHandlers.ofString());
+        } catch (IOException e) {
+            retry(n, n.recipientDomain() + " has no PMP/1 document; cannot reach the SMTP bridge: " + e, null);
+            return;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            retry(n, "interrupted while handing over to the SMTP bridge", null);
+            return;
+        }
+        int status = response.statusCode();
+        if (status / 100 == 2) {
+            List<NotificationReceipt.RecipientOutcome> all = notification.recipients().stream()
+                    .map(r -> new NotificationReceipt.RecipientOutcome(r.address(), NotificationReceipt.Outcome.ACCEPTED))
+                    .toList();
+            markSent(n, PmpJson.writeString(new NotificationReceipt(notification.id(), all)));
+            bridged.increment();
+            log.info("notification {} to {}: no PMP/1 document there, handed to the SMTP bridge", n.id(),
+                    n.recipientDomain());
+        } else if (status == 429 || status >= 500) {
+            retry(n, "the SMTP bridge answered " + status + ": " + abbreviate(response.body()), null);
+        } else {
+            fail(n, "the SMTP bridge refused the notification (" + status + "): " + abbreviate(response.body()));
+        }
+    }
+
+    private void markSent(Claimed n, String receipt) {
+        Timestamp now = Timestamp.from(clock.instant());
+        jdbc.sql("""
+                UPDATE notification SET state = 'sent', sent_at = ?, payload = NULL, receipt = ?, last_error = NULL,
+                       report_due = true, report_next_at = ?
+                WHERE id = ?""").params(now, receipt, now, n.id()).update();
+        sent.increment();
     }
 
     private void retry(Claimed n, String error, Duration retryAfter) {

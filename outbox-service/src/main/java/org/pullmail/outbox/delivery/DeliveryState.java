@@ -53,8 +53,9 @@ public enum DeliveryState {
             // reported as spam, before it was stored or declined, or after: a complaint about delivered mail
             case SPAM -> EnumSet.of(QUEUED, NOTIFIED, FETCHED, FAILED, STORED, DECLINED);
             // the notifier gave up, or the receipt named no such mailbox; a failed delivery whose resent
-            // notification names no such mailbox records that reason
-            case FAILED -> EnumSet.of(QUEUED, FAILED);
+            // notification names no such mailbox records that reason; and over SMTP, the recipient's MTA refused
+            // what this domain's bridge had notified and fetched (or the bridge gave up)
+            case FAILED -> EnumSet.of(QUEUED, NOTIFIED, FETCHED, FAILED);
             // not fetched by the time the message expired, or recalled before it was fetched
             case EXPIRED, RECALLED -> EnumSet.of(QUEUED, NOTIFIED);
         };

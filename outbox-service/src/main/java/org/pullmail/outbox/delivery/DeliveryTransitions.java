@@ -86,7 +86,7 @@ public class DeliveryTransitions {
 
     /** The receipt says the recipient's domain has no such mailbox. */
     public boolean noSuchMailbox(Announcement notification, String recipient, Instant at) {
-        return carried(move(DeliveryState.FAILED, DeliveryState.FAILED.from(),
+        return carried(move(DeliveryState.FAILED, EnumSet.of(DeliveryState.QUEUED, DeliveryState.FAILED),
                 "UPDATE delivery SET state = :to, failed_at = :at, detail = 'no such mailbox'"
                         + " WHERE" + CARRIED + " AND recipient = :recipient AND" + IN_FROM), notification)
                 .param("at", Timestamp.from(at)).param("recipient", recipient).update() == 1;
@@ -103,13 +103,17 @@ public class DeliveryTransitions {
     /**
      * The receipt says the recipient accepted the notification at {@code notifiedAt}. The recipient's domain
      * may have fetched (even stored) the message before this outcome arrives: such a delivery keeps its later
-     * state and learns when it was notified. Returns whether the delivery moved to notified.
+     * state and learns when it was notified. A delivery that failed after that time stays failed: the SMTP bridge
+     * may report a refusal before the notifier's outcome of the hand-over arrives; one that failed before it (a
+     * notification an admin resent) is notified now. Returns whether the delivery moved to notified.
      */
     public boolean accepted(Announcement notification, String recipient, Instant notifiedAt) {
         Timestamp at = Timestamp.from(notifiedAt);
         if (carried(move(DeliveryState.NOTIFIED, DeliveryState.NOTIFIED.from(),
                 "UPDATE delivery SET state = :to, notified_at = LEAST(notified_at, :at)"
-                        + " WHERE" + CARRIED + " AND recipient = :recipient AND" + IN_FROM), notification)
+                        + " WHERE" + CARRIED + " AND recipient = :recipient AND" + IN_FROM
+                        + " AND (state <> :failed OR failed_at IS NULL OR failed_at <= :at)"), notification)
+                .param("failed", DeliveryState.FAILED.wire())
                 .param("at", at).param("recipient", recipient).update() == 1) {
             return true;
         }
@@ -130,6 +134,27 @@ public class DeliveryTransitions {
                 "UPDATE delivery SET state = :to, notified_at = COALESCE(notified_at, :at) WHERE" + CARRIED + " AND"
                         + IN_FROM), notification)
                 .param("at", Timestamp.from(notifiedAt)).update();
+    }
+
+    /**
+     * This domain's SMTP bridge delivered the message to the recipient's MTA, which answered 2xx after DATA: the
+     * delivery is stored, as if the recipient's domain had reported so.
+     */
+    public boolean smtpStored(UUID message, String recipient, Instant at) {
+        return reported(message, recipient, StatusReport.Status.STORED, at);
+    }
+
+    /**
+     * The recipient's MTA refused the message (5xx), or the SMTP bridge gave up on it: the delivery fails with
+     * {@code detail} (the MTA's reply), also after the bridge fetched it. A delivery that failed before keeps its
+     * first reason.
+     */
+    public boolean smtpFailed(UUID message, String recipient, String detail, Instant at) {
+        return move(DeliveryState.FAILED, EnumSet.of(DeliveryState.QUEUED, DeliveryState.NOTIFIED, DeliveryState.FETCHED),
+                "UPDATE delivery SET state = :to, failed_at = :at, detail = :detail"
+                        + " WHERE message_id = :message AND recipient = :recipient AND" + IN_FROM)
+                .param("at", Timestamp.from(at)).param("detail", detail).param("message", message)
+                .param("recipient", recipient).update() == 1;
     }
 
     /** Deliveries not fetched before their message expired expire, all at once. Returns how many. */

@@ -55,7 +55,7 @@ class DeliveryTransitionsTest {
             STORED, Set.of(QUEUED, NOTIFIED, FETCHED, FAILED),
             DECLINED, Set.of(QUEUED, NOTIFIED, FETCHED, FAILED),
             SPAM, Set.of(QUEUED, NOTIFIED, FETCHED, FAILED, STORED, DECLINED),
-            FAILED, Set.of(QUEUED, FAILED),
+            FAILED, Set.of(QUEUED, NOTIFIED, FETCHED, FAILED),
             EXPIRED, Set.of(QUEUED, NOTIFIED),
             RECALLED, Set.of(QUEUED, NOTIFIED));
 
@@ -100,6 +100,10 @@ class DeliveryTransitionsTest {
                         (t, d, m) -> t.reported(m, "bob@beta.test", StatusReport.Status.SPAM, now)),
                 new Case("the notifier giving up", FAILED, Set.of(QUEUED),
                         (t, d, m) -> t.gaveUp(notification(m), "gave up after 3 days", now) == 1),
+                new Case("the recipient's MTA storing it", STORED, Set.of(QUEUED, NOTIFIED, FETCHED, FAILED),
+                        (t, d, m) -> t.smtpStored(m, "bob@beta.test", now)),
+                new Case("the recipient's MTA refusing it", FAILED, Set.of(QUEUED, NOTIFIED, FETCHED),
+                        (t, d, m) -> t.smtpFailed(m, "bob@beta.test", "550 5.1.1 no such user", now)),
                 new Case("a receipt naming no such mailbox", FAILED, Set.of(QUEUED, FAILED),
                         (t, d, m) -> t.noSuchMailbox(notification(m), "bob@beta.test", now)),
                 new Case("a receipt saying blocked", DECLINED, Set.of(QUEUED, FAILED),
@@ -211,6 +215,24 @@ class DeliveryTransitionsTest {
         assertThat(jdbc.sql("SELECT notified_at FROM delivery WHERE id = ?").param(delivery.id())
                 .query((rs, n) -> rs.getTimestamp(1).toInstant()).single())
                 .as("the earlier of the fetch and the receipt's time").isEqualTo(notified);
+    }
+
+    @Test
+    void anOutcomeArrivingAfterTheRecipientsMtaRefusedTheMessageLeavesItFailed() {
+        Delivery refused = delivery(QUEUED, LATER);
+        Instant handedOver = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+        // the SMTP bridge delivered (and was refused) before the notifier's outcome of the hand-over arrived
+        assertThat(transitions.smtpFailed(refused.message(), "bob@beta.test", "550 5.1.1 no such user",
+                handedOver.plusSeconds(2))).isTrue();
+        assertThat(transitions.accepted(notification(refused.message()), "bob@beta.test", handedOver)).isFalse();
+        assertThat(stateOf(refused.id())).isEqualTo(FAILED);
+
+        // a notification that gave up and was resent by an admin: accepted after the failure, it is notified
+        Delivery resent = delivery(QUEUED, LATER);
+        assertThat(transitions.gaveUp(notification(resent.message()), "gave up", handedOver)).isEqualTo(1);
+        assertThat(transitions.accepted(notification(resent.message()), "bob@beta.test", handedOver.plusSeconds(60)))
+                .isTrue();
+        assertThat(stateOf(resent.id())).isEqualTo(NOTIFIED);
     }
 
     @Test

@@ -88,7 +88,14 @@ public final class DiscoveryClient {
     private final Map<String, Failed> failures = new ConcurrentHashMap<>();
     private final Semaphore discoveries = new Semaphore(MAX_DISCOVERIES);
 
-    private record Failed(Instant until, ProblemType type, String detail) {
+    /** {@code noDocument}: the domain said it has no document ({@link NoDiscoveryDocumentException}). */
+    private record Failed(Instant until, ProblemType type, String detail, boolean noDocument) {
+
+        ProtocolException again(Instant now) {
+            String text = detail + " (recently; not asked again yet)";
+            ProtocolException e = noDocument ? new NoDiscoveryDocumentException(text) : new ProtocolException(type, text);
+            return e.retryAfter(Duration.between(now, until));
+        }
     }
 
     /** Runs discoveries, so that the caller can stop waiting while a slow domain's goes on. */
@@ -179,8 +186,7 @@ public final class DiscoveryClient {
         Failed failed = failures.get(domain);
         if (failed != null) {
             if (clock.instant().isBefore(failed.until())) {
-                throw new ProtocolException(failed.type(), failed.detail() + " (recently; not asked again yet)")
-                        .retryAfter(Duration.between(clock.instant(), failed.until()));
+                throw failed.again(clock.instant());
             }
             failures.remove(domain, failed);
         }
@@ -203,7 +209,8 @@ public final class DiscoveryClient {
                             failures.values().removeIf(f -> !now.isBefore(f.until()));
                         }
                         if (failures.size() < MAX_FAILURES) {
-                            failures.put(domain, new Failed(clock.instant().plus(FAILURE_MEMORY), e.type(), e.detail()));
+                            failures.put(domain, new Failed(clock.instant().plus(FAILURE_MEMORY), e.type(), e.detail(),
+                                    e instanceof NoDiscoveryDocumentException));
                         }
                         mine.completeExceptionally(e);
                     } catch (RuntimeException | Error e) {
@@ -225,6 +232,9 @@ public final class DiscoveryClient {
             throw new ProtocolException(ProblemType.DISCOVERY_FAILED, "the discovery of " + domain
                     + " is under way and slow; retry").retryAfter(RETRY_AFTER);
         } catch (ExecutionException e) {
+            if (e.getCause() instanceof NoDiscoveryDocumentException failure) {
+                throw new NoDiscoveryDocumentException(failure.detail(), failure);
+            }
             if (e.getCause() instanceof ProtocolException failure) {
                 throw new ProtocolException(failure.type(), failure.detail(), failure);
             }
@@ -242,8 +252,18 @@ public final class DiscoveryClient {
             response = http.exchange(PeerRequest.get(url, Map.of("Accept", Pmp.MEDIA_TYPE_JSON)), Pmp.MAX_DISCOVERY_BYTES);
         } catch (NonPublicAddressException e) {
             throw new ProtocolException(ProblemType.DISCOVERY_FAILED, e.getMessage(), e);
+        } catch (UnknownHostException e) {
+            // the name does not resolve: no domain there to speak PMP/1 (a static entry's host is the operator's)
+            if (policy.staticEntry(domain).isPresent()) {
+                throw new ProtocolException(ProblemType.DISCOVERY_FAILED, "cannot resolve " + url.getHost(), e);
+            }
+            throw new NoDiscoveryDocumentException(domain + " does not resolve: it publishes no PMP/1 document", e);
         } catch (IOException e) {
             throw new ProtocolException(ProblemType.DISCOVERY_FAILED, "cannot reach " + url + ": " + e.getMessage(), e);
+        }
+        if (response.status() == 404 || response.status() == 410) {
+            throw new NoDiscoveryDocumentException(url + " answered " + response.status()
+                    + ": " + domain + " publishes no PMP/1 document");
         }
         if (response.status() != 200) {
             throw new ProtocolException(ProblemType.DISCOVERY_FAILED,

@@ -1,0 +1,207 @@
+package org.pullmail.bridge.outbound;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.PrivateKey;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.sql.Timestamp;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+
+import org.apache.james.jdkim.DKIMSigner;
+import org.apache.james.jdkim.exceptions.FailException;
+import org.pullmail.service.ApiProblem;
+import org.pullmail.service.PullmailProperties;
+import org.springframework.boot.context.event.ApplicationReadyEvent;
+import org.springframework.context.event.EventListener;
+import org.springframework.jdbc.core.simple.JdbcClient;
+import org.springframework.stereotype.Component;
+import org.springframework.transaction.annotation.Transactional;
+
+/**
+ * The domain's DKIM keys (RSA-2048, {@code rsa-sha256}: what every receiver verifies; jdkim has no Ed25519): one
+ * is generated at first start, the active one signs every outbound message. Rotation is two steps, as a DNS change
+ * needs: a new key is made and listed with its record, and signs only once an admin, having published the record,
+ * activates it; the old ones stay listed, to stay published until mail signed with them is no longer checked.
+ * Every replica reads the active key again within {@link #RELOAD} of a change.
+ * Each key's DNS record is {@code <selector>._domainkey.<domain> TXT "v=DKIM1; k=rsa; p=…"}, given split into
+ * strings of at most 255 bytes, as a zone file or a DNS provider's form takes them.
+ */
+@Component
+public class DkimKeys {
+
+    /** The header fields signed (RFC 6376 5.4.1's recommendation, without those MTAs add or rewrite). */
+    static final String SIGNED_FIELDS = "from:to:cc:subject:date:message-id:mime-version:content-type:"
+            + "content-transfer-encoding:in-reply-to:references:reply-to";
+    private static final DateTimeFormatter SELECTOR_TIME = DateTimeFormatter.ofPattern("yyyyMMddHHmmss")
+            .withZone(ZoneOffset.UTC);
+    private static final int MAX_TXT_STRING = 255;
+
+    /** A key as an admin sees it, with the record to publish. */
+    public record PublishedKey(String selector, boolean active, Instant createdAt, String recordName, String recordType,
+            String recordValue, List<String> recordStrings) {
+    }
+
+    private record ActiveKey(String selector, PrivateKey key, Instant loadedAt) {
+    }
+
+    /** How long a replica signs with the key it read before it looks for a newer one. */
+    static final Duration RELOAD = Duration.ofSeconds(30);
+
+    private final JdbcClient jdbc;
+    private final PullmailProperties pullmail;
+    private final Clock clock;
+    private volatile ActiveKey active;
+
+    DkimKeys(JdbcClient jdbc, PullmailProperties pullmail, Clock clock) {
+        this.jdbc = jdbc;
+        this.pullmail = pullmail;
+        this.clock = clock;
+    }
+
+    /** The first start of a domain's bridge makes its first key, so that its record can be published at once. */
+    @EventListener(ApplicationReadyEvent.class)
+    void ensureKey() {
+        if (activeRow() == null) {
+            insert(newSelector(), true);
+        }
+    }
+
+    /**
+     * Signs the exact bytes of a message: answers them with a {@code DKIM-Signature} field in front
+     * ({@code c=relaxed/relaxed}, so folding the field is safe).
+     */
+    public byte[] sign(byte[] message) throws IOException {
+        ActiveKey key = current();
+        DKIMSigner signer = new DKIMSigner("v=1; a=rsa-sha256; c=relaxed/relaxed; d=" + pullmail.domain() + "; s="
+                + key.selector() + "; h=" + SIGNED_FIELDS + "; bh=; b=;", key.key());
+        String field;
+        try {
+            field = signer.sign(new ByteArrayInputStream(message));
+        } catch (FailException e) {
+            throw new IOException("the message cannot be DKIM-signed: " + e.getMessage(), e);
+        }
+        ByteArrayOutputStream out = new ByteArrayOutputStream(message.length + field.length() + 64);
+        out.write((field.replace("; ", ";\r\n\t") + "\r\n").getBytes(StandardCharsets.US_ASCII));
+        out.write(message);
+        return out.toByteArray();
+    }
+
+    /** Every key of the domain, the active one first, then newest first. */
+    public List<PublishedKey> keys() {
+        return jdbc.sql("SELECT selector, active, created_at, public_key FROM dkim_key WHERE domain = ?"
+                        + " ORDER BY active DESC, created_at DESC")
+                .param(pullmail.domain())
+                .query((rs, n) -> published(rs.getString("selector"), rs.getBoolean("active"),
+                        rs.getTimestamp("created_at").toInstant(), rs.getBytes("public_key")))
+                .list();
+    }
+
+    /**
+     * Makes a new key, listed with its record but not signing yet: publish the record, then {@link #activate} it.
+     * Signing with a key receivers cannot find yet would fail DKIM for all of the domain's mail.
+     */
+    @Transactional
+    public PublishedKey rotate() {
+        String selector = newSelector();
+        insert(selector, false);
+        return keys().stream().filter(k -> k.selector().equals(selector)).findFirst().orElseThrow();
+    }
+
+    /** The key signs from now on (every replica within {@link #RELOAD}); the one before stays listed. 404 if none. */
+    @Transactional
+    public PublishedKey activate(String selector) {
+        if (jdbc.sql("SELECT count(*) FROM dkim_key WHERE domain = ? AND selector = ?").params(pullmail.domain(), selector)
+                .query(Integer.class).single() == 0) {
+            throw ApiProblem.notFound("DKIM key " + selector);
+        }
+        jdbc.sql("UPDATE dkim_key SET active = false WHERE domain = ? AND active AND selector <> ?")
+                .params(pullmail.domain(), selector).update();
+        jdbc.sql("UPDATE dkim_key SET active = true WHERE domain = ? AND selector = ?")
+                .params(pullmail.domain(), selector).update();
+        active = null;
+        return keys().stream().filter(k -> k.selector().equals(selector)).findFirst().orElseThrow();
+    }
+
+    private ActiveKey current() throws IOException {
+        ActiveKey key = active;
+        if (key != null && clock.instant().isBefore(key.loadedAt().plus(RELOAD))) {
+            return key;
+        }
+        ActiveRow row = activeRow();
+        if (row == null) {
+            ensureKey();
+            row = activeRow();
+        }
+        try {
+            key = key != null && key.selector().equals(row.selector())
+                    ? new ActiveKey(key.selector(), key.key(), clock.instant())
+                    : new ActiveKey(row.selector(), KeyFactory.getInstance("RSA")
+                            .generatePrivate(new PKCS8EncodedKeySpec(row.privateKey())), clock.instant());
+        } catch (GeneralSecurityException e) {
+            throw new IOException("the DKIM key " + row.selector() + " cannot be read", e);
+        }
+        active = key;
+        return key;
+    }
+
+    private record ActiveRow(String selector, byte[] privateKey) {
+    }
+
+    private ActiveRow activeRow() {
+        return jdbc.sql("SELECT selector, private_key FROM dkim_key WHERE domain = ? AND active")
+                .param(pullmail.domain())
+                .query((rs, n) -> new ActiveRow(rs.getString(1), rs.getBytes(2))).optional().orElse(null);
+    }
+
+    private void insert(String selector, boolean isActive) {
+        KeyPair pair;
+        try {
+            KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
+            generator.initialize(2048);
+            pair = generator.generateKeyPair();
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("no RSA in this JVM", e);
+        }
+        // two replicas starting at once: the unique index keeps one active key, the other insert does nothing
+        jdbc.sql("""
+                INSERT INTO dkim_key (selector, domain, private_key, public_key, created_at, active)
+                VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING""")
+                .params(selector, pullmail.domain(), pair.getPrivate().getEncoded(), pair.getPublic().getEncoded(),
+                        Timestamp.from(clock.instant()), isActive)
+                .update();
+    }
+
+    /** {@code pm} and the time: a new name per rotation, in the order keys were made. */
+    private String newSelector() {
+        String base = "pm" + SELECTOR_TIME.format(clock.instant());
+        String selector = base;
+        for (int n = 2; jdbc.sql("SELECT count(*) FROM dkim_key WHERE selector = ?").param(selector)
+                .query(Integer.class).single() > 0; n++) {
+            selector = base + "x" + n;
+        }
+        return selector;
+    }
+
+    private PublishedKey published(String selector, boolean isActive, Instant createdAt, byte[] publicKey) {
+        String value = "v=DKIM1; k=rsa; p=" + Base64.getEncoder().encodeToString(publicKey);
+        List<String> strings = new ArrayList<>();
+        for (int i = 0; i < value.length(); i += MAX_TXT_STRING) {
+            strings.add(value.substring(i, Math.min(value.length(), i + MAX_TXT_STRING)));
+        }
+        return new PublishedKey(selector, isActive, createdAt, selector + "._domainkey." + pullmail.domain(), "TXT",
+                value, strings);
+    }
+}

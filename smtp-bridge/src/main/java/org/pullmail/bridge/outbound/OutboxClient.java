@@ -1,0 +1,113 @@
+package org.pullmail.bridge.outbound;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+
+import org.pullmail.protocol.ProblemType;
+import org.pullmail.protocol.ProtocolException;
+import org.pullmail.protocol.json.PmpJson;
+import org.pullmail.service.InternalApi;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+
+/**
+ * This domain's outbox, on its internal API: the bytes of a message, fetched with a recipient's capability (as a
+ * fetch: the delivery counts as fetched), and each recipient's SMTP result.
+ */
+final class OutboxClient {
+
+    private static final Logger log = LoggerFactory.getLogger(OutboxClient.class);
+
+    /** What the outbox hears of each recipient ({@code POST /internal/v1/deliveries/smtp}). */
+    record SmtpResult(UUID messageId, List<RecipientResult> recipients) {
+
+        record RecipientResult(String address, Status status, String detail) {
+        }
+
+        enum Status {
+            @JsonProperty("stored") STORED,
+            @JsonProperty("failed") FAILED
+        }
+    }
+
+    /** Larger than any message the outbox takes (25 MB of bytes, base64 grown, and headers). */
+    private static final long MAX_MESSAGE_BYTES = 64L * 1024 * 1024;
+
+    private final HttpClient http;
+    private final InternalApi internal;
+    private final String outboxUrl;
+
+    OutboxClient(HttpClient http, InternalApi internal, String outboxUrl) {
+        this.http = http;
+        this.internal = internal;
+        this.outboxUrl = outboxUrl.endsWith("/") ? outboxUrl.substring(0, outboxUrl.length() - 1) : outboxUrl;
+    }
+
+    byte[] message(UUID messageId, String token) throws DeliveryFailure {
+        HttpResponse<InputStream> response;
+        try {
+            response = http.send(internal.request(outboxUrl + "/internal/v1/messages/" + messageId + "/raw")
+                    .header("Pullmail-Capability", token).timeout(Duration.ofMinutes(2)).GET().build(),
+                    HttpResponse.BodyHandlers.ofInputStream());
+            try (InputStream in = response.body()) {
+                byte[] body = in.readNBytes((int) MAX_MESSAGE_BYTES + 1);
+                if (response.statusCode() == 200 && body.length <= MAX_MESSAGE_BYTES) {
+                    return body;
+                }
+                if (response.statusCode() == 404 || response.statusCode() == 410) {
+                    // recalled, expired, declined or gone: no retry brings it back
+                    throw DeliveryFailure.permanent("the outbox no longer serves the message: " + problem(body));
+                }
+                throw DeliveryFailure.temporary("the outbox answered " + response.statusCode() + " to the fetch");
+            }
+        } catch (IOException e) {
+            throw DeliveryFailure.temporary("the outbox cannot be reached: " + e, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw DeliveryFailure.temporary("interrupted while fetching from the outbox", e);
+        }
+    }
+
+    /**
+     * True when the outbox is done with the results: it took them (it is idempotent: a repeat changes nothing), or
+     * refused them as not its own (a 4xx, which no repeat mends); false when it should hear them again later.
+     */
+    boolean report(SmtpResult result) {
+        try {
+            HttpResponse<String> response = http.send(internal.request(outboxUrl + "/internal/v1/deliveries/smtp")
+                    .timeout(Duration.ofSeconds(10)).header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(PmpJson.write(result))).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() / 100 == 4) {
+                log.warn("the outbox refused the SMTP results of message {}: {} {}", result.messageId(),
+                        response.statusCode(), response.body());
+            }
+            return response.statusCode() < 500;
+        } catch (IOException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    private static String problem(byte[] body) {
+        try {
+            Problem p = PmpJson.read(body, Problem.class, ProblemType.MALFORMED_REQUEST);
+            return p.detail() != null ? p.detail() : p.title() != null ? p.title() : "gone";
+        } catch (ProtocolException e) {
+            return "gone";
+        }
+    }
+
+    private record Problem(String title, String detail) {
+    }
+}
