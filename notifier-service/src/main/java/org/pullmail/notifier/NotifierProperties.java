@@ -23,6 +23,9 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  *                     retried like any failed discovery, and fails at the end of its lifetime; the discovery
  *                     document also publishes the keys the bridge signs bridged mail's notifications with
  *                     (PROTOCOL.md 3.6)
+ * @param smtpFallbackAfter a domain whose discovery has failed for this long since the notification was queued
+ *                     (no web server answers, a TLS name that does not match) is handed to the bridge as well
+ *                     (PROTOCOL.md 2.6): many domains that take mail serve no web site
  */
 @ConfigurationProperties("pullmail.notifier")
 public record NotifierProperties(@DefaultValue("http://127.0.0.1:8081") URI outboxUrl,
@@ -33,5 +36,6 @@ public record NotifierProperties(@DefaultValue("http://127.0.0.1:8081") URI outb
         @DefaultValue("PT0.2S") Duration pollInterval,
         @DefaultValue("32") int senders,
         @DefaultValue("4") int perDomain,
-        URI bridgeUrl) {
+        URI bridgeUrl,
+        @DefaultValue("PT1H") Duration smtpFallbackAfter) {
 }

@@ -23,6 +23,15 @@ public record Notification(String id, String from, List<Recipient> recipients, S
     }
 
     /**
+     * Whether {@code from} is proven: always for PMP/1 mail (its domain signed), for mail bridged from SMTP only
+     * when DMARC passed (PROTOCOL.md 3.6). What is counted against a sender or its domain (reputation, per-domain
+     * limits) is counted only for a proven sender: forged mail must not spend a real domain's standing.
+     */
+    public boolean senderProven() {
+        return bridged == null || bridged.senderProven();
+    }
+
+    /**
      * The domain whose key must have signed this notification (PROTOCOL.md 3.3 step 5) and under whose
      * {@code fetch_base} its {@code fetch_url} lies (step 9): the domain of {@code from}, or for mail bridged
      * from SMTP (3.6) the receiving domain itself.

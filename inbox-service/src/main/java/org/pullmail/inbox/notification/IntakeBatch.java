@@ -169,7 +169,9 @@ class IntakeBatch {
             // address and domain count every notification that reaches them, repeats and refusals included
             for (Arrival a : prepend(e.first, e.repeats)) {
                 counts.merge(new Key(IntakeLimits.SENDER_IP, a.clientAddress()), 1, Integer::sum);
-                counts.merge(new Key(IntakeLimits.SENDER_DOMAIN, e.n().senderDomain()), 1, Integer::sum);
+                if (e.n().senderProven()) {
+                    counts.merge(new Key(IntakeLimits.SENDER_DOMAIN, e.n().senderDomain()), 1, Integer::sum);
+                }
             }
         }
 
@@ -217,7 +219,8 @@ class IntakeBatch {
                 if (tally.merge(ip, 1, Integer::sum) > max.perSenderIp() && overKey == null) {
                     overKey = ip;
                 }
-                if (tally.merge(domain, 1, Integer::sum) > max.perSenderDomain() && overKey == null) {
+                // forged SMTP mail spends only its client's allowance (PROTOCOL.md 3.6), not the claimed domain's
+                if (n.senderProven() && tally.merge(domain, 1, Integer::sum) > max.perSenderDomain() && overKey == null) {
                     overKey = domain;
                 }
             }
@@ -265,7 +268,7 @@ class IntakeBatch {
                     e.outcomes.add(new RecipientOutcome(r.address(), Outcome.UNKNOWN));
                 } else if (j.decision().action() == Action.BLOCK) {
                     // a refusal costs the mailbox nothing: it does not count against the mailbox's intake
-                    if (!j.sameMailbox()) {
+                    if (!j.sameMailbox() && n.senderProven()) {
                         reputations.computeIfAbsent(n.from(), s -> new long[2])[1]++;
                     }
                     e.outcomes.add(new RecipientOutcome(r.address(), Outcome.BLOCKED));
@@ -275,7 +278,10 @@ class IntakeBatch {
                 } else {
                     Decision d = j.decision();
                     tally.merge(recipientKey(j), 1, Integer::sum);
-                    reputations.computeIfAbsent(n.from(), s -> new long[2])[0]++;
+                    if (n.senderProven()) {
+                        // a forged sender's mail is no mark on the real one's reputation
+                        reputations.computeIfAbsent(n.from(), s -> new long[2])[0]++;
+                    }
                     notices.add(new Notice(TimeOrderedIds.next(), e.id, j.mailbox(), r.token(),
                             d.action() == Action.FETCH, d.reason(), n.expiresAt(), j.tag(), j.replyKeys(), j.others()));
                     e.outcomes.add(new RecipientOutcome(r.address(), Outcome.ACCEPTED));

@@ -124,7 +124,7 @@ class NotificationEndpoint implements Filter {
             intake.verifying(-1);
             // refused before it reached the intake: it counts all the same, against its client address and,
             // once the signature proved it, its domain
-            limits.countUnverified(client, signed ? notification.senderDomain() : null);
+            limits.countUnverified(client, signed && notification.senderProven() ? notification.senderDomain() : null);
             throw e;
         }
         // the limits themselves are counted with the batch that stores it (which ends the count of verifying)
@@ -135,8 +135,10 @@ class NotificationEndpoint implements Filter {
 
     /** The checks of PROTOCOL.md 3.3 after the signature's, in their order (the limits' own count is the batch's). */
     private void checkAfterSignature(Notification notification) throws ProtocolException {
-        String senderDomain = notification.senderDomain();
-        limits.refuseIfKnownOver(IntakeLimits.SENDER_DOMAIN, senderDomain, inbox.limits().perSenderDomain());
+        if (notification.senderProven()) {
+            limits.refuseIfKnownOver(IntakeLimits.SENDER_DOMAIN, notification.senderDomain(),
+                    inbox.limits().perSenderDomain());
+        }
         DiscoveryDocument signer = discovery.discover(notification.signingDomain(pullmail.domain()));
         if (!signer.isUnderFetchBase(notification.fetchUrl())) {
             throw new ProtocolException(ProblemType.FETCH_URL_OUTSIDE_BASE, "fetch_url must lie under " + signer.fetchBase());

@@ -42,7 +42,7 @@ import org.springframework.stereotype.Component;
  * </ol>
  * Mail bridged from SMTP whose sender DMARC did not prove (PROTOCOL.md 3.6) is never let in for who it claims
  * to be: the rules that would (the user's contact and allow entries, partners, colleagues, learned
- * correspondents, a reputable domain) hold it instead, as {@link #UNPROVEN}; blocks, replies and tags apply.
+ * correspondents, a reputable domain, a reply hint) hold it instead, as {@link #UNPROVEN}; blocks and tags apply.
  * Mail to {@code local+tag@domain} belongs to the mailbox {@code local@domain} (unless a mailbox has that
  * exact address); a tag the user never created is judged as the mailbox's own address.
  */
@@ -209,8 +209,9 @@ public class SenderPolicy {
     /**
      * The same, for a sender that may not be proven: mail bridged from SMTP whose DMARC did not pass
      * (PROTOCOL.md 3.6). Such a sender is never let in for who it claims to be (contact, allow lists, partners,
-     * colleagues, learned correspondents, a reputable domain): that mail is held as {@link #UNPROVEN}. Blocks
-     * apply all the same, and so do reply hints and tags, which prove what the sender knows, not who it is.
+     * colleagues, learned correspondents, a reputable domain), nor by a reply hint (the Message-IDs of mail that
+     * crossed SMTP are seen by every relay and list archive): that mail is held as {@link #UNPROVEN}. Blocks
+     * apply all the same, and so do tags, which are the recipient's own unguessable addresses.
      */
     public Decision decide(Facts f, boolean bulk, boolean senderProven) {
         String domainRule = f.domainRuleAddress() != null ? f.domainRuleAddress() : f.domainRuleDomain();
@@ -224,7 +225,7 @@ public class SenderPolicy {
         String ownAddress = senderProven || "block".equals(f.ownRuleAddress()) ? f.ownRuleAddress() : null;
         String ownDomain = senderProven || "block".equals(f.ownRuleDomain()) ? f.ownRuleDomain() : null;
         boolean claimed = f.ownRuleAddress() != null || f.ownRuleDomain() != null || domainRule != null
-                || f.colleague() || f.correspondent();
+                || f.colleague() || f.correspondent() || f.replyOpens();
         if (ownAddress != null) {
             return switch (ownAddress) {
                 case "block" -> new Decision(Action.BLOCK, "blocked by the recipient");
@@ -248,7 +249,7 @@ public class SenderPolicy {
         if (senderProven && f.correspondent()) {
             return new Decision(Action.FETCH, CORRESPONDENT);
         }
-        if (f.replyOpens()) {
+        if (senderProven && f.replyOpens()) {
             return new Decision(Action.FETCH, REPLY);
         }
         if (Boolean.FALSE.equals(f.tagBlocked())) {

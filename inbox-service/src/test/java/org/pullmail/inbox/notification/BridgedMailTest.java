@@ -10,9 +10,13 @@ import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -23,9 +27,11 @@ import org.junit.jupiter.api.Test;
 import org.pullmail.inbox.Notifications;
 import org.pullmail.protocol.Bridged;
 import org.pullmail.protocol.Notification;
+import org.pullmail.protocol.ReplyHint;
 import org.pullmail.protocol.http.ContentDigest;
 import org.pullmail.testing.PeerDomains;
 import org.pullmail.testing.ServiceDatabase;
+import org.pullmail.testing.TestInternalSecret;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
@@ -100,12 +106,15 @@ class BridgedMailTest {
     }
 
     /** A notification of SMTP mail from {@code from} to {@code to}, signed by {@code signer}, its bytes served. */
-    HttpResponse<String> bridged(String signer, String from, String to, Bridged smtp, String subject) throws Exception {
+    HttpResponse<String> bridged(String signer, String from, String to, Bridged smtp, String subject,
+            String... hints) throws Exception {
         PeerDomains.Peer peer = PEERS.peer(signer);
         String content = "From: " + from + "\r\nTo: " + to + "\r\nSubject: " + subject + "\r\n\r\nHello\r\n";
         byte[] bytes = content.getBytes(StandardCharsets.UTF_8);
         Notification plain = Notifications.notification(peer, from, ContentDigest.sha256(bytes), subject, to);
-        Notification n = new Notification(plain.id(), from, plain.recipients(), subject, bytes.length,
+        List<Notification.Recipient> recipients = List.of(new Notification.Recipient(to,
+                plain.recipients().get(0).token(), hints.length == 0 ? null : List.of(hints)));
+        Notification n = new Notification(plain.id(), from, recipients, subject, bytes.length,
                 ContentDigest.sha256(bytes), plain.fetchUrl(), plain.sentAt(), plain.expiresAt(), smtp);
         peer.fetchAnswers.put(n.id(), new PeerDomains.Answer(200, "message/rfc822", content, Map.of()));
         return Notifications.send(peer, n, port, Map.of());
@@ -165,6 +174,44 @@ class BridgedMailTest {
         String cold = "Hello " + UUID.randomUUID();
         assertThat(outcome(bridged("alpha.test", "dan@legacy.test", ben, FORGED, cold))).isEqualTo("accepted");
         assertThat(notice(ben, cold).orElseThrow().policy()).isEqualTo("a stranger");
+    }
+
+    @Test
+    void aReplyHintOpensTheDoorOnlyToASenderSmtpProved() throws Exception {
+        String eli = mailbox("eli");
+        String sent = UUID.randomUUID() + "@alpha.test";
+        HttpResponse<String> reported = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
+                        "http://127.0.0.1:" + port + "/internal/v1/mailboxes/" + eli + "/sent"))
+                .header("Authorization", TestInternalSecret.AUTHORIZATION).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"message_id\":\"" + sent
+                        + "\",\"correspondents\":[\"someone@elsewhere.test\"],\"sent_at\":\"" + Instant.now() + "\"}"))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(reported.statusCode()).as(reported.body()).isEqualTo(204);
+        String hint = ReplyHint.of(sent, eli);
+        // the Message-ID crossed SMTP: anyone on its way could write a "reply"
+        String forged = "Re: your order " + UUID.randomUUID();
+        assertThat(outcome(bridged("alpha.test", "carol@legacy.test", eli, FORGED, forged, hint))).isEqualTo("accepted");
+        assertThat(notice(eli, forged).orElseThrow().policy()).isEqualTo("a sender SMTP did not prove");
+        String proven = "Re: your order " + UUID.randomUUID();
+        assertThat(outcome(bridged("alpha.test", "carol@legacy.test", eli, PROVEN, proven, hint))).isEqualTo("accepted");
+        assertThat(notice(eli, proven).orElseThrow().policy()).isEqualTo("reply");
+    }
+
+    @Test
+    void forgedMailSpendsNothingOfTheClaimedSendersReputation() throws Exception {
+        String fay = mailbox("fay");
+        String forger = "ceo@forged" + UUID.randomUUID().toString().substring(0, 6) + ".test";
+        for (int i = 0; i < 3; i++) {
+            assertThat(outcome(bridged("alpha.test", forger, fay, FORGED, "Invoice " + UUID.randomUUID())))
+                    .isEqualTo("accepted");
+        }
+        assertThat(jdbc.sql("SELECT count(*) FROM sender_reputation WHERE sender IN (?, ?)")
+                .params(forger, forger.substring(forger.indexOf('@') + 1)).query(Integer.class).single())
+                .as("neither the address nor its domain is marked by mail SMTP did not prove").isZero();
+        String real = "Invoice " + UUID.randomUUID();
+        assertThat(outcome(bridged("alpha.test", forger, fay, PROVEN, real))).isEqualTo("accepted");
+        assertThat(jdbc.sql("SELECT received FROM sender_reputation WHERE sender = ?").param(forger)
+                .query(Long.class).single()).isEqualTo(1L);
     }
 
     @Test

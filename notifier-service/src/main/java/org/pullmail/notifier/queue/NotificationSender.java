@@ -197,6 +197,13 @@ class NotificationSender {
             }
             return;
         } catch (ProtocolException e) {
+            if (unreachableLongEnough(n)) {
+                // PROTOCOL.md 2.6: many domains that take mail serve no web site; one silent this long goes by SMTP
+                log.info("discovery of {} has failed for {} and more; handing notification {} to the SMTP bridge: {}",
+                        n.recipientDomain(), notifier.smtpFallbackAfter(), n.id(), e.detail());
+                handOverToBridge(n);
+                return;
+            }
             retry(n, "discovery of " + n.recipientDomain() + " failed: " + e.detail(), null);
             return;
         } catch (IOException e) {
@@ -214,6 +221,12 @@ class NotificationSender {
         } else {
             fail(n, n.recipientDomain() + " refused the notification (" + status + "): " + abbreviate(response.text()));
         }
+    }
+
+    /** A bridge runs, and the notification has waited {@code smtp-fallback-after} since it was queued. */
+    private boolean unreachableLongEnough(Claimed n) {
+        Instant queuedAt = n.giveUpAt().minus(notifier.lifetime());
+        return notifier.bridgeUrl() != null && !clock.instant().isBefore(queuedAt.plus(notifier.smtpFallbackAfter()));
     }
 
     /**

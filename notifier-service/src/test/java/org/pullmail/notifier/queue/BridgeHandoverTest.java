@@ -2,6 +2,7 @@ package org.pullmail.notifier.queue;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.sql.Timestamp;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.Predicate;
@@ -71,6 +72,23 @@ class BridgeHandoverTest extends NotifierWithPeers {
         assertThat(retrying.lastError()).contains("discovery of flaky.test failed").contains("answered 503");
         Awaitility.await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2))
                 .until(() -> PEERS.handovers.isEmpty());
+    }
+
+    @Test
+    void aDomainWhoseDiscoveryKeepsFailingForAnHourGoesBySmtp() throws Exception {
+        PEERS.discoveryStatus.put("flaky.test", 503);
+        signal("n-silent", "m-silent", List.of("sam@flaky.test"), CLOCK.instant().plus(Duration.ofDays(7)));
+        Row retrying = await("n-silent", row -> row.attempts() == 1 && row.lastError() != null);
+        assertThat(retrying.state()).isEqualTo("pending");
+        assertThat(PEERS.handovers).isEmpty();
+
+        // an hour of failures later (the retries' backoff stays under it), the next attempt goes to the bridge
+        CLOCK.advanceTo(CLOCK.instant().plus(Duration.ofMinutes(61)));
+        jdbc.sql("UPDATE notification SET next_attempt_at = ? WHERE notification_id = 'n-silent'")
+                .param(Timestamp.from(CLOCK.instant())).update();
+        await("n-silent", row -> row.state().equals("sent"));
+        assertThat(PEERS.handovers).extracting(h -> h.notification().get("notification").get("id").asString())
+                .contains("n-silent");
     }
 
     private Row await(String notificationId, Predicate<Row> condition) {

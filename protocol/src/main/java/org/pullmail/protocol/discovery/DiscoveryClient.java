@@ -261,9 +261,14 @@ public final class DiscoveryClient {
         } catch (IOException e) {
             throw new ProtocolException(ProblemType.DISCOVERY_FAILED, "cannot reach " + url + ": " + e.getMessage(), e);
         }
-        if (response.status() == 404 || response.status() == 410) {
+        // PROTOCOL.md 2.6: what a domain answers when it does not speak PMP/1
+        if (saysNoDocument(response.status())) {
             throw new NoDiscoveryDocumentException(url + " answered " + response.status()
                     + ": " + domain + " publishes no PMP/1 document");
+        }
+        if (response.status() == 200 && !Pmp.isJson(response.header("Content-Type").orElse(null))) {
+            throw new NoDiscoveryDocumentException(url + " answered a " + response.header("Content-Type").orElse("untyped")
+                    + " page, not a document: " + domain + " publishes no PMP/1 document");
         }
         if (response.status() != 200) {
             throw new ProtocolException(ProblemType.DISCOVERY_FAILED,
@@ -279,6 +284,16 @@ public final class DiscoveryClient {
         Cached cached = new Cached(document, now, now.plus(ttl(response.header("Cache-Control").orElse(null))));
         cache.put(domain, cached);
         return cached;
+    }
+
+    /**
+     * The answers of PROTOCOL.md 2.6 that say a domain serves no PMP/1 document: 404 and 410, a redirect (Pullmail
+     * follows none: a domain it can reach serves its document itself, section 2.5), and 401, 403 or 405 (the
+     * well-known path is not open to anyone). 408, 429 and 5xx are failures to retry.
+     */
+    static boolean saysNoDocument(int status) {
+        return status == 404 || status == 410 || (status >= 300 && status < 400) || status == 401 || status == 403
+                || status == 405;
     }
 
     /**

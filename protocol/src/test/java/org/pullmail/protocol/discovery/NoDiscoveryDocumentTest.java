@@ -68,6 +68,25 @@ class NoDiscoveryDocumentTest {
     }
 
     @Test
+    void aRedirectAClosedDoorOrAWebPageIsNoDocumentEither() {
+        for (int answer : new int[] {301, 302, 308, 401, 403, 405}) {
+            status.set(answer);
+            assertThatThrownBy(() -> discovery().discover("legacy.test"))
+                    .as("answer " + answer).isInstanceOf(NoDiscoveryDocumentException.class);
+        }
+        status.set(200);
+        assertThatThrownBy(() -> discovery().discover("legacy.test"))
+                .isInstanceOfSatisfying(NoDiscoveryDocumentException.class,
+                        e -> assertThat(e.detail()).contains("page, not a document"));
+        for (int answer : new int[] {408, 429, 500, 502}) {
+            status.set(answer);
+            assertThatThrownBy(() -> discovery().discover("legacy.test"))
+                    .as("answer " + answer).isInstanceOf(ProtocolException.class)
+                    .isNotInstanceOf(NoDiscoveryDocumentException.class);
+        }
+    }
+
+    @Test
     void aDomainAnswering503IsATransientFailureNotAMissingDocument() {
         status.set(503);
         DiscoveryClient discovery = discovery();
