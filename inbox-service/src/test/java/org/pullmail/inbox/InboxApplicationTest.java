@@ -7,6 +7,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Instant;
+import java.util.Locale;
 
 import org.junit.jupiter.api.Test;
 import org.pullmail.testing.ServiceDatabase;
@@ -84,6 +85,15 @@ class InboxApplicationTest {
         HttpResponse<String> tagged = lookup(local + "+news@alpha.test", TestInternalSecret.AUTHORIZATION);
         assertThat(tagged.statusCode()).isEqualTo(200);
         assertThat(tagged.body()).contains("\"mailbox\":\"" + mailbox + "\"");
+        // the local part matches regardless of case; the answer is the address as the inbox knows it, tag kept
+        String upper = local.toUpperCase(Locale.ROOT);
+        HttpResponse<String> shouted = lookup(upper + "@alpha.test", TestInternalSecret.AUTHORIZATION);
+        assertThat(shouted.statusCode()).as(shouted.body()).isEqualTo(200);
+        assertThat(shouted.body()).contains("\"address\":\"" + mailbox + "\"", "\"mailbox\":\"" + mailbox + "\"");
+        HttpResponse<String> shoutedTag = lookup(upper + "+News@alpha.test", TestInternalSecret.AUTHORIZATION);
+        assertThat(shoutedTag.statusCode()).as(shoutedTag.body()).isEqualTo(200);
+        assertThat(shoutedTag.body()).contains("\"address\":\"" + local + "+News@alpha.test\"",
+                "\"mailbox\":\"" + mailbox + "\"");
         assertThat(lookup("nobody" + local + "@alpha.test", TestInternalSecret.AUTHORIZATION).statusCode()).isEqualTo(404);
         assertThat(lookup("nobody+" + local + "@alpha.test", TestInternalSecret.AUTHORIZATION).statusCode()).isEqualTo(404);
         HttpResponse<String> foreign = lookup(local + "@beta.test", TestInternalSecret.AUTHORIZATION);

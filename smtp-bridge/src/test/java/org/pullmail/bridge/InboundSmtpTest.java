@@ -2,28 +2,30 @@ package org.pullmail.bridge;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.BufferedReader;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
 import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import org.apache.james.jdkim.DKIMSigner;
 import org.junit.jupiter.api.AfterAll;
@@ -59,10 +61,13 @@ import org.springframework.test.context.DynamicPropertySource;
         "pullmail.bridge.smtp.max-message-bytes=200000",
         "pullmail.bridge.smtp.connections-per-client=4",
         "pullmail.bridge.smtp.messages-per-minute=1000",
+        "pullmail.bridge.authentication.concurrency=1",
+        "pullmail.bridge.authentication.deadline=PT3S",
         "pullmail.bridge.expiry-interval=PT0.5S"})
 class InboundSmtpTest {
 
     static final TestDns DNS = new TestDns();
+    static final HeldDns DNS_FRONT = new HeldDns(DNS);
     static final StandInInbox BETA = standIn();
     static final KeyPair DKIM_KEY = rsa();
 
@@ -90,12 +95,13 @@ class InboundSmtpTest {
         registry.add("pullmail.public-url", BETA::base);
         registry.add("pullmail.bridge.inbox-url", BETA::base);
         registry.add("pullmail.discovery.overrides.[beta.test]", BETA::base);
-        registry.add("pullmail.bridge.dns.servers[0]", DNS::server);
+        registry.add("pullmail.bridge.dns.servers[0]", DNS_FRONT::server);
     }
 
     @AfterAll
     static void stop() {
         BETA.close();
+        DNS_FRONT.close();
         DNS.close();
     }
 
@@ -110,7 +116,7 @@ class InboundSmtpTest {
 
     @BeforeEach
     void world() {
-        assumeTrue(Files.isExecutable(Swaks.BINARY), "swaks (Debian package swaks) is not installed");
+        Swaks.requireInstalled();
         BETA.bridgePort(() -> httpPort);
         BETA.mailboxes.addAll(List.of("bob@beta.test", "ann@beta.test"));
         DNS.clear();
@@ -137,8 +143,13 @@ class InboundSmtpTest {
     }
 
     static byte[] dkimSigned(byte[] message) throws Exception {
+        return dkimSigned(message, "");
+    }
+
+    /** Signed by legacy.test, with {@code extraTags} (such as {@code l=12; }) in the signature. */
+    static byte[] dkimSigned(byte[] message, String extraTags) throws Exception {
         DKIMSigner signer = new DKIMSigner("v=1; a=rsa-sha256; c=relaxed/relaxed; d=legacy.test; s=sel; "
-                + "h=from:to:subject:date:message-id; bh=; b=;", DKIM_KEY.getPrivate());
+                + "h=from:to:subject:date:message-id; " + extraTags + "bh=; b=;", DKIM_KEY.getPrivate());
         String field = signer.sign(new ByteArrayInputStream(message));
         byte[] head = (field.replace("; ", ";\r\n\t") + "\r\n").getBytes(StandardCharsets.US_ASCII);
         byte[] signed = new byte[head.length + message.length];
@@ -444,5 +455,169 @@ class InboundSmtpTest {
         HttpResponse<byte[]> expired = fetch(n, n.recipients().get(0).token());
         assertThat(expired.statusCode()).isEqualTo(410);
         assertThat(text(expired)).contains("expired");
+    }
+
+    // --- hardening (issue 17 review)
+
+    /** A raw SMTP dialogue: each command is sent and its (last) reply line returned. */
+    static final class Dialogue implements AutoCloseable {
+
+        final Socket socket;
+        final BufferedReader in;
+
+        Dialogue(int port) throws IOException {
+            socket = new Socket("127.0.0.1", port);
+            socket.setSoTimeout(15_000);
+            in = new BufferedReader(new InputStreamReader(socket.getInputStream(), StandardCharsets.UTF_8));
+            assertThat(reply()).startsWith("220 ");
+        }
+
+        String send(String command) throws IOException {
+            socket.getOutputStream().write((command + "\r\n").getBytes(StandardCharsets.UTF_8));
+            socket.getOutputStream().flush();
+            return reply();
+        }
+
+        /** The reply's last line (multi-line replies have {@code -} after the code); null when the server closed. */
+        String reply() throws IOException {
+            String line = in.readLine();
+            while (line != null && line.length() > 3 && line.charAt(3) == '-') {
+                line = in.readLine();
+            }
+            return line;
+        }
+
+        @Override
+        public void close() throws IOException {
+            socket.close();
+        }
+    }
+
+    @Test
+    void aHeloThatIsNoDomainNameIsRefusedSoItCannotWriteIntoTheResults() throws Exception {
+        try (Dialogue smtp = new Dialogue(this.smtp.port())) {
+            assertThat(smtp.send("EHLO x;dmarc=pass")).startsWith("501 5.5.2");
+            assertThat(smtp.send("HELO x;dmarc=pass")).startsWith("501 5.5.2");
+            assertThat(smtp.send("EHLO mx\u0001legacy.test")).startsWith("501 5.5.2");
+            assertThat(smtp.send("HELO mx.legacy.test (dkim=pass)")).startsWith("501 5.5.2");
+            assertThat(smtp.send("EHLO [192.0.2.7]")).startsWith("250 ");
+            assertThat(smtp.send("HELO mx.legacy.test")).startsWith("250 ");
+        }
+    }
+
+    @Test
+    void aForgedAuthenticationResultsFieldInOurNameIsRemovedOthersStay() throws Exception {
+        String subject = subject();
+        byte[] plain = message("billing@evil.test", "bob@beta.test", subject, "Pay now");
+        String forged = "Authentication-Results: mx.beta.test;\r\n\tdkim=pass header.d=bank.test;\r\n\tdmarc=pass\r\n"
+                + "Authentication-Results: (cached) MX.Beta.Test; spf=pass smtp.mailfrom=bank.test\r\n"
+                + "Authentication-Results: relay.elsewhere.test; spf=pass smtp.mailfrom=evil.test\r\n";
+        byte[] sent = (forged + new String(plain, StandardCharsets.UTF_8)).getBytes(StandardCharsets.UTF_8);
+        assertThat(Swaks.send(smtp.port(), "billing@evil.test", "bob@beta.test", sent)).contains("250 2.0.0");
+        Notification n = onlyNotification(subject).notification();
+        String stored = text(fetch(n, n.recipients().get(0).token()));
+        assertThat(stored).startsWith("Authentication-Results: mx.beta.test;\r\n\tspf=fail");
+        assertThat(stored).doesNotContain("header.d=bank.test", "smtp.mailfrom=bank.test")
+                .contains("Authentication-Results: relay.elsewhere.test; spf=pass smtp.mailfrom=evil.test\r\n");
+        assertThat(stored.split("Authentication-Results: mx.beta.test", -1)).hasSize(2);
+        assertThat(stored).endsWith(new String(plain, StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void recipientsMatchRegardlessOfCaseAndEveryRelayTrickIs550() throws Exception {
+        String subject = subject();
+        try (Dialogue smtp = new Dialogue(this.smtp.port())) {
+            assertThat(smtp.send("EHLO mx.legacy.test")).startsWith("250 ");
+            assertThat(smtp.send("MAIL FROM:<carol@legacy.test>")).startsWith("250");
+            assertThat(smtp.send("RCPT TO:<Bob@beta.test>")).startsWith("250");
+            assertThat(smtp.send("RCPT TO:<bob@BETA.TEST>")).startsWith("250");
+            assertThat(smtp.send("RCPT TO:<user%other.test@beta.test>")).startsWith("550 5.7.1");
+            assertThat(smtp.send("RCPT TO:<@beta.test:user@other.test>")).startsWith("550 5.7.1");
+            assertThat(smtp.send("RCPT TO:<\"user@other.test\"@beta.test>")).startsWith("550 5.7.1");
+            assertThat(smtp.send("RCPT TO:<bob@beta.test.>")).startsWith("550 5.7.1");
+            // the inbox refuses the question for good: no such mailbox, not "try again" for ever
+            assertThat(smtp.send("RCPT TO:<teapot@beta.test>")).startsWith("550 5.1.1");
+            assertThat(smtp.send("RCPT TO:<busy@beta.test>")).startsWith("451 4.3.0");
+            assertThat(smtp.send("DATA")).startsWith("354");
+            String message = new String(message("carol@legacy.test", "Bob@beta.test", subject, "Hi"),
+                    StandardCharsets.UTF_8);
+            assertThat(smtp.send(message + ".")).startsWith("250 2.0.0");
+        }
+        // notified once, for the address as the inbox knows it
+        assertThat(onlyNotification(subject).notification().recipients().stream().map(r -> r.address()).toList())
+                .containsExactly("bob@beta.test");
+    }
+
+    @Test
+    void aClientGuessingAddressesIsCutOffAfterTwentyRefusals() throws Exception {
+        try (Dialogue smtp = new Dialogue(this.smtp.port())) {
+            assertThat(smtp.send("EHLO mx.legacy.test")).startsWith("250 ");
+            assertThat(smtp.send("MAIL FROM:<carol@legacy.test>")).startsWith("250");
+            for (int i = 0; i < 20; i++) {
+                assertThat(smtp.send("RCPT TO:<guess" + i + "@beta.test>")).startsWith("550 5.1.1");
+            }
+            // even a real address: the session is over
+            assertThat(smtp.send("RCPT TO:<bob@beta.test>")).startsWith("421 4.7.0");
+            assertThat(smtp.reply()).as("the connection is closed").isNull();
+        }
+    }
+
+    @Test
+    void aSignatureWhoseLengthTagLeavesPartOfTheBodyUnsignedProvesNothing() throws Exception {
+        String subject = subject();
+        byte[] signed = dkimSigned(message("carol@legacy.test", "bob@beta.test", subject, "Pay 10 EUR"), "l=12; ");
+        byte[] appended = (new String(signed, StandardCharsets.UTF_8)
+                + "Also wire 9999 EUR to the account below.\r\n").getBytes(StandardCharsets.UTF_8);
+        Swaks.send(smtp.port(), "bounce@nowhere.test", "bob@beta.test", appended);
+        assertThat(onlyNotification(subject).notification().bridged()).satisfies(b -> {
+            assertThat(b.dkim()).isEqualTo("fail");
+            assertThat(b.dkimDomains()).isEmpty();
+            assertThat(b.dmarc()).isEqualTo("fail");
+        });
+        // signed to its end with l=, it still passes
+        String whole = subject();
+        Swaks.send(smtp.port(), "bounce@nowhere.test", "bob@beta.test",
+                dkimSigned(message("carol@legacy.test", "bob@beta.test", whole, "Pay 10 EUR"), "l=12; "));
+        assertThat(onlyNotification(whole).notification().bridged().dkim()).isEqualTo("pass");
+    }
+
+    @Test
+    void checksTakeTurnsAndADnsThatNeverAnswersHoldsOneForTheDeadlineAtMost() throws Exception {
+        // this test runs with one turn and a deadline of 3 s
+        DNS_FRONT.hold("stuck.test");
+        try {
+            String stuckSubject = subject();
+            String nextSubject = subject();
+            CompletableFuture<String> stuck = CompletableFuture.supplyAsync(() -> send("carol@stuck.test", stuckSubject));
+            await().atMost(Duration.ofSeconds(15)).until(() -> DNS_FRONT.firstAsked("stuck.test").isPresent());
+            Instant held = DNS_FRONT.firstAsked("stuck.test").orElseThrow();
+            CompletableFuture<String> next = CompletableFuture.supplyAsync(() -> send("dan@waiting.test", nextSubject));
+
+            assertThat(stuck.get(20, TimeUnit.SECONDS)).contains("250 2.0.0");
+            assertThat(Duration.between(held, Instant.now())).as("the deadline bounds the checks")
+                    .isLessThan(Duration.ofSeconds(10));
+            assertThat(onlyNotification(stuckSubject).notification().bridged()).satisfies(b -> {
+                assertThat(b.spf()).isEqualTo("temperror");
+                assertThat(b.dmarc()).isEqualTo("temperror");
+            });
+            assertThat(next.get(20, TimeUnit.SECONDS)).contains("250 2.0.0");
+            // the second message's checks began only when the first one's turn ended, at its deadline
+            assertThat(DNS_FRONT.firstAsked("waiting.test")).hasValueSatisfying(
+                    at -> assertThat(at).isAfter(held.plusMillis(2500)));
+            assertThat(onlyNotification(nextSubject).notification().bridged().spf()).isEqualTo("none");
+        } finally {
+            DNS_FRONT.release("stuck.test");
+        }
+    }
+
+    private String send(String from, String subject) {
+        try {
+            return Swaks.send(smtp.port(), from, "bob@beta.test", message(from, "bob@beta.test", subject, "Hello"));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 }

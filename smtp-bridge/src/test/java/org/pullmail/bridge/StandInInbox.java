@@ -95,8 +95,15 @@ final class StandInInbox implements AutoCloseable {
                 respond(exchange, 401, "{}");
             } else if (address.startsWith("broken@")) {
                 respond(exchange, 500, "{}");
+            } else if (address.startsWith("busy@")) {
+                respond(exchange, 429, "{}");
+            } else if (address.startsWith("teapot@")) {
+                respond(exchange, 400, "{}");
             } else {
-                respond(exchange, mailboxes.contains(address) ? 200 : 404, "{}");
+                // as the real inbox: the local part regardless of case, answered as the inbox knows it
+                String known = mailboxes.stream().filter(m -> m.equalsIgnoreCase(address)).findFirst().orElse(null);
+                respond(exchange, known != null ? 200 : 404, known == null ? "{}"
+                        : "{\"address\":\"" + known + "\",\"mailbox\":\"" + known + "\"}");
             }
         } else if (path.equals(Pmp.NOTIFY_PATH)) {
             notification(exchange);

@@ -58,7 +58,7 @@ class StartTlsTest {
 
     @Test
     void starttlsIsOfferedAndWorksWhereACertificateIsConfigured() throws Exception {
-        assumeTrue(Files.isExecutable(Swaks.BINARY), "swaks (Debian package swaks) is not installed");
+        Swaks.requireInstalled();
         assumeTrue(Files.exists(DIR.resolve("key.pem")), "openssl could not make a test certificate");
         String plain = Swaks.run(smtp.port(), "--quit-after", "EHLO");
         assertThat(plain).contains("250-STARTTLS");

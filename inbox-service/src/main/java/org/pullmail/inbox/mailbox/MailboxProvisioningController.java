@@ -38,18 +38,14 @@ class MailboxProvisioningController {
         return mailboxes.provision(address);
     }
 
-    /** An address that has a mailbox here, and that mailbox (its own, or the one a tagged address belongs to). */
-    record Recipient(String address, String mailbox) {
-    }
-
     /**
      * Whether mail to the address would reach a mailbox: the SMTP bridge asks at {@code RCPT TO}, so that mail for
-     * nobody is refused there (404 problem), not accepted and bounced later.
+     * nobody is refused there (404 problem), not accepted and bounced later. The answer is the address as this domain
+     * knows it (the local part matched regardless of case, the tag kept) and its mailbox.
      */
     @GetMapping("/internal/v1/mailboxes/{address}")
-    Recipient recipient(@PathVariable String address) {
-        return mailboxes.mailboxOf(address).map(mailbox -> new Recipient(address, mailbox))
-                .orElseThrow(() -> ApiProblem.notFound("mailbox for " + address));
+    Mailboxes.Recipient recipient(@PathVariable String address) {
+        return mailboxes.mailboxOf(address).orElseThrow(() -> ApiProblem.notFound("mailbox for " + address));
     }
 
     /** The public keys this inbox signs fetches and status reports with. */

@@ -1,6 +1,7 @@
 package org.pullmail.inbox.mailbox;
 
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 
 import org.pullmail.inbox.policy.SenderPolicy.StrangerPolicy;
@@ -48,19 +49,41 @@ public class Mailboxes {
     }
 
     /**
+     * An address mail reaches, as this domain knows it ({@code Bob+news@beta.test} is {@code bob+news@beta.test}),
+     * and the mailbox it delivers to.
+     */
+    public record Recipient(String address, String mailbox) {
+    }
+
+    /**
      * The mailbox an address of this domain delivers to: its own, or for {@code local+tag@domain} the mailbox
-     * {@code local@domain} (whether or not the user created that tag, as intake judges it); empty when none.
+     * {@code local@domain} (whether or not the user created that tag, as intake judges it); empty when none. The local
+     * part matches regardless of case (RFC 5321 leaves case to the domain; people type {@code Bob@}), when exactly one
+     * mailbox matches so; the answer names the mailbox's own spelling, with the tag as given.
      */
     @Transactional(readOnly = true)
-    public Optional<String> mailboxOf(String address) {
+    public Optional<Recipient> mailboxOf(String address) {
         if (!Addresses.isValid(address) || !Addresses.domainOf(address).equals(pullmail.domain())) {
             throw ApiProblem.invalid(address + " is not an address of " + pullmail.domain());
         }
+        Optional<String> own = mailboxIgnoringCase(address);
+        if (own.isPresent()) {
+            return own.map(mailbox -> new Recipient(mailbox, mailbox));
+        }
+        TaggedAddress tagged = TaggedAddress.of(address);
+        if (tagged.tag() == null) {
+            return Optional.empty();
+        }
+        return mailboxIgnoringCase(tagged.base())
+                .map(mailbox -> new Recipient(TaggedAddress.address(mailbox, tagged.tag()), mailbox));
+    }
+
+    private Optional<String> mailboxIgnoringCase(String address) {
         if (exists(address)) {
             return Optional.of(address);
         }
-        TaggedAddress tagged = TaggedAddress.of(address);
-        return tagged.tag() != null && exists(tagged.base()) ? Optional.of(tagged.base()) : Optional.empty();
+        List<String> found = mailboxes.addressesIgnoringCase(address);
+        return found.size() == 1 ? Optional.of(found.get(0)) : Optional.empty();
     }
 
     /** Creates the mailbox of an address of this domain, unless it exists; 400 for any other address. */

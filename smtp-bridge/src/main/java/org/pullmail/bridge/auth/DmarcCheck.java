@@ -26,26 +26,21 @@ final class DmarcCheck {
     record Outcome(String result, String policy, String domain) {
     }
 
-    private final Resolver resolver;
-
-    DmarcCheck(Resolver resolver) {
-        this.resolver = resolver;
-    }
-
     /**
      * @param fromDomain  the domain of the From header field's one address
      * @param spfDomain   the domain SPF passed for (the MAIL FROM domain, or the HELO name for a bounce); null when
      *                    SPF did not pass
      * @param dkimDomains the {@code d=} of the DKIM signatures that verified
+     * @param resolver    asked for the policy records
      */
-    Outcome evaluate(String fromDomain, String spfDomain, List<String> dkimDomains) {
+    Outcome evaluate(String fromDomain, String spfDomain, List<String> dkimDomains, Resolver resolver) {
         String org = OrganizationalDomains.of(fromDomain);
         Map<String, String> record;
         boolean fromOrganisation = false;
         try {
-            record = policy("_dmarc." + fromDomain);
+            record = policy("_dmarc." + fromDomain, resolver);
             if (record == null && !org.equals(fromDomain)) {
-                record = policy("_dmarc." + org);
+                record = policy("_dmarc." + org, resolver);
                 fromOrganisation = true;
             }
         } catch (TemporaryFailure e) {
@@ -70,7 +65,7 @@ final class DmarcCheck {
     }
 
     /** The tags of the one {@code v=DMARC1} record at {@code name}; null when there is none or several (RFC 7489 6.6.3). */
-    private Map<String, String> policy(String name) throws TemporaryFailure {
+    private static Map<String, String> policy(String name, Resolver resolver) throws TemporaryFailure {
         Lookup lookup;
         try {
             lookup = new Lookup(Name.fromString(name, Name.root), Type.TXT);

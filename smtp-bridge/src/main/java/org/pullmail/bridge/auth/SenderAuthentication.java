@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
+import org.pullmail.bridge.config.BridgeProperties;
 import org.pullmail.protocol.Addresses;
 import org.pullmail.protocol.Bridged;
 import org.springframework.stereotype.Component;
@@ -15,7 +16,8 @@ import org.xbill.DNS.Resolver;
  * What SMTP can say about who sent a message: SPF for the client and envelope sender, DKIM for the message's
  * signatures, DMARC for the From header's domain (only {@code dmarc=pass} proves it, PROTOCOL.md 3.6). The results
  * travel in the notification ({@link Bridged}) and, for anyone who reads the message, in an RFC 8601
- * {@code Authentication-Results} header field.
+ * {@code Authentication-Results} header field. All DNS questions of one message's checks share one deadline
+ * ({@code pullmail.bridge.authentication.deadline}): what is still open after it is {@code temperror}.
  */
 @Component
 public class SenderAuthentication {
@@ -29,14 +31,16 @@ public class SenderAuthentication {
         }
     }
 
-    private final SpfCheck spf;
+    private final Resolver resolver;
+    private final BridgeProperties.Authentication settings;
+    private final SpfCheck spf = new SpfCheck();
     private final DkimCheck dkim;
-    private final DmarcCheck dmarc;
+    private final DmarcCheck dmarc = new DmarcCheck();
 
-    SenderAuthentication(Resolver dnsResolver) {
-        this.spf = new SpfCheck(dnsResolver);
-        this.dkim = new DkimCheck(dnsResolver);
-        this.dmarc = new DmarcCheck(dnsResolver);
+    SenderAuthentication(Resolver dnsResolver, BridgeProperties bridge) {
+        this.resolver = dnsResolver;
+        this.settings = bridge.authentication();
+        this.dkim = new DkimCheck(settings.dkimSignatures());
     }
 
     /**
@@ -49,16 +53,19 @@ public class SenderAuthentication {
      */
     public Results check(String authservId, String clientIp, String helo, String mailFrom, String fromHeader,
             InputStream message) throws IOException {
-        String spfResult = spf.check(clientIp, mailFrom, helo);
-        DkimCheck.Outcome dkimOutcome = dkim.verify(message);
+        TimeBoxedResolver boxed = new TimeBoxedResolver(resolver, settings.deadline());
+        String fromDomain = Addresses.domainOf(fromHeader);
+        String spfResult = spf.check(clientIp, mailFrom, helo, boxed);
+        DkimCheck.Outcome dkimOutcome = dkim.verify(message, fromDomain, boxed);
         String spfDomain = mailFrom.isEmpty() ? helo.toLowerCase(Locale.ROOT) : Addresses.domainOf(mailFrom);
-        DmarcCheck.Outcome dmarcOutcome = dmarc.evaluate(Addresses.domainOf(fromHeader),
-                "pass".equals(spfResult) ? spfDomain : null, dkimOutcome.passingDomains());
+        DmarcCheck.Outcome dmarcOutcome = dmarc.evaluate(fromDomain, "pass".equals(spfResult) ? spfDomain : null,
+                dkimOutcome.passingDomains(), boxed);
         List<String> clauses = new ArrayList<>();
-        clauses.add("spf=" + spfResult + (mailFrom.isEmpty() ? " smtp.helo=" + helo : " smtp.mailfrom=" + mailFrom));
+        clauses.add("spf=" + spfResult + (mailFrom.isEmpty() ? " smtp.helo=" + AuthenticationResults.value(helo)
+                : " smtp.mailfrom=" + AuthenticationResults.value(mailFrom)));
         clauses.addAll(dkimOutcome.clauses().isEmpty() ? List.of("dkim=none") : dkimOutcome.clauses());
         clauses.add("dmarc=" + dmarcOutcome.result() + " (p=" + dmarcOutcome.policy() + ") header.from="
-                + dmarcOutcome.domain());
+                + AuthenticationResults.value(dmarcOutcome.domain()));
         String field = authservId + ";\r\n\t" + String.join(";\r\n\t", clauses);
         return new Results(spfResult, dkimOutcome.result(), dkimOutcome.passingDomains(), dmarcOutcome.result(),
                 dmarcOutcome.policy(), field);

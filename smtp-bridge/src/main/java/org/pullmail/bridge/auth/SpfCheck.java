@@ -8,20 +8,14 @@ import org.apache.james.jspf.impl.SPF;
 import org.pullmail.protocol.Bridged;
 import org.xbill.DNS.Resolver;
 
-/** RFC 7208 with Apache jSPF, asking the bridge's resolver. */
+/** RFC 7208 with Apache jSPF, asking the resolver it is given. */
 final class SpfCheck {
-
-    private final Resolver resolver;
-
-    SpfCheck(Resolver resolver) {
-        this.resolver = resolver;
-    }
 
     /**
      * The result for the envelope sender, or for {@code postmaster@helo} when the sender is empty (a bounce),
      * as one of {@link Bridged#SPF_RESULTS}.
      */
-    String check(String clientIp, String mailFrom, String helo) {
+    String check(String clientIp, String mailFrom, String helo, Resolver resolver) {
         // an SPF per check: jSPF keeps per-evaluation state in it; building one costs little beside the DNS lookups
         SPF spf = new SPF(new DNSServiceXBillImpl(resolver));
         SPFResult result = spf.checkSPF(clientIp, mailFrom, helo);

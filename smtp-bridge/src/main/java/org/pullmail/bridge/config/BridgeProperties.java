@@ -21,6 +21,7 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param storedTokenGrace how long a recipient's token still fetches after its domain reported the message stored
  * @param lookupTimeout   the longest wait for the inbox's answer at RCPT TO ({@code 451 4.3.0} after it)
  * @param notifyTimeout   the longest wait for the inbox's receipt at the end of DATA ({@code 451 4.3.0} after it)
+ * @param authentication  what checking SPF, DKIM and DMARC may cost
  */
 @ConfigurationProperties("pullmail.bridge")
 public record BridgeProperties(@DefaultValue Smtp smtp, @DefaultValue Dns dns,
@@ -28,7 +29,8 @@ public record BridgeProperties(@DefaultValue Smtp smtp, @DefaultValue Dns dns,
         @DefaultValue("P14D") Duration keepFor,
         @DefaultValue("PT1H") Duration storedTokenGrace,
         @DefaultValue("PT3S") Duration lookupTimeout,
-        @DefaultValue("PT20S") Duration notifyTimeout) {
+        @DefaultValue("PT20S") Duration notifyTimeout,
+        @DefaultValue Authentication authentication) {
 
     /**
      * @param port                 the SMTP port; 0 takes any free port (tests read the bound one)
@@ -41,11 +43,31 @@ public record BridgeProperties(@DefaultValue Smtp smtp, @DefaultValue Dns dns,
      * @param connectionsPerClient connections at once from one client address (421 beyond); a peer MTA opens several
      * @param messagesPerMinute    messages one client address may start per minute (451 4.7.1 beyond)
      * @param idleTimeout          the longest silence of a client before the connection is closed
+     * @param maxRefusedRecipients recipients refused in one session before the bridge answers {@code 421 4.7.0} and
+     *                             closes it (someone guessing addresses: directory harvesting)
+     * @param sessionDeadline      the longest a connection may last, however busy ({@code 421 4.4.2} after it): a
+     *                             client that trickles bytes never goes idle
+     * @param dataDeadline         the longest one message's DATA may take to arrive ({@code 421 4.4.2} after it)
      */
     public record Smtp(@DefaultValue("8025") int port, @DefaultValue("127.0.0.1") String bindAddress, String hostName,
             @DefaultValue Tls tls, @DefaultValue("26214400") int maxMessageBytes, @DefaultValue("100") int maxRecipients,
             @DefaultValue("200") int maxConnections, @DefaultValue("10") int connectionsPerClient,
-            @DefaultValue("60") int messagesPerMinute, @DefaultValue("PT5M") Duration idleTimeout) {
+            @DefaultValue("60") int messagesPerMinute, @DefaultValue("PT5M") Duration idleTimeout,
+            @DefaultValue("20") int maxRefusedRecipients, @DefaultValue("PT30M") Duration sessionDeadline,
+            @DefaultValue("PT10M") Duration dataDeadline) {
+    }
+
+    /**
+     * @param concurrency   messages whose SPF, DKIM and DMARC are checked at once; the others wait for a turn (at most
+     *                      the idle timeout, then {@code 451 4.3.2}), so that large messages arriving together cannot
+     *                      exhaust memory or CPU
+     * @param deadline      the longest all DNS questions of one message's checks may take; a result still open after
+     *                      it is {@code temperror}
+     * @param dkimSignatures the most DKIM signatures verified per message (those whose {@code d=} aligns with the From
+     *                      domain first); each costs a DNS lookup and a body hash
+     */
+    public record Authentication(@DefaultValue("4") int concurrency, @DefaultValue("PT30S") Duration deadline,
+            @DefaultValue("10") int dkimSignatures) {
     }
 
     /**

@@ -1,5 +1,7 @@
 package org.pullmail.bridge.inbound;
 
+import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -20,6 +22,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
 import java.util.UUID;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 
 import org.pullmail.bridge.auth.SenderAuthentication;
 import org.pullmail.bridge.config.BridgeProperties;
@@ -79,6 +83,8 @@ class LegacyMailReceiver {
     private final SmtpMetrics metrics;
     private final Clock clock;
     private final String hostName;
+    /** Turns at checking SPF, DKIM and DMARC: each check streams a whole message and waits on DNS. */
+    private final Semaphore checking;
 
     LegacyMailReceiver(SenderAuthentication authentication, LegacyMessages messages, InboxNotifications notifications,
             BridgeProperties bridge, SmtpMetrics metrics, Clock clock, SmtpHostName hostName) {
@@ -89,6 +95,7 @@ class LegacyMailReceiver {
         this.metrics = metrics;
         this.clock = clock;
         this.hostName = hostName.value();
+        this.checking = new Semaphore(bridge.authentication().concurrency(), true);
     }
 
     /** Takes the message; the text after {@code 250 }, or a refusal. */
@@ -109,11 +116,7 @@ class LegacyMailReceiver {
             if (earlier.isPresent()) {
                 return announce(earlier.get(), referenced, envelope.clientIp(), false);
             }
-            SenderAuthentication.Results results;
-            try (InputStream in = Files.newInputStream(spool)) {
-                results = authentication.check(hostName, envelope.clientIp(), envelope.helo(), envelope.mailFrom(),
-                        author, in);
-            }
+            SenderAuthentication.Results results = authenticate(envelope, author, spool);
             UUID id = UUID.randomUUID();
             Instant now = clock.instant();
             byte[] trace = ("Authentication-Results: " + results.authenticationResults() + "\r\n"
@@ -122,7 +125,9 @@ class LegacyMailReceiver {
             MessageBytes.Stored stored;
             try {
                 writer.write(trace);
-                Files.copy(spool, writer);
+                try (InputStream in = Files.newInputStream(spool)) {
+                    copyWithoutOurResults(in, writer, hostName);
+                }
                 stored = writer.finish();
             } catch (IOException | DataAccessException e) {
                 writer.discard();
@@ -144,6 +149,100 @@ class LegacyMailReceiver {
         } finally {
             Files.deleteIfExists(spool);
         }
+    }
+
+    /**
+     * SPF, DKIM and DMARC, when a turn is free: a client waits for one at most as long as it may be silent, then is
+     * asked to try again later.
+     */
+    private SenderAuthentication.Results authenticate(Envelope envelope, String author, Path spool)
+            throws IOException, RejectException {
+        try {
+            if (!checking.tryAcquire(bridge.smtp().idleTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
+                throw refuse("busy", 451, "4.3.2 too many messages are being checked now, try again later");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw refuse("busy", 451, "4.3.2 shutting down, try again later");
+        }
+        try (InputStream in = Files.newInputStream(spool)) {
+            return authentication.check(hostName, envelope.clientIp(), envelope.helo(), envelope.mailFrom(), author,
+                    in);
+        } finally {
+            checking.release();
+        }
+    }
+
+    /**
+     * Copies the message, leaving out every {@code Authentication-Results} field whose authserv-id is this bridge's
+     * (RFC 8601 section 5): only the one the bridge puts on top may speak in its name.
+     */
+    static void copyWithoutOurResults(InputStream message, OutputStream out, String authservId) throws IOException {
+        InputStream in = new BufferedInputStream(message, 64 * 1024);
+        ByteArrayOutputStream field = new ByteArrayOutputStream();
+        ByteArrayOutputStream line = new ByteArrayOutputStream();
+        while (true) {
+            line.reset();
+            int b;
+            while ((b = in.read()) >= 0) {
+                line.write(b);
+                if (b == '\n') {
+                    break;
+                }
+            }
+            byte[] bytes = line.toByteArray();
+            boolean continuation = bytes.length > 0 && (bytes[0] == ' ' || bytes[0] == '\t');
+            if (!continuation) {
+                if (!ours(field.toString(StandardCharsets.ISO_8859_1), authservId)) {
+                    field.writeTo(out);
+                }
+                field.reset();
+            }
+            boolean blank = bytes.length == 0 || bytes[0] == '\n' || (bytes[0] == '\r' && bytes.length == 2);
+            if (blank) {
+                out.write(bytes);
+                break; // the empty line: the body follows as it is
+            }
+            field.write(bytes);
+            if (b < 0) {
+                if (!ours(field.toString(StandardCharsets.ISO_8859_1), authservId)) {
+                    field.writeTo(out);
+                }
+                break;
+            }
+        }
+        in.transferTo(out);
+    }
+
+    /** An Authentication-Results field whose authserv-id (after any comment, unquoted) names this bridge. */
+    private static boolean ours(String field, String authservId) {
+        int colon = field.indexOf(':');
+        if (colon < 0 || !field.substring(0, colon).strip().equalsIgnoreCase("Authentication-Results")) {
+            return false;
+        }
+        String value = field.substring(colon + 1).replaceAll("[\r\n]", "").strip();
+        while (value.startsWith("(")) { // CFWS before the id
+            int depth = 0;
+            int i = 0;
+            for (; i < value.length(); i++) {
+                char c = value.charAt(i);
+                depth += c == '(' ? 1 : c == ')' ? -1 : 0;
+                if (depth == 0) {
+                    break;
+                }
+            }
+            value = value.substring(Math.min(i + 1, value.length())).strip();
+        }
+        int end = 0;
+        while (end < value.length() && value.charAt(end) != ';' && !Character.isWhitespace(value.charAt(end))
+                && value.charAt(end) != '(') {
+            end++;
+        }
+        String id = value.substring(0, end).replace("\"", "");
+        if (id.endsWith(".")) {
+            id = id.substring(0, id.length() - 1);
+        }
+        return id.equalsIgnoreCase(authservId);
     }
 
     private String announce(LegacyMessages.Kept kept, List<String> referenced, String clientIp, boolean created)

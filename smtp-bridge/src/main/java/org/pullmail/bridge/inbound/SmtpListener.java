@@ -17,14 +17,12 @@ import org.springframework.boot.ssl.pem.PemSslStoreBundle;
 import org.springframework.boot.ssl.pem.PemSslStoreDetails;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.stereotype.Component;
-import org.subethamail.smtp.internal.server.ConcurrentSessionsBySourceLimiter;
 import org.subethamail.smtp.server.SMTPServer;
-import org.subethamail.smtp.server.Session;
-import org.subethamail.smtp.server.SessionHandler;
 
 /**
  * The SMTP listener (SubEthaSMTP): ESMTP with PIPELINING, 8BITMIME, SIZE, SMTPUTF8, and STARTTLS where a certificate
- * is configured; connections limited per client address ({@code 421} beyond) and in all. Starts after the rest of
+ * is configured; connections limited per client ({@link ClientSessions}: {@code 421} beyond) and in all, each session
+ * and each DATA by a deadline. Starts after the rest of
  * the application (last phase) and stops first, so that no message arrives that cannot be kept.
  */
 @Component
@@ -40,6 +38,7 @@ public class SmtpListener implements SmartLifecycle {
     private final LegacyMailReceiver receiver;
     private final SmtpMetrics metrics;
     private volatile SMTPServer server;
+    private volatile ClientSessions sessions;
 
     SmtpListener(BridgeProperties bridge, PullmailProperties pullmail, SmtpHostName hostName, ClientLimits limits,
             MailboxLookup mailboxes, LegacyMailReceiver receiver, SmtpMetrics metrics) {
@@ -62,25 +61,26 @@ public class SmtpListener implements SmartLifecycle {
         } catch (IOException e) {
             throw new UncheckedIOException("pullmail.bridge.smtp.bind-address " + smtp.bindAddress(), e);
         }
-        SessionHandler perClient = new CountingSessionHandler(
-                new ConcurrentSessionsBySourceLimiter(smtp.connectionsPerClient()), metrics);
+        ClientSessions clients = new ClientSessions(smtp.connectionsPerClient(), smtp.sessionDeadline(), metrics);
         SMTPServer.Builder builder = SMTPServer.port(smtp.port()).bindAddress(bind).hostName(hostName.value())
                 .softwareName("Pullmail smtp-bridge")
                 .messageHandlerFactory(context -> new BridgeTransaction(context, pullmail.domain(), limits, mailboxes,
-                        receiver, metrics))
+                        receiver, metrics, clients.of(context), smtp.maxRefusedRecipients()))
                 .maxMessageSize(smtp.maxMessageBytes()).maxRecipients(smtp.maxRecipients())
                 .maxConnections(smtp.maxConnections())
                 .connectionTimeout((int) smtp.idleTimeout().toMillis(), TimeUnit.MILLISECONDS)
                 .insertReceivedHeaders(false)
-                .sessionHandler(perClient);
+                .sessionHandler(clients);
         if (tls != null) {
             builder.enableTLS(true).startTlsSocketFactory(tls);
         }
         SMTPServer built = builder.build();
         built.getCommandHandler().addCommand(new EhloCommand());
-        built.getCommandHandler().addCommand(new DataCommand());
+        built.getCommandHandler().addCommand(new HeloCommand());
+        built.getCommandHandler().addCommand(new DataCommand(smtp.dataDeadline()));
         built.start();
         server = built;
+        sessions = clients;
         log.info("SMTP listening on {}:{} as {}{}", smtp.bindAddress(), built.getPortAllocated(), hostName.value(),
                 tls != null ? " (STARTTLS)" : "");
     }
@@ -91,6 +91,11 @@ public class SmtpListener implements SmartLifecycle {
         if (running != null) {
             running.stop();
             server = null;
+        }
+        ClientSessions open = sessions;
+        if (open != null) {
+            open.close();
+            sessions = null;
         }
     }
 
@@ -118,22 +123,6 @@ public class SmtpListener implements SmartLifecycle {
             return SslBundle.of(new PemSslStoreBundle(key, null)).createSslContext();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read the SMTP certificate or key", e);
-        }
-    }
-
-    /** The library's per-client limit, counted. */
-    private record CountingSessionHandler(SessionHandler limiter, SmtpMetrics metrics) implements SessionHandler {
-
-        @Override
-        public SessionAcceptance accept(Session session) {
-            SessionAcceptance acceptance = limiter.accept(session);
-            metrics.session(acceptance.accepted());
-            return acceptance;
-        }
-
-        @Override
-        public void onSessionEnd(Session session) {
-            limiter.onSessionEnd(session);
         }
     }
 }

@@ -17,7 +17,7 @@ class SmtpMetrics {
     /** Why a message (or a recipient of it) was refused; the tag values. */
     static final List<String> MESSAGE_RESULTS = List.of("accepted", "relaying-denied", "no-mailbox", "lookup-failed",
             "bad-address", "rate-limited", "too-large", "no-author", "blocked", "inbox-rate-limited",
-            "inbox-unavailable", "store-failed");
+            "inbox-unavailable", "store-failed", "busy", "harvesting", "session-deadline");
 
     private final MeterRegistry meters;
 

@@ -18,9 +18,11 @@ class ClientLimitsTest {
     @Test
     void aClientOverItsMessagesPerMinuteIsRefusedUntilTheNextMinute() {
         BridgeProperties bridge = new BridgeProperties(new BridgeProperties.Smtp(0, "127.0.0.1", null,
-                new BridgeProperties.Tls(null, null), 1000, 100, 200, 10, 2, Duration.ofMinutes(5)),
+                new BridgeProperties.Tls(null, null), 1000, 100, 200, 10, 2, Duration.ofMinutes(5), 20,
+                Duration.ofMinutes(30), Duration.ofMinutes(10)),
                 new BridgeProperties.Dns(List.of(), Duration.ofSeconds(3)), null, Duration.ofDays(14),
-                Duration.ofHours(1), Duration.ofSeconds(3), Duration.ofSeconds(20));
+                Duration.ofHours(1), Duration.ofSeconds(3), Duration.ofSeconds(20),
+                new BridgeProperties.Authentication(4, Duration.ofSeconds(30), 10));
         Instant start = Instant.parse("2026-11-30T10:00:05Z");
         Instant[] now = {start};
         Clock clock = new Clock() {
@@ -46,5 +48,18 @@ class ClientLimitsTest {
         assertThat(limits.admit("192.0.2.2")).isTrue();
         now[0] = start.plusSeconds(60);
         assertThat(limits.admit("192.0.2.1")).isTrue();
+
+        // IPv6: one /64 is one client, whichever of its addresses it takes
+        assertThat(limits.admit("2001:db8:1:2::1")).isTrue();
+        assertThat(limits.admit("2001:db8:1:2:ffff:0:0:7")).isTrue();
+        assertThat(limits.admit("2001:db8:1:2::abcd")).isFalse();
+        assertThat(limits.admit("2001:db8:1:3::1")).isTrue();
+    }
+
+    @Test
+    void anIpv6ClientIsItsSlash64AndAnIpv4ClientItsAddress() {
+        assertThat(ClientLimits.clientOf("2001:db8:1:2:aaaa::1")).isEqualTo(ClientLimits.clientOf("2001:db8:1:2::9"));
+        assertThat(ClientLimits.clientOf("2001:db8:1:2::1")).isNotEqualTo(ClientLimits.clientOf("2001:db8:1:3::1"));
+        assertThat(ClientLimits.clientOf("192.0.2.1")).isNotEqualTo(ClientLimits.clientOf("192.0.2.2"));
     }
 }
