@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 import org.apache.james.jdkim.DKIMVerifier;
 import org.apache.james.jdkim.api.Result;
@@ -30,8 +31,9 @@ import tools.jackson.databind.JsonNode;
  */
 class MailToSmtpTest {
 
+    /** legacy.test's MX, which also relays mail for beta.test to beta.test's bridge, as the SMTP world would. */
     @RegisterExtension
-    static final PostfixFixture POSTFIX = new PostfixFixture().onPort(Domain.legacyMxPort());
+    static final PostfixFixture POSTFIX = new PostfixFixture(MailToSmtpTest::betaSmtpPort).onPort(Domain.legacyMxPort());
     static TwoDomains domains;
     static Api alice;
 
@@ -82,6 +84,53 @@ class MailToSmtpTest {
         JsonNode nobody = PullDeliveryTest.awaitStatus(alice, id, "failed");
         assertThat(nobody.get("detail").asString()).startsWith("550 5.1.1 <nobody@legacy.test>")
                 .contains("User unknown");
+    }
+
+    static int betaSmtpPort() {
+        try {
+            return TwoDomains.get().beta.smtpPort;
+        } catch (Exception e) {
+            throw new IllegalStateException("the domains did not start", e);
+        }
+    }
+
+    /**
+     * The other way: the SMTP world's Postfix relays mail for beta.test into beta.test's bridge, where the
+     * recipient's policy decides it: a stranger's waits as a request, a blocked sender's is refused at the end of
+     * DATA, and Postfix bounces it with the bridge's reply instead of delivering it.
+     */
+    @Test
+    void postfixRelaysMailForBetaIntoTheBridgeWhereTheRecipientDecides() throws Exception {
+        Api betaAdmin = Api.login(domains.beta, "admin@beta.test", TwoDomains.PASSWORD);
+        Api.Response created = betaAdmin.post("/api/v1/admin/accounts",
+                Map.of("address", "vera@beta.test", "password", TwoDomains.PASSWORD, "admin", false));
+        assertThat(created.status()).as(created.text()).isEqualTo(201);
+        Api vera = Api.login(domains.beta, "vera@beta.test", TwoDomains.PASSWORD);
+
+        String subject = PullDeliveryTest.unique("Relayed by the SMTP world");
+        String dialogue = LegacyMailTest.swaks(POSTFIX.port(), "dora@legacy.test", "vera@beta.test",
+                LegacyMailTest.message("dora@legacy.test", "vera@beta.test", subject));
+        assertThat(dialogue).as("Postfix takes it for relaying").contains("250 2.0.0 Ok: queued");
+        JsonNode requests = vera.await("/api/v1/inbox/requests",
+                l -> LegacyMailTest.withSubject(l, "requests", subject) != null);
+        JsonNode request = LegacyMailTest.withSubject(requests, "requests", subject);
+        assertThat(request.get("policy").asString()).isEqualTo("a stranger");
+        assertThat(request.at("/smtp/helo").asString()).as("the relaying MTA said who it is").isEqualTo("mx.legacy.test");
+        assertThat(request.at("/smtp/mail_from").asString()).isEqualTo("dora@legacy.test");
+
+        assertThat(vera.put("/api/v1/inbox/blocklist/spam.legacy.test").status()).isEqualTo(204);
+        String refused = PullDeliveryTest.unique("Cheap offers");
+        assertThat(LegacyMailTest.swaks(POSTFIX.port(), "deals@spam.legacy.test", "vera@beta.test",
+                LegacyMailTest.message("deals@spam.legacy.test", "vera@beta.test", refused)))
+                .contains("250 2.0.0 Ok: queued");
+        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+        while (POSTFIX.logLines().stream().noneMatch(l -> l.contains("<vera@beta.test>") && l.contains("status=bounced")
+                && l.contains("550 5.7.1")) && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+        }
+        assertThat(POSTFIX.logLines()).as("Postfix bounces it with the bridge's refusal")
+                .anyMatch(l -> l.contains("<vera@beta.test>") && l.contains("status=bounced") && l.contains("550 5.7.1"));
+        assertThat(LegacyMailTest.withSubject(vera.get("/api/v1/inbox/requests").json(), "requests", refused)).isNull();
     }
 
     private static Result dkimOf(String delivered) throws Exception {

@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -34,6 +35,8 @@ public final class TestDns implements AutoCloseable {
 
     private final DatagramSocket socket;
     private final Map<Name, List<Record>> records = new ConcurrentHashMap<>();
+    /** Name → the query types left unanswered (empty: all of them). */
+    private final Map<Name, Set<Integer>> dropped = new ConcurrentHashMap<>();
 
     public TestDns() {
         try {
@@ -77,6 +80,31 @@ public final class TestDns implements AutoCloseable {
 
     public void clear() {
         records.clear();
+        dropped.clear();
+    }
+
+    /**
+     * Leaves the name's queries of {@code types} (given as {@link Type} values; none: every type) unanswered, as a
+     * server that times out does: a resolver sees a failed lookup, not a name without records. Until
+     * {@link #answerQueriesFor}.
+     */
+    public void dropQueriesFor(String name, int... types) {
+        Set<Integer> which = ConcurrentHashMap.newKeySet();
+        Arrays.stream(types).forEach(which::add);
+        dropped.put(name(name), which);
+    }
+
+    /** Answers the name's queries again. */
+    public void answerQueriesFor(String name) {
+        dropped.remove(name(name));
+    }
+
+    private static Name name(String name) {
+        try {
+            return Name.fromString(name.endsWith(".") ? name : name + ".");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private void serve() {
@@ -87,6 +115,10 @@ public final class TestDns implements AutoCloseable {
                 socket.receive(packet);
                 Message query = new Message(Arrays.copyOf(packet.getData(), packet.getLength()));
                 Record question = query.getQuestion();
+                Set<Integer> drop = dropped.get(question.getName());
+                if (drop != null && (drop.isEmpty() || drop.contains(question.getType()))) {
+                    continue;
+                }
                 Message answer = new Message(query.getHeader().getID());
                 answer.getHeader().setFlag(Flags.QR);
                 answer.getHeader().setFlag(Flags.AA);

@@ -2,6 +2,10 @@ package org.pullmail.outbox.fetch;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 
 import org.pullmail.outbox.delivery.CapabilityToken;
@@ -42,12 +46,29 @@ class BridgeFetchController {
         this.meters = meters;
     }
 
+    /** Every recipient the bridge sends one copy to, each token once; more than a message may have is refused. */
+    private static final int MAX_TOKENS = 1000;
+
+    /**
+     * Serves the message to one or more capabilities of it ({@code Pullmail-Capability}, repeated or comma-separated):
+     * the bridge sends one copy to all the recipients of one domain, so each of their deliveries counts as fetched
+     * now, and a recall from now on does not mark one recalled that the bridge then delivers. Refused whole when
+     * any token does not fetch.
+     */
     @GetMapping("/internal/v1/messages/{id}/raw")
-    void raw(@PathVariable String id, @RequestHeader(name = CAPABILITY_HEADER, required = false) String token,
+    void raw(@PathVariable String id, @RequestHeader(name = CAPABILITY_HEADER, required = false) List<String> tokens,
             HttpServletResponse response) throws ProtocolException, IOException {
-        if (token == null || !CapabilityToken.isWellFormed(token)) {
+        Set<String> capabilities = new LinkedHashSet<>();
+        for (String value : tokens == null ? List.<String>of() : tokens) {
+            for (String token : value.split(",")) {
+                capabilities.add(token.trim());
+            }
+        }
+        capabilities.remove("");
+        if (capabilities.isEmpty() || capabilities.size() > MAX_TOKENS
+                || !capabilities.stream().allMatch(CapabilityToken::isWellFormed)) {
             throw new ProtocolException(ProblemType.CAPABILITY_MISSING,
-                    "send " + CAPABILITY_HEADER + ": <token> from the notification");
+                    "send " + CAPABILITY_HEADER + ": <token>[, <token>…] from the notification");
         }
         UUID messageId;
         try {
@@ -55,15 +76,21 @@ class BridgeFetchController {
         } catch (IllegalArgumentException e) {
             throw new ProtocolException(ProblemType.NOT_FOUND, "no such message");
         }
-        GrantedDelivery delivery = fetches.granted(CapabilityToken.hash(token), messageId)
-                .orElseThrow(() -> new ProtocolException(ProblemType.NOT_FOUND, "no such message for this capability"));
-        fetches.serve(delivery);
+        List<GrantedDelivery> deliveries = new ArrayList<>();
+        for (String token : capabilities) {
+            deliveries.add(fetches.granted(CapabilityToken.hash(token), messageId).orElseThrow(
+                    () -> new ProtocolException(ProblemType.NOT_FOUND, "no such message for this capability")));
+        }
+        for (GrantedDelivery delivery : deliveries) {
+            fetches.serve(delivery);
+        }
+        GrantedDelivery first = deliveries.get(0);
         meters.counter("pullmail.fetches.served", "by", "smtp-bridge").increment();
         response.setContentType(Pmp.MEDIA_TYPE_MESSAGE);
-        response.setHeader("Content-Digest", delivery.digest());
+        response.setHeader("Content-Digest", first.digest());
         response.setHeader("Cache-Control", CacheControl.noStore().getHeaderValue());
-        response.setContentLengthLong(delivery.size());
-        try (InputStream in = bytes.reader(delivery.messageId(), delivery.size())) {
+        response.setContentLengthLong(first.size());
+        try (InputStream in = bytes.reader(first.messageId(), first.size())) {
             in.transferTo(response.getOutputStream());
         }
     }

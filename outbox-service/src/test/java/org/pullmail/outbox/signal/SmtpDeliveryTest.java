@@ -2,6 +2,7 @@ package org.pullmail.outbox.signal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.springframework.security.test.web.servlet.request.SecurityMockMvcRequestPostProcessors.jwt;
+import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.delete;
 import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.get;
 import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.post;
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.status;
@@ -155,6 +156,26 @@ class SmtpDeliveryTest {
         // the bridge reports at least once: a repeat changes nothing
         assertThat(report(results).getStatus()).isEqualTo(204);
         assertThat(seen(id)).isEqualTo(after);
+    }
+
+    @Test
+    void theBridgesOneFetchForEveryRecipientMakesEachFetchedSoARecallThenRecallsNone() throws Exception {
+        String id = send();
+        Map<String, String> tokens = tokens(id);
+        var request = get("/internal/v1/messages/" + id + "/raw").header("Authorization", TestInternalSecret.AUTHORIZATION)
+                .header("Pullmail-Capability", tokens.get("carol@legacy.test"), tokens.get("dave@legacy.test"));
+        assertThat(mvc.perform(request).andReturn().getResponse().getStatus()).isEqualTo(200);
+        assertThat(seen(id)).containsEntry("carol@legacy.test", "fetched").containsEntry("dave@legacy.test", "fetched");
+
+        // the sender recalls while the bridge delivers: neither delivery claims to be recalled
+        mvc.perform(delete("/api/v1/outbox/messages/" + id).with(as("alice@alpha.test"))).andExpect(status().isOk());
+        assertThat(seen(id)).containsEntry("carol@legacy.test", "fetched").containsEntry("dave@legacy.test", "fetched");
+
+        // one token that does not fetch refuses the whole fetch, and marks nobody
+        String other = send();
+        MockHttpServletResponse mixed = raw(other, tokens(other).get("carol@legacy.test") + ", " + "A".repeat(43));
+        assertThat(mixed.getStatus()).isEqualTo(404);
+        assertThat(seen(other)).containsEntry("carol@legacy.test", "queued");
     }
 
     @Test

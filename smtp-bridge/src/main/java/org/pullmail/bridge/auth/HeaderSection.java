@@ -15,10 +15,10 @@ import org.apache.james.jdkim.api.Headers;
  * CRLFs, no final CRLF), in order. Read off the front of a stream, which is then left at the first byte of the body,
  * so that the body is hashed as it streams past and never held.
  */
-final class HeaderSection implements Headers {
+public final class HeaderSection implements Headers {
 
     /** More than any real header section; beyond it nothing is verified, rather than the heap filled. */
-    static final int MAX_BYTES = 1024 * 1024;
+    public static final int MAX_BYTES = 1024 * 1024;
 
     private final List<String> fields;
 
@@ -30,7 +30,7 @@ final class HeaderSection implements Headers {
      * Reads fields up to the empty line that ends the section (or the end of the stream); null when the section is
      * larger than {@link #MAX_BYTES}. The stream must have CRLF line ends.
      */
-    static HeaderSection read(InputStream in) throws IOException {
+    public static HeaderSection read(InputStream in) throws IOException {
         List<String> fields = new ArrayList<>();
         ByteArrayOutputStream field = new ByteArrayOutputStream();
         ByteArrayOutputStream line = new ByteArrayOutputStream();

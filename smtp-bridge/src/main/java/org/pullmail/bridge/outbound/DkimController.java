@@ -7,6 +7,7 @@ import org.springframework.http.HttpStatus;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.ResponseStatus;
 import org.springframework.web.bind.annotation.RestController;
 
@@ -41,9 +42,13 @@ class DkimController {
         return keys.rotate();
     }
 
-    /** The key signs the domain's mail from now on; the previous one stays listed (keep its record a while). */
+    /**
+     * The key signs the domain's mail from now on; the previous one stays listed (keep its record a while). 409
+     * {@code dkim-record-missing} while its record is not found in DNS, unless {@code force=true}.
+     */
     @PostMapping("/api/v1/admin/smtp/dkim/{selector}/activate")
-    DkimKeys.PublishedKey activate(@PathVariable String selector) {
-        return keys.activate(selector);
+    DkimKeys.PublishedKey activate(@PathVariable String selector,
+            @RequestParam(defaultValue = "false") boolean force) {
+        return keys.activate(selector, force);
     }
 }

@@ -3,6 +3,8 @@ package org.pullmail.bridge.outbound;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
@@ -21,14 +23,19 @@ import java.util.Base64;
 import java.util.List;
 
 import org.apache.james.jdkim.DKIMSigner;
+import org.apache.james.jdkim.api.BodyHasher;
 import org.apache.james.jdkim.exceptions.FailException;
+import org.pullmail.bridge.auth.HeaderSection;
 import org.pullmail.service.ApiProblem;
 import org.pullmail.service.PullmailProperties;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
 import org.springframework.context.event.EventListener;
+import org.springframework.http.HttpStatus;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.stereotype.Component;
 import org.springframework.transaction.annotation.Transactional;
+import org.xbill.DNS.Resolver;
+import org.xbill.DNS.Type;
 
 /**
  * The domain's DKIM keys (RSA-2048, {@code rsa-sha256}: what every receiver verifies; jdkim has no Ed25519): one
@@ -42,8 +49,12 @@ import org.springframework.transaction.annotation.Transactional;
 @Component
 public class DkimKeys {
 
-    /** The header fields signed (RFC 6376 5.4.1's recommendation, without those MTAs add or rewrite). */
-    static final String SIGNED_FIELDS = "from:to:cc:subject:date:message-id:mime-version:content-type:"
+    /**
+     * The header fields signed (RFC 6376 5.4.1's recommendation, without those MTAs add or rewrite). From is named
+     * twice: the second covers a From field that is not there (RFC 6376 5.4.2), so one added on the way breaks the
+     * signature instead of being shown as the author under it.
+     */
+    static final String SIGNED_FIELDS = "from:from:to:cc:subject:date:message-id:mime-version:content-type:"
             + "content-transfer-encoding:in-reply-to:references:reply-to";
     private static final DateTimeFormatter SELECTOR_TIME = DateTimeFormatter.ofPattern("yyyyMMddHHmmss")
             .withZone(ZoneOffset.UTC);
@@ -62,12 +73,14 @@ public class DkimKeys {
 
     private final JdbcClient jdbc;
     private final PullmailProperties pullmail;
+    private final Dns dns;
     private final Clock clock;
     private volatile ActiveKey active;
 
-    DkimKeys(JdbcClient jdbc, PullmailProperties pullmail, Clock clock) {
+    DkimKeys(JdbcClient jdbc, PullmailProperties pullmail, Resolver resolver, Clock clock) {
         this.jdbc = jdbc;
         this.pullmail = pullmail;
+        this.dns = new Dns(resolver);
         this.clock = clock;
     }
 
@@ -84,19 +97,41 @@ public class DkimKeys {
      * ({@code c=relaxed/relaxed}, so folding the field is safe).
      */
     public byte[] sign(byte[] message) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(message.length + 1024);
+        out.write(field(new ByteArrayInputStream(message)).getBytes(StandardCharsets.US_ASCII));
+        out.write(message);
+        return out.toByteArray();
+    }
+
+    /** Signs a spooled message: its field goes in front when it is sent; the body streams through the hash. */
+    void sign(SpooledMessage message) throws IOException {
+        try (InputStream in = message.open()) {
+            message.sign(field(in));
+        }
+    }
+
+    /**
+     * The {@code DKIM-Signature} field (folded, CRLF-ended) of the message read from {@code in}: its header section
+     * is read, then its body streams once through the body hash, never held whole.
+     */
+    private String field(InputStream in) throws IOException {
         ActiveKey key = current();
-        DKIMSigner signer = new DKIMSigner("v=1; a=rsa-sha256; c=relaxed/relaxed; d=" + pullmail.domain() + "; s="
-                + key.selector() + "; h=" + SIGNED_FIELDS + "; bh=; b=;", key.key());
-        String field;
+        String template = "v=1; a=rsa-sha256; c=relaxed/relaxed; d=" + pullmail.domain() + "; s=" + key.selector()
+                + "; h=" + SIGNED_FIELDS + "; bh=; b=;";
+        DKIMSigner signer = new DKIMSigner(template, key.key());
+        HeaderSection headers = HeaderSection.read(in);
+        if (headers == null) {
+            throw new IOException("the message's header section is larger than " + HeaderSection.MAX_BYTES + " bytes");
+        }
         try {
-            field = signer.sign(new ByteArrayInputStream(message));
+            BodyHasher hasher = signer.newBodyHasher(signer.newSignatureRecordTemplate(template));
+            try (OutputStream body = hasher.getOutputStream()) {
+                in.transferTo(body);
+            }
+            return signer.sign(headers, hasher).replace("; ", ";\r\n\t") + "\r\n";
         } catch (FailException e) {
             throw new IOException("the message cannot be DKIM-signed: " + e.getMessage(), e);
         }
-        ByteArrayOutputStream out = new ByteArrayOutputStream(message.length + field.length() + 64);
-        out.write((field.replace("; ", ";\r\n\t") + "\r\n").getBytes(StandardCharsets.US_ASCII));
-        out.write(message);
-        return out.toByteArray();
     }
 
     /** Every key of the domain, the active one first, then newest first. */
@@ -120,12 +155,22 @@ public class DkimKeys {
         return keys().stream().filter(k -> k.selector().equals(selector)).findFirst().orElseThrow();
     }
 
-    /** The key signs from now on (every replica within {@link #RELOAD}); the one before stays listed. 404 if none. */
+    /**
+     * The key signs from now on (every replica within {@link #RELOAD}); the one before stays listed. 404 if none;
+     * 409 {@code dkim-record-missing} when the bridge's resolver does not find the key's record as published (with
+     * what it found), unless {@code force}: signing with a key receivers cannot find fails DKIM for all the mail.
+     */
     @Transactional
-    public PublishedKey activate(String selector) {
-        if (jdbc.sql("SELECT count(*) FROM dkim_key WHERE domain = ? AND selector = ?").params(pullmail.domain(), selector)
-                .query(Integer.class).single() == 0) {
-            throw ApiProblem.notFound("DKIM key " + selector);
+    public PublishedKey activate(String selector, boolean force) {
+        PublishedKey key = keys().stream().filter(k -> k.selector().equals(selector)).findFirst()
+                .orElseThrow(() -> ApiProblem.notFound("DKIM key " + selector));
+        if (!force) {
+            String missing = unpublished(key);
+            if (missing != null) {
+                throw new ApiProblem("dkim-record-missing", HttpStatus.CONFLICT, "The DKIM record is not published",
+                        missing + "; publish " + key.recordName() + " TXT \"" + key.recordValue()
+                                + "\" and try again, or activate with force=true");
+            }
         }
         jdbc.sql("UPDATE dkim_key SET active = false WHERE domain = ? AND active AND selector <> ?")
                 .params(pullmail.domain(), selector).update();
@@ -133,6 +178,35 @@ public class DkimKeys {
                 .params(pullmail.domain(), selector).update();
         active = null;
         return keys().stream().filter(k -> k.selector().equals(selector)).findFirst().orElseThrow();
+    }
+
+    /** Why the key's record does not check out in DNS (the DNS lookup is outside the transaction's writes), or null. */
+    private String unpublished(PublishedKey key) {
+        Dns.Answer txt = dns.ask(key.recordName(), Type.TXT);
+        if (txt.outcome() == Dns.Outcome.FAILED) {
+            return "the DNS lookup of " + key.recordName() + " failed";
+        }
+        List<String> found = txt.records().stream().map(Dns::text).filter(t -> !t.isBlank()).toList();
+        String wanted = publicKey(key.recordValue());
+        for (String text : found) {
+            if (wanted.equals(publicKey(text))) {
+                return null;
+            }
+        }
+        return found.isEmpty() ? key.recordName() + " has no TXT record"
+                : key.recordName() + " has " + found.stream().map(t -> "\"" + (t.length() > 80 ? t.substring(0, 80) + "…" : t)
+                        + "\"").toList() + ", not this key";
+    }
+
+    /** The {@code p=} tag of a DKIM key record, without spaces (RFC 6376 3.6.1 allows folding whitespace). */
+    private static String publicKey(String record) {
+        for (String tag : record.split(";")) {
+            String t = tag.trim();
+            if (t.startsWith("p=")) {
+                return t.substring(2).replaceAll("\\s", "");
+            }
+        }
+        return "";
     }
 
     private ActiveKey current() throws IOException {

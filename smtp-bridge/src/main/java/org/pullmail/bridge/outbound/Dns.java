@@ -50,20 +50,36 @@ final class Dns {
         };
     }
 
-    /** The host's addresses, IPv4 first; none when it has none or DNS failed. */
-    List<InetAddress> addresses(String host) {
+    /**
+     * A host's addresses, IPv4 first, and how the lookups went: {@code FAILED} when a lookup went unanswered (or
+     * failed) and gave nothing, which a retry may mend; otherwise {@code NO_SUCH_NAME} or {@code NO_RECORDS} when
+     * there are none, which is final.
+     */
+    record Addresses(Outcome outcome, List<InetAddress> addresses) {
+    }
+
+    Addresses addresses(String host) {
+        Answer a = ask(host, Type.A);
+        Answer aaaa = ask(host, Type.AAAA);
         List<InetAddress> addresses = new ArrayList<>();
-        for (Record r : ask(host, Type.A).records()) {
-            if (r instanceof ARecord a) {
-                addresses.add(a.getAddress());
+        for (Record r : a.records()) {
+            if (r instanceof ARecord ar) {
+                addresses.add(ar.getAddress());
             }
         }
-        for (Record r : ask(host, Type.AAAA).records()) {
-            if (r instanceof AAAARecord a) {
-                addresses.add(a.getAddress());
+        for (Record r : aaaa.records()) {
+            if (r instanceof AAAARecord ar) {
+                addresses.add(ar.getAddress());
             }
         }
-        return addresses;
+        if (!addresses.isEmpty()) {
+            return new Addresses(Outcome.FOUND, List.copyOf(addresses));
+        }
+        if (a.outcome() == Outcome.FAILED || aaaa.outcome() == Outcome.FAILED) {
+            return new Addresses(Outcome.FAILED, List.of());
+        }
+        return new Addresses(a.outcome() == Outcome.NO_SUCH_NAME && aaaa.outcome() == Outcome.NO_SUCH_NAME
+                ? Outcome.NO_SUCH_NAME : Outcome.NO_RECORDS, List.of());
     }
 
     /** Each TXT record's strings joined, as RFC 8461 and RFC 7208 read them. */

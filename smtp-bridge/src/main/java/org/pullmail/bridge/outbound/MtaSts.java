@@ -1,11 +1,7 @@
 package org.pullmail.bridge.outbound;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -20,6 +16,10 @@ import java.util.regex.Pattern;
 
 import javax.net.ssl.SSLContext;
 
+import org.pullmail.protocol.peer.PeerClient;
+import org.pullmail.protocol.peer.PeerPolicy;
+import org.pullmail.protocol.peer.PeerRequest;
+import org.pullmail.protocol.peer.PeerResponse;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.xbill.DNS.Record;
@@ -29,7 +29,7 @@ import org.xbill.DNS.Type;
  * MTA-STS (RFC 8461): whether a recipient's domain asks that its mail arrive only over verified TLS, at the MX
  * hosts it names. The TXT record {@code _mta-sts.<domain>} announces a policy and its id; the policy comes over
  * HTTPS from {@code https://mta-sts.<domain>/.well-known/mta-sts.txt} (certificate checked, no redirects, at most
- * 64 KiB, within a deadline) and is cached for its {@code max_age}, fetched again when the id changes. A record
+ * 64 KiB, the whole fetch within a deadline, only at public addresses unless a test rig allows others) and is cached for its {@code max_age}, fetched again when the id changes. A record
  * that vanished leaves a cached policy in force (3.2); a domain without a policy, or whose policy cannot be
  * fetched and none is cached, gets opportunistic TLS (fail open, 5.1).
  */
@@ -70,16 +70,22 @@ final class MtaSts {
 
     private final Dns dns;
     private final OutboundProperties.MtaSts settings;
-    private final HttpClient https;
+    private final PeerClient https;
     private final Clock clock;
     private final Map<String, Policy> cache = new ConcurrentHashMap<>();
 
-    MtaSts(Dns dns, OutboundProperties.MtaSts settings, SSLContext tls, Clock clock) {
+    /**
+     * @param allowPrivateAddresses test rigs only: policy servers may be at non-public addresses; otherwise a policy
+     *                              host at one is not connected to (the peer client's check, on the connected address)
+     */
+    MtaSts(Dns dns, OutboundProperties.MtaSts settings, SSLContext tls, boolean allowPrivateAddresses, Clock clock) {
         this.dns = dns;
         this.settings = settings;
         this.clock = clock;
-        this.https = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).sslContext(tls)
-                .connectTimeout(settings.fetchTimeout()).build();
+        // the whole fetch has one deadline, a trickled body included; no redirects
+        this.https = PeerClient.builder().policy(new PeerPolicy(Map.of(), allowPrivateAddresses)).sslContext(tls)
+                .connectTimeout(settings.fetchTimeout()).idleTimeout(settings.fetchTimeout())
+                .deadline(settings.fetchTimeout()).maxConnectionsPerHost(2).build();
     }
 
     /** The domain's policy in force, if any. */
@@ -116,32 +122,24 @@ final class MtaSts {
             log.warn("the MTA-STS policy of {} cannot be fetched: {}{}", name, e.getMessage(),
                     cached == null ? "; delivering with opportunistic TLS" : "; the cached one stays in force");
             return Optional.ofNullable(cached);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return Optional.ofNullable(cached);
         }
     }
 
-    private Policy fetch(String domain, String id) throws IOException, InterruptedException {
+    private Policy fetch(String domain, String id) throws IOException {
         URI url = settings.policyUrls().getOrDefault(domain,
                 URI.create("https://mta-sts." + domain + "/.well-known/mta-sts.txt"));
-        HttpResponse<InputStream> response = https.send(HttpRequest.newBuilder(url).timeout(settings.fetchTimeout())
-                .GET().build(), HttpResponse.BodyHandlers.ofInputStream());
-        byte[] body;
-        try (InputStream in = response.body()) {
-            body = in.readNBytes(MAX_POLICY_BYTES + 1);
+        PeerResponse response = https.exchange(PeerRequest.get(url, Map.of("Accept", "text/plain")), MAX_POLICY_BYTES);
+        if (response.status() != 200) {
+            throw new IOException(url + " answered " + response.status());
         }
-        if (response.statusCode() != 200) {
-            throw new IOException(url + " answered " + response.statusCode());
-        }
-        if (body.length > MAX_POLICY_BYTES) {
+        if (response.truncated()) {
             throw new IOException(url + " answered more than " + MAX_POLICY_BYTES + " bytes");
         }
-        String type = response.headers().firstValue("Content-Type").orElse("");
+        String type = response.header("Content-Type").orElse("");
         if (!type.toLowerCase(Locale.ROOT).startsWith("text/plain")) {
             throw new IOException(url + " answered " + type + ", not text/plain");
         }
-        return parse(id, new String(body, StandardCharsets.UTF_8), clock.instant());
+        return parse(id, new String(response.body(), StandardCharsets.UTF_8), clock.instant());
     }
 
     /** A policy's text (RFC 8461 3.2); anything malformed is refused as a whole. */

@@ -25,11 +25,11 @@ class OutboundConfiguration {
             MeterRegistry meters) {
         Dns dns = new Dns(resolver);
         SSLContext verifying = TlsTrust.context(outbound.mtaSts().trustedCertificates());
-        MtaSts mtaSts = new MtaSts(dns, outbound.mtaSts(), verifying, clock);
+        MtaSts mtaSts = new MtaSts(dns, outbound.mtaSts(), verifying, outbound.allowPrivateAddresses(), clock);
         String helo = outbound.heloName() == null || outbound.heloName().isBlank() ? pullmail.domain()
                 : outbound.heloName();
         return new OutboundQueue(jdbc, tx, new Routes(dns, mtaSts, outbound),
                 new OutboxClient(http, internal, outbound.outboxUrl().toString()), dkim,
-                new SmtpSender(outbound, helo, dns, verifying), outbound, clock, meters);
+                new SmtpSender(outbound, helo, verifying), outbound, clock, meters);
     }
 }

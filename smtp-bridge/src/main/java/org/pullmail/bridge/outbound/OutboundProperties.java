@@ -22,8 +22,14 @@ import org.springframework.boot.context.properties.bind.DefaultValue;
  * @param retryMax       longest delay between attempts
  * @param pollInterval   how often the queue is polled for due messages
  * @param workers        messages delivered at once
+ * @param perDomain      messages to one recipient domain delivered at once (a slow or silent MX holds no more
+ *                       workers than this)
  * @param connectTimeout the longest wait for an SMTP connection
  * @param timeout        the longest wait for any one SMTP reply (RFC 5321 4.5.3.2 asks for minutes after DATA)
+ * @param attemptTimeout the longest one attempt may take as a whole (fetch, DNS, every MX host tried): then its
+ *                       connection is closed and the message retried; a claimed message is leased for longer
+ * @param allowPrivateAddresses test rigs only: MX hosts and MTA-STS policy servers may be at loopback or private
+ *                       addresses (a configured smarthost always may)
  * @param mtaSts         MTA-STS (RFC 8461) settings
  */
 @ConfigurationProperties("pullmail.bridge.outbound")
@@ -36,8 +42,11 @@ public record OutboundProperties(@DefaultValue("http://127.0.0.1:8081") URI outb
         @DefaultValue("PT1H") Duration retryMax,
         @DefaultValue("PT1S") Duration pollInterval,
         @DefaultValue("4") int workers,
+        @DefaultValue("2") int perDomain,
         @DefaultValue("PT30S") Duration connectTimeout,
         @DefaultValue("PT5M") Duration timeout,
+        @DefaultValue("PT15M") Duration attemptTimeout,
+        @DefaultValue("false") boolean allowPrivateAddresses,
         @DefaultValue MtaSts mtaSts) {
 
     /**
@@ -46,7 +55,7 @@ public record OutboundProperties(@DefaultValue("http://127.0.0.1:8081") URI outb
      *                            {@code https://mta-sts.<domain>/.well-known/mta-sts.txt}
      * @param trustedCertificates a PEM file of certificates trusted beside the JVM's (a private CA, a test rig's),
      *                            for policy fetches and verified STARTTLS
-     * @param fetchTimeout        the longest a policy fetch may take
+     * @param fetchTimeout        the longest a policy fetch may take, body included
      */
     public record MtaSts(@DefaultValue("true") boolean enabled, Map<String, URI> policyUrls, Path trustedCertificates,
             @DefaultValue("PT10S") Duration fetchTimeout) {

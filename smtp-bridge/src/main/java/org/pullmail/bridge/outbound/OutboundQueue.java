@@ -1,11 +1,13 @@
 package org.pullmail.bridge.outbound;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -31,7 +33,8 @@ import jakarta.annotation.PreDestroy;
  * Pullmail users' mail on its way out over SMTP. A hand-over is stored once per notification; workers claim due
  * messages with {@code FOR UPDATE SKIP LOCKED} (leased, so any number of replicas share the queue, and a crash
  * leaves the message to be retried), and for each: route it ({@link Routes}), fetch its bytes from the outbox,
- * DKIM-sign them ({@link DkimKeys}) and hand them to the first MX host that answers ({@link SmtpSender}). Every
+ * DKIM-sign them ({@link DkimKeys}) and hand them to the first MX host that answers ({@link SmtpSender}), all within
+ * one deadline shorter than the lease, and at most {@code per-domain} messages to one domain at a time. Every
  * recipient's reply decides it: 2xx after the data → stored, 5xx → failed with the reply, 4xx → retried with
  * backoff, and failed with its last reply once the lifetime is over. Final results go to the outbox, at least
  * once. Network calls run outside transactions.
@@ -40,8 +43,8 @@ public class OutboundQueue {
 
     private static final Logger log = LoggerFactory.getLogger(OutboundQueue.class);
     private static final QueueLease QUEUE = new QueueLease("outbound_message", "uuid", "next_attempt_at", "attempts");
-    /** Longer than any SMTP transaction may take (connection, replies, data): then a crashed attempt is retried. */
-    private static final Duration LEASE = Duration.ofMinutes(30);
+    /** What a lease has beyond the attempt's deadline: an attempt ends (its connection closed) well before. */
+    private static final Duration LEASE_MARGIN = Duration.ofMinutes(5);
     private static final int REPORT_BATCH = 50;
     /** Delivered or failed messages are kept this long for the admin's view, then deleted. */
     private static final Duration DONE_KEPT = Duration.ofDays(7);
@@ -63,6 +66,8 @@ public class OutboundQueue {
     private final Clock clock;
     private final MeterRegistry meters;
     private final WorkLoop<Claimed> loop;
+    /** Longer than any attempt may take ({@code attempt-timeout}): then only a crashed attempt is claimed again. */
+    private final Duration lease;
 
     OutboundQueue(JdbcClient jdbc, TransactionTemplate tx, Routes routes, OutboxClient outbox, DkimKeys dkim,
             SmtpSender smtp, OutboundProperties outbound, Clock clock, MeterRegistry meters) {
@@ -79,7 +84,10 @@ public class OutboundQueue {
         Gauge.builder("pullmail.bridge.outbound.depth", jdbc,
                         j -> j.sql("SELECT count(*) FROM outbound_message WHERE state = 'pending'").query(Long.class).single())
                 .description("messages waiting to be delivered over SMTP or retried").register(meters);
-        this.loop = new WorkLoop<>("smtp-outbound", outbound.workers(), outbound.workers(), this::claim, this::deliver);
+        this.lease = outbound.attemptTimeout().plus(LEASE_MARGIN);
+        // at most per-domain attempts to one recipient domain at a time: a tarpit MX holds no more workers than that
+        this.loop = new WorkLoop<>("smtp-outbound", outbound.workers(), outbound.perDomain(), Claimed::recipientDomain,
+                this::claim, this::deliver);
     }
 
     /**
@@ -128,14 +136,47 @@ public class OutboundQueue {
         loop.close();
     }
 
-    private List<Claimed> claim() {
+    /**
+     * Due messages, oldest first, at most {@code per-domain} per recipient domain and none for a domain whose slots
+     * are all taken; only those the loop admits are leased.
+     */
+    private List<Claimed> claim(WorkLoop.Slots<Claimed> slots) {
         Instant now = clock.instant();
-        return QUEUE.claim(jdbc, "state = 'pending' AND next_attempt_at <= ?", "next_attempt_at", outbound.workers(),
-                now.plus(LEASE), "id, message_id, sender, recipient_domain, attempts, give_up_at",
-                (rs, n) -> new Claimed(rs.getObject("id", UUID.class), rs.getObject("message_id", UUID.class),
-                        rs.getString("sender"), rs.getString("recipient_domain"), rs.getInt("attempts"),
-                        rs.getTimestamp("give_up_at").toInstant()),
-                Timestamp.from(now));
+        return tx.execute(status -> {
+            List<Claimed> candidates = jdbc.sql("""
+                    SELECT id, message_id, sender, recipient_domain, attempts, give_up_at FROM outbound_message
+                    WHERE id IN (
+                        SELECT id FROM (
+                            SELECT id, row_number() OVER (PARTITION BY recipient_domain ORDER BY next_attempt_at) AS nth
+                            FROM (SELECT id, recipient_domain, next_attempt_at FROM outbound_message
+                                  WHERE state = 'pending' AND next_attempt_at <= ?
+                                    AND NOT (recipient_domain = ANY (?))
+                                  ORDER BY next_attempt_at LIMIT ?) due) ranked
+                        WHERE nth <= ?)
+                      -- checked again on the locked row: another replica may have leased it meanwhile
+                      AND state = 'pending' AND next_attempt_at <= ?
+                    ORDER BY next_attempt_at FOR UPDATE SKIP LOCKED""")
+                    .params(Timestamp.from(now), slots.fullPeers().toArray(String[]::new), slots.candidates(),
+                            slots.perPeer(), Timestamp.from(now))
+                    // attempts counts this one too, as the lease below counts it
+                    .query((rs, n) -> new Claimed(rs.getObject("id", UUID.class), rs.getObject("message_id", UUID.class),
+                            rs.getString("sender"), rs.getString("recipient_domain"), rs.getInt("attempts") + 1,
+                            rs.getTimestamp("give_up_at").toInstant()))
+                    .list();
+            List<Claimed> claimed = new ArrayList<>();
+            Map<UUID, Instant> leases = new LinkedHashMap<>();
+            for (Claimed c : candidates) {
+                if (slots.free() == 0) {
+                    break;
+                }
+                if (slots.admit(c)) {
+                    leases.put(c.id(), now.plus(lease));
+                    claimed.add(c);
+                }
+            }
+            QUEUE.lease(jdbc, leases);
+            return claimed;
+        });
     }
 
     void deliver(Claimed c) {
@@ -147,22 +188,15 @@ public class OutboundQueue {
             finish(c);
             return;
         }
+        Deadline deadline = Deadline.in(outbound.attemptTimeout());
         try {
             List<MxHost> hosts = routes.to(c.recipientDomain());
-            byte[] signed = dkim.sign(outbox.message(c.messageId(), waiting.get(0).token()));
-            List<String> addresses = waiting.stream().map(Waiting::address).toList();
-            String unreachable = null;
-            for (MxHost host : hosts) {
-                try {
-                    record(c, smtp.send(host, c.sender(), addresses, signed));
-                    return;
-                } catch (SmtpSender.Unreachable e) {
-                    log.info("message {} to {}: {}", c.messageId(), c.recipientDomain(), e.getMessage());
-                    unreachable = e.getMessage();
-                }
+            // every waiting recipient's token: each of their deliveries counts as fetched from now on
+            try (SpooledMessage message = outbox.message(c.messageId(), waiting.stream().map(Waiting::token).toList(),
+                    deadline)) {
+                dkim.sign(message);
+                handOver(c, hosts, waiting.stream().map(Waiting::address).toList(), message, deadline);
             }
-            throw DeliveryFailure.temporary("no MX host of " + c.recipientDomain() + " took the message; last: "
-                    + unreachable);
         } catch (DeliveryFailure e) {
             if (e.isPermanent()) {
                 decide(c, waiting.stream().map(w -> new Decision(w.address(), "failed", e.getMessage())).toList());
@@ -179,6 +213,44 @@ public class OutboundQueue {
     }
 
     private record Decision(String address, String status, String detail) {
+    }
+
+    /**
+     * To the first host that takes the message, trying each address of each host in turn (RFC 5321 5.1), all
+     * within the attempt's deadline. When every host is at a non-public address, no retry mends it.
+     */
+    private void handOver(Claimed c, List<MxHost> hosts, List<String> addresses, SpooledMessage signed, Deadline deadline)
+            throws DeliveryFailure {
+        List<String> problems = new ArrayList<>();
+        boolean allRefused = true;
+        for (MxHost host : hosts) {
+            if (deadline.passed()) {
+                break;
+            }
+            Routes.Reach reach = routes.reach(host);
+            allRefused &= reach.refused();
+            if (reach.addresses().isEmpty()) {
+                log.info("message {} to {}: {}", c.messageId(), c.recipientDomain(), reach.problem());
+                problems.add(reach.problem());
+                continue;
+            }
+            for (InetAddress address : reach.addresses()) {
+                try {
+                    record(c, smtp.send(host, address, c.sender(), addresses, signed, deadline));
+                    return;
+                } catch (SmtpSender.Unreachable e) {
+                    log.info("message {} to {}: {}", c.messageId(), c.recipientDomain(), e.getMessage());
+                    problems.add(e.getMessage());
+                }
+            }
+        }
+        if (allRefused && !problems.isEmpty()) {
+            throw DeliveryFailure.permanent("no MX host of " + c.recipientDomain() + " is at a public address: "
+                    + String.join("; ", problems));
+        }
+        String last = problems.isEmpty() ? "none was tried" : problems.get(problems.size() - 1);
+        throw DeliveryFailure.temporary((deadline.passed() ? "the attempt took longer than " + deadline.length()
+                + "; " : "") + "no MX host of " + c.recipientDomain() + " took the message; last: " + last);
     }
 
     /** The MTA's replies: final ones are recorded and reported; a recipient with a 4xx waits for the retry. */

@@ -41,6 +41,8 @@ final class OutboxClient {
     /** Larger than any message the outbox takes (25 MB of bytes, base64 grown, and headers). */
     private static final long MAX_MESSAGE_BYTES = 64L * 1024 * 1024;
 
+    private static final Duration FETCH_TIMEOUT = Duration.ofMinutes(2);
+
     private final HttpClient http;
     private final InternalApi internal;
     private final String outboxUrl;
@@ -51,17 +53,30 @@ final class OutboxClient {
         this.outboxUrl = outboxUrl.endsWith("/") ? outboxUrl.substring(0, outboxUrl.length() - 1) : outboxUrl;
     }
 
-    byte[] message(UUID messageId, String token) throws DeliveryFailure {
+    /**
+     * The message's bytes, fetched with every recipient's token at once: each of their deliveries counts as fetched,
+     * so that a recall from now on cannot mark one recalled that is then delivered.
+     */
+    SpooledMessage message(UUID messageId, List<String> tokens, Deadline deadline) throws DeliveryFailure {
         HttpResponse<InputStream> response;
         try {
-            response = http.send(internal.request(outboxUrl + "/internal/v1/messages/" + messageId + "/raw")
-                    .header("Pullmail-Capability", token).timeout(Duration.ofMinutes(2)).GET().build(),
-                    HttpResponse.BodyHandlers.ofInputStream());
+            HttpRequest.Builder request = internal.request(outboxUrl + "/internal/v1/messages/" + messageId + "/raw");
+            tokens.forEach(t -> request.header("Pullmail-Capability", t));
+            Duration timeout = deadline.remaining().compareTo(FETCH_TIMEOUT) < 0 ? deadline.remaining() : FETCH_TIMEOUT;
+            if (timeout.isZero()) {
+                throw DeliveryFailure.temporary("the attempt's time was up before the message was fetched");
+            }
+            response = http.send(request.timeout(timeout).GET().build(), HttpResponse.BodyHandlers.ofInputStream());
             try (InputStream in = response.body()) {
-                byte[] body = in.readNBytes((int) MAX_MESSAGE_BYTES + 1);
-                if (response.statusCode() == 200 && body.length <= MAX_MESSAGE_BYTES) {
-                    return body;
+                if (response.statusCode() == 200) {
+                    // to a temporary file, never whole in the heap
+                    SpooledMessage message = SpooledMessage.copy(in, MAX_MESSAGE_BYTES);
+                    if (message == null) {
+                        throw DeliveryFailure.permanent("the outbox served more than " + MAX_MESSAGE_BYTES + " bytes");
+                    }
+                    return message;
                 }
+                byte[] body = in.readNBytes(4096);
                 if (response.statusCode() == 404 || response.statusCode() == 410) {
                     // recalled, expired, declined or gone: no retry brings it back
                     throw DeliveryFailure.permanent("the outbox no longer serves the message: " + problem(body));

@@ -1,9 +1,15 @@
 package org.pullmail.bridge.outbound;
 
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Predicate;
+import java.util.regex.Pattern;
+
+import org.pullmail.protocol.discovery.PublicAddresses;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -14,7 +20,7 @@ import org.xbill.DNS.Type;
 
 /**
  * Where mail for a domain goes (RFC 5321 5.1): the smarthost when one is configured; else the domain's MX hosts in
- * order of preference, or, without MX records, the domain itself when it has an address. A null MX (RFC 7505) or
+ * order of preference (the first {@value #MAX_MX_HOSTS}), or, without MX records, the domain itself when it has an address. A null MX (RFC 7505) or
  * a domain that does not exist fails at once; a DNS failure is retried. The recipient domain's MTA-STS policy
  * ({@link MtaSts}) then decides: {@code enforce} keeps only the MX hosts it names, each with verified TLS, and none
  * left means no delivery now; {@code testing} only logs a mismatch.
@@ -22,17 +28,66 @@ import org.xbill.DNS.Type;
 final class Routes {
 
     private static final Logger log = LoggerFactory.getLogger(Routes.class);
+    /** MX hosts tried per attempt, the most preferred first: a long list must not stretch an attempt without end. */
+    static final int MAX_MX_HOSTS = 5;
+
+    /**
+     * Where one host may be reached: its addresses, checked (every one of them, as the peer client checks a PMP/1
+     * host), or none with the reason; {@code refused} when the host is at a non-public address.
+     */
+    record Reach(List<InetAddress> addresses, String problem, boolean refused) {
+    }
 
     private final Dns dns;
     private final MtaSts mtaSts;
     private final OutboundProperties outbound;
+    private final Predicate<InetAddress> isPublic;
 
     Routes(Dns dns, MtaSts mtaSts, OutboundProperties outbound) {
         this.dns = dns;
         this.mtaSts = mtaSts;
         this.outbound = outbound;
+        this.isPublic = outbound.allowPrivateAddresses() ? a -> true : PublicAddresses::isPublic;
     }
 
+    /**
+     * The addresses to connect to for {@code host}, looked up once: the connection goes to exactly these. An MX
+     * host with any non-public address (loopback, private, link-local such as 169.254.169.254) is refused whole,
+     * so that DNS cannot point the bridge at this network's own services; the smarthost is the operator's choice.
+     */
+    Reach reach(MxHost host) {
+        String name = host.host();
+        List<InetAddress> addresses;
+        if (IP_LITERAL.matcher(name).matches() || name.contains(":")) {
+            try {
+                addresses = List.of(InetAddress.getByName(name));
+            } catch (UnknownHostException e) {
+                return new Reach(List.of(), name + " is no address", false);
+            }
+        } else {
+            Dns.Addresses found = dns.addresses(name);
+            if (found.outcome() == Dns.Outcome.FAILED) {
+                return new Reach(List.of(), "the address of " + name + " cannot be looked up now", false);
+            }
+            if (found.addresses().isEmpty()) {
+                return new Reach(List.of(), name + " has no address", false);
+            }
+            addresses = found.addresses();
+        }
+        if (!host.smarthost()) {
+            for (InetAddress a : addresses) {
+                if (!isPublic.test(a)) {
+                    return new Reach(List.of(), name + " resolves to the non-public address " + a.getHostAddress()
+                            + "; mail is not delivered there", true);
+                }
+            }
+        }
+        return new Reach(addresses, null, false);
+    }
+
+    private static final Pattern IP_LITERAL = Pattern.compile("[0-9.]+");
+
+    /** The hosts to try in order: the smarthost, or at most {@link #MAX_MX_HOSTS} of the domain's MX hosts. */
     List<MxHost> to(String domain) throws DeliveryFailure {
         if (outbound.smarthost() != null && !outbound.smarthost().isBlank()) {
             return List.of(smarthost(outbound.smarthost()));
@@ -70,7 +125,12 @@ final class Routes {
             case FAILED -> throw DeliveryFailure.temporary("the MX records of " + domain + " cannot be looked up now");
             case NO_RECORDS -> {
                 // no MX: the domain itself is the mail host, if it has an address (RFC 5321 5.1)
-                if (dns.addresses(domain).isEmpty()) {
+                Dns.Addresses addresses = dns.addresses(domain);
+                if (addresses.outcome() == Dns.Outcome.FAILED) {
+                    throw DeliveryFailure.temporary(domain + " has no MX records and its address cannot be looked"
+                            + " up now");
+                }
+                if (addresses.addresses().isEmpty()) {
                     throw DeliveryFailure.permanent(domain + " has neither MX records nor an address");
                 }
                 return List.of(new MxHost(domain, outbound.mxPort(), false));
@@ -88,7 +148,7 @@ final class Routes {
                 records.sort(Comparator.comparingInt(MXRecord::getPriority));
                 List<MxHost> hosts = new ArrayList<>();
                 for (MXRecord r : records) {
-                    if (!r.getTarget().equals(Name.root)) {
+                    if (!r.getTarget().equals(Name.root) && hosts.size() < MAX_MX_HOSTS) {
                         hosts.add(new MxHost(r.getTarget().toString(true), outbound.mxPort(), false));
                     }
                 }
@@ -102,8 +162,8 @@ final class Routes {
         String s = hostAndPort.trim();
         int colon = s.lastIndexOf(':');
         if (colon > 0 && s.indexOf(':') == colon) {
-            return new MxHost(s.substring(0, colon), Integer.parseInt(s.substring(colon + 1)), false);
+            return new MxHost(s.substring(0, colon), Integer.parseInt(s.substring(colon + 1)), false, true);
         }
-        return new MxHost(s, 25, false);
+        return new MxHost(s, 25, false, true);
     }
 }

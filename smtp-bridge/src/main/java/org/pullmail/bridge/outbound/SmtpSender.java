@@ -1,19 +1,21 @@
 package org.pullmail.bridge.outbound;
 
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketAddress;
-import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 
 import javax.net.SocketFactory;
 import javax.net.ssl.SSLContext;
@@ -31,7 +33,7 @@ import jakarta.mail.internet.InternetAddress;
 import jakarta.mail.internet.MimeMessage;
 
 /**
- * One SMTP transaction with one host (Angus Mail): the exact signed bytes, the author as envelope sender, and each
+ * One SMTP transaction with one address of one host (Angus Mail): the exact signed bytes, the author as envelope sender, and each
  * recipient's reply. A host that cannot be reached, or whose TLS does not hold up where it must, throws; a host that
  * answered gives a {@link Reply} per recipient: its RCPT TO reply if it refused there, else the reply to the data.
  */
@@ -56,21 +58,41 @@ final class SmtpSender {
         }
     }
 
+    /** One timer thread for every attempt: it only closes the sockets of attempts whose time is up. */
+    private static final ScheduledThreadPoolExecutor DEADLINES = deadlines();
+
     private final OutboundProperties outbound;
     private final String heloName;
-    private final Dns dns;
     private final SSLContext verifyingTls;
 
-    SmtpSender(OutboundProperties outbound, String heloName, Dns dns, SSLContext verifyingTls) {
+    SmtpSender(OutboundProperties outbound, String heloName, SSLContext verifyingTls) {
         this.outbound = outbound;
         this.heloName = heloName;
-        this.dns = dns;
         this.verifyingTls = verifyingTls;
     }
 
-    Map<String, Reply> send(MxHost host, String envelopeSender, List<String> recipients, byte[] message)
-            throws Unreachable {
-        Session session = Session.getInstance(properties(host, envelopeSender));
+    private static ScheduledThreadPoolExecutor deadlines() {
+        ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "smtp-outbound-deadlines");
+            t.setDaemon(true);
+            return t;
+        });
+        timer.setRemoveOnCancelPolicy(true);
+        return timer;
+    }
+
+    /**
+     * One transaction with {@code host} at {@code address} (one the caller resolved and checked: nothing here resolves
+     * again), within {@code deadline}: when it passes, the connection is closed wherever the transaction is.
+     */
+    Map<String, Reply> send(MxHost host, InetAddress address, String envelopeSender, List<String> recipients,
+            SpooledMessage message, Deadline deadline) throws Unreachable {
+        String where = host.host() + "[" + address.getHostAddress() + "]:" + host.port();
+        if (deadline.passed()) {
+            throw new Unreachable(where + ": not tried, the attempt's time is up", null);
+        }
+        PinnedSocketFactory sockets = new PinnedSocketFactory(address);
+        Session session = Session.getInstance(properties(host, envelopeSender, sockets));
         Address[] to = new Address[recipients.size()];
         try {
             for (int i = 0; i < to.length; i++) {
@@ -79,12 +101,24 @@ final class SmtpSender {
         } catch (AddressException e) {
             throw new IllegalArgumentException("a recipient is no address: " + e.getMessage(), e);
         }
+        ScheduledFuture<?> timer = DEADLINES.schedule(sockets::closeAll, deadline.remaining().toNanos(),
+                TimeUnit.NANOSECONDS);
+        try {
+            return transaction(where, session, recipients, to, message, deadline);
+        } finally {
+            timer.cancel(false);
+            sockets.closeAll();
+        }
+    }
+
+    private Map<String, Reply> transaction(String where, Session session, List<String> recipients, Address[] to,
+            SpooledMessage message, Deadline deadline) throws Unreachable {
         Map<String, Reply> replies = new LinkedHashMap<>();
         try (SMTPTransport transport = (SMTPTransport) session.getTransport("smtp")) {
             try {
                 transport.connect();
             } catch (MessagingException e) {
-                throw new Unreachable(host.host() + ":" + host.port() + ": " + describe(e), e);
+                throw unreachable(where, e, deadline);
             }
             try {
                 transport.sendMessage(new RawMessage(session, message), to);
@@ -112,12 +146,17 @@ final class SmtpSender {
                     }
                 }
             } catch (MessagingException e) {
-                throw new Unreachable(host.host() + ":" + host.port() + ": " + describe(e), e);
+                throw unreachable(where, e, deadline);
             }
         } catch (MessagingException e) {
             // closing after the transaction: its results stand
         }
         return replies;
+    }
+
+    private static Unreachable unreachable(String where, MessagingException e, Deadline deadline) {
+        return new Unreachable(where + ": " + (deadline.passed()
+                ? "closed when the attempt's time was up (" + deadline.length() + ")" : describe(e)), e);
     }
 
     private static boolean wasSent(SendFailedException e, String recipient) {
@@ -154,7 +193,8 @@ final class SmtpSender {
         return String.join(": ", parts).lines().findFirst().orElse(e.toString());
     }
 
-    private Properties properties(MxHost host, String envelopeSender) {
+    /** The socket timeouts stay as configured: the deadline's timer, not a read timeout, ends an attempt in time. */
+    private Properties properties(MxHost host, String envelopeSender, PinnedSocketFactory sockets) {
         Properties p = new Properties();
         p.put("mail.smtp.host", host.host());
         p.put("mail.smtp.port", Integer.toString(host.port()));
@@ -162,12 +202,12 @@ final class SmtpSender {
         p.put("mail.smtp.from", envelopeSender);
         p.put("mail.smtp.connectiontimeout", Long.toString(outbound.connectTimeout().toMillis()));
         p.put("mail.smtp.timeout", Long.toString(outbound.timeout().toMillis()));
-        p.put("mail.smtp.writetimeout", Long.toString(outbound.timeout().toMillis()));
         p.put("mail.smtp.sendpartial", "true");
         p.put("mail.smtp.mailextension", "BODY=8BITMIME");
         p.put("mail.mime.allowutf8", "true");
-        // names resolve through the bridge's DNS, not the JVM's: MX hosts are names the bridge looked up
-        p.put("mail.smtp.socketFactory", new ResolvingSocketFactory(dns));
+        // the connection goes to the address the caller checked, never to one resolved again (DNS rebinding); the
+        // host name stays what TLS verifies
+        p.put("mail.smtp.socketFactory", sockets);
         p.put("mail.smtp.socketFactory.fallback", "false");
         p.put("mail.smtp.starttls.enable", "true");
         if (host.verifiedTls()) {
@@ -184,76 +224,92 @@ final class SmtpSender {
     }
 
     /** The exact bytes, written as they are: no header of Angus's own, no re-encoding. */
+    /**
+     * The exact bytes, streamed from the spool: Angus wants a MimeMessage, but nothing here is parsed or rewritten,
+     * and nothing but {@link #writeTo} reads the content.
+     */
     static final class RawMessage extends MimeMessage {
-        private final byte[] bytes;
+        private final SpooledMessage message;
 
-        RawMessage(Session session, byte[] bytes) throws MessagingException {
-            super(session, new ByteArrayInputStream(bytes));
-            this.bytes = bytes;
+        RawMessage(Session session, SpooledMessage message) {
+            super(session);
+            this.message = message;
         }
 
         @Override
         public void writeTo(OutputStream os, String[] ignoreList) throws IOException {
-            os.write(bytes);
+            message.writeTo(os);
         }
 
         @Override
         public void writeTo(OutputStream os) throws IOException {
-            os.write(bytes);
+            message.writeTo(os);
+        }
+
+        @Override
+        public int getSize() {
+            return (int) Math.min(Integer.MAX_VALUE, message.size());
         }
     }
 
-    /** Plain sockets whose host names resolve through the bridge's DNS (an IP literal stays as it is). */
-    static final class ResolvingSocketFactory extends SocketFactory {
-        private final Dns dns;
+    /**
+     * Plain sockets that connect to one address whatever host name they are given (Angus passes the MX host's
+     * name), all closed by {@link #closeAll} when the attempt's deadline passes.
+     */
+    static final class PinnedSocketFactory extends SocketFactory {
+        private final InetAddress address;
+        private final List<Socket> sockets = new CopyOnWriteArrayList<>();
 
-        ResolvingSocketFactory(Dns dns) {
-            this.dns = dns;
+        PinnedSocketFactory(InetAddress address) {
+            this.address = address;
         }
 
-        private InetAddress resolve(String host) throws UnknownHostException {
-            if (host.matches("[0-9.]+") || host.contains(":")) {
-                return InetAddress.getByName(host);
+        void closeAll() {
+            for (Socket s : sockets) {
+                try {
+                    s.close();
+                } catch (IOException e) {
+                    // closing to stop it: nothing else to do
+                }
             }
-            List<InetAddress> addresses = dns.addresses(host);
-            if (addresses.isEmpty()) {
-                throw new UnknownHostException(host + " has no address");
-            }
-            return addresses.get(0);
+        }
+
+        private Socket track(Socket s) {
+            sockets.add(s);
+            return s;
         }
 
         @Override
         public Socket createSocket() {
-            return new Socket() {
+            return track(new Socket() {
                 @Override
                 public void connect(SocketAddress endpoint, int timeout) throws IOException {
-                    InetSocketAddress at = (InetSocketAddress) endpoint;
-                    super.connect(new InetSocketAddress(resolve(at.getHostString()), at.getPort()), timeout);
+                    super.connect(new InetSocketAddress(address, ((InetSocketAddress) endpoint).getPort()), timeout);
                 }
-            };
+            });
         }
 
         @Override
         public Socket createSocket(String host, int port) throws IOException {
             Socket s = createSocket();
-            s.connect(InetSocketAddress.createUnresolved(host, port));
+            s.connect(new InetSocketAddress(address, port));
             return s;
         }
 
         @Override
         public Socket createSocket(String host, int port, InetAddress localAddress, int localPort) throws IOException {
-            return new Socket(resolve(host), port, localAddress, localPort);
+            return track(new Socket(address, port, localAddress, localPort));
         }
 
         @Override
-        public Socket createSocket(InetAddress address, int port) throws IOException {
-            return new Socket(address, port);
+        public Socket createSocket(InetAddress ignored, int port) throws IOException {
+            return createSocket(address.getHostAddress(), port);
         }
 
         @Override
-        public Socket createSocket(InetAddress address, int port, InetAddress localAddress, int localPort)
+        public Socket createSocket(InetAddress ignored, int port, InetAddress localAddress, int localPort)
                 throws IOException {
-            return new Socket(address, port, localAddress, localPort);
+            return track(new Socket(address, port, localAddress, localPort));
         }
     }
 }

@@ -7,6 +7,8 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -26,6 +28,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
 
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
@@ -37,6 +40,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.pullmail.testing.PostfixFixture;
 import org.pullmail.testing.TestDns;
 import org.xbill.DNS.SimpleResolver;
+import org.xbill.DNS.Type;
 
 /**
  * Routing by MX (RFC 5321 5.1, RFC 7505) and MTA-STS (RFC 8461), against a DNS the test controls, a real Postfix as
@@ -52,6 +56,24 @@ class MxRoutingTest {
     static HttpsServer policyServer;
     static Routes routes;
     static SmtpSender smtp;
+    static Dns dns;
+    static SSLContext verifying;
+
+    /** Test settings: MX port Postfix's; {@code allowPrivate}: whether 127.0.0.1 may be an MX host. */
+    static OutboundProperties settings(Map<String, URI> policyUrls, boolean allowPrivate) {
+        return new OutboundProperties(URI.create("http://127.0.0.1:1"), null, POSTFIX.port(),
+                "bridge.alpha.test", Duration.ofDays(2), Duration.ofSeconds(1), Duration.ofSeconds(1),
+                Duration.ofSeconds(1), 1, 1, Duration.ofSeconds(5), Duration.ofSeconds(20), Duration.ofMinutes(1),
+                allowPrivate, new OutboundProperties.MtaSts(true, policyUrls, POSTFIX.certificate(),
+                        Duration.ofSeconds(5)));
+    }
+
+    static Map<String, SmtpSender.Reply> send(MxHost host, String to, String subject) throws Exception {
+        Routes.Reach reach = routes.reach(host);
+        assertThat(reach.addresses()).as(String.valueOf(reach.problem())).isNotEmpty();
+        return smtp.send(host, reach.addresses().get(0), "alice@alpha.test", List.of(to),
+                SignedMail.spooled(to, subject), Deadline.in(Duration.ofSeconds(20)));
+    }
 
     @BeforeAll
     static void bridge() throws Exception {
@@ -73,17 +95,15 @@ class MxRoutingTest {
         Map<String, URI> policyUrls = Map.of("legacy.test", URI.create(base + "legacy.test"),
                 "sts.test", URI.create(base + "sts.test"), "cert.test", URI.create(base + "cert.test"),
                 "trial.test", URI.create(base + "trial.test"));
-        OutboundProperties outbound = new OutboundProperties(URI.create("http://127.0.0.1:1"), null, POSTFIX.port(),
-                "bridge.alpha.test", Duration.ofDays(2), Duration.ofSeconds(1), Duration.ofSeconds(1),
-                Duration.ofSeconds(1), 1, Duration.ofSeconds(5), Duration.ofSeconds(20),
-                new OutboundProperties.MtaSts(true, policyUrls, POSTFIX.certificate(), Duration.ofSeconds(5)));
+        OutboundProperties outbound = settings(policyUrls, true);
         SimpleResolver resolver = new SimpleResolver(InetAddress.getLoopbackAddress());
         resolver.setPort(DNS.port());
-        resolver.setTimeout(Duration.ofSeconds(2));
-        Dns dns = new Dns(resolver);
-        SSLContext verifying = TlsTrust.context(POSTFIX.certificate());
-        routes = new Routes(dns, new MtaSts(dns, outbound.mtaSts(), verifying, Clock.systemUTC()), outbound);
-        smtp = new SmtpSender(outbound, "bridge.alpha.test", dns, verifying);
+        // short: a dropped query (a DNS server that does not answer) fails the lookup in half a second
+        resolver.setTimeout(Duration.ofMillis(500));
+        dns = new Dns(resolver);
+        verifying = TlsTrust.context(POSTFIX.certificate());
+        routes = new Routes(dns, new MtaSts(dns, outbound.mtaSts(), verifying, true, Clock.systemUTC()), outbound);
+        smtp = new SmtpSender(outbound, "bridge.alpha.test", verifying);
 
         DNS.add("""
                 legacy.test. 0 IN MX 20 backup.legacy.test.
@@ -102,6 +122,17 @@ class MxRoutingTest {
                 nullmx.test. 0 IN MX 0 .
                 plain.test. 0 IN A 127.0.0.1
                 nomail.test. 0 IN TXT "v=spf1 -all"
+                slow.test. 0 IN TXT "v=spf1 -all"
+                many.test. 0 IN MX 1 mx1.many.test.
+                many.test. 0 IN MX 2 mx2.many.test.
+                many.test. 0 IN MX 3 mx3.many.test.
+                many.test. 0 IN MX 4 mx4.many.test.
+                many.test. 0 IN MX 5 mx5.many.test.
+                many.test. 0 IN MX 6 mx6.many.test.
+                many.test. 0 IN MX 7 mx7.many.test.
+                twice.test. 0 IN A 127.0.0.1
+                twice.test. 0 IN A 10.1.2.3
+                metadata.test. 0 IN A 169.254.169.254
                 """);
         POLICIES.put("legacy.test", "version: STSv1\nmode: enforce\nmx: *.legacy.test\nmax_age: 86400\n");
         POLICIES.put("sts.test", "version: STSv1\nmode: enforce\nmx: mx.sts.test\nmax_age: 86400\n");
@@ -124,8 +155,7 @@ class MxRoutingTest {
                 new MxHost("backup.legacy.test", POSTFIX.port(), true));
 
         int had = POSTFIX.maildirFiles("carol").size();
-        Map<String, SmtpSender.Reply> replies = smtp.send(hosts.get(0), "alice@alpha.test",
-                List.of("carol@legacy.test"), SignedMail.message("carol@legacy.test", "By MX"));
+        Map<String, SmtpSender.Reply> replies = send(hosts.get(0), "carol@legacy.test", "By MX");
         assertThat(replies.get("carol@legacy.test").code()).isEqualTo(250);
         Path delivered = POSTFIX.awaitMaildirFile("carol", had + 1, Duration.ofSeconds(10));
         assertThat(Files.readString(delivered)).contains("Subject: By MX").contains("with UTF8SMTPS");
@@ -144,8 +174,7 @@ class MxRoutingTest {
     void underAnEnforcedPolicyAnMxWhoseCertificateDoesNotNameItIsNotDeliveredTo() throws Exception {
         List<MxHost> hosts = routes.to("cert.test");
         assertThat(hosts).containsExactly(new MxHost("wrong.cert.test", POSTFIX.port(), true));
-        assertThatThrownBy(() -> smtp.send(hosts.get(0), "alice@alpha.test", List.of("carol@legacy.test"),
-                SignedMail.message("carol@legacy.test", "Wrong certificate")))
+        assertThatThrownBy(() -> send(hosts.get(0), "carol@legacy.test", "Wrong certificate"))
                 .isInstanceOf(SmtpSender.Unreachable.class).hasMessageContaining("wrong.cert.test")
                 .hasMessageContaining("No subject alternative DNS name matching wrong.cert.test");
     }
@@ -169,6 +198,106 @@ class MxRoutingTest {
             assertThat(e.isPermanent()).isTrue();
             assertThat(e.getMessage()).contains("neither MX records nor an address");
         });
+    }
+
+    @Test
+    void aDomainWithoutMxWhoseAddressLookupGoesUnansweredIsRetriedNotFailed() {
+        DNS.dropQueriesFor("slow.test", Type.A, Type.AAAA);
+        try {
+            assertThatThrownBy(() -> routes.to("slow.test")).isInstanceOfSatisfying(DeliveryFailure.class, e -> {
+                assertThat(e.isPermanent()).as("a DNS server that did not answer may answer later").isFalse();
+                assertThat(e.getMessage()).contains("slow.test").contains("cannot be looked up now");
+            });
+            assertThat(routes.reach(new MxHost("slow.test", POSTFIX.port(), false)).problem())
+                    .contains("cannot be looked up now");
+        } finally {
+            DNS.answerQueriesFor("slow.test");
+        }
+        // answered: no MX and no address is final
+        assertThatThrownBy(() -> routes.to("slow.test")).isInstanceOfSatisfying(DeliveryFailure.class,
+                e -> assertThat(e.isPermanent()).isTrue());
+    }
+
+    @Test
+    void atMostFiveMxHostsAreTriedInPreferenceOrder() throws Exception {
+        assertThat(routes.to("many.test")).extracting(MxHost::host)
+                .containsExactly("mx1.many.test", "mx2.many.test", "mx3.many.test", "mx4.many.test", "mx5.many.test");
+    }
+
+    @Test
+    void anMxHostAtANonPublicAddressIsRefusedUnlessATestRigAllowsIt() {
+        Routes publicOnly = new Routes(dns, new MtaSts(dns, settings(Map.of(), false).mtaSts(), verifying, false,
+                Clock.systemUTC()), settings(Map.of(), false));
+        Routes.Reach loopback = publicOnly.reach(new MxHost("mx.legacy.test", POSTFIX.port(), false));
+        assertThat(loopback.refused()).isTrue();
+        assertThat(loopback.addresses()).isEmpty();
+        assertThat(loopback.problem()).contains("mx.legacy.test resolves to the non-public address 127.0.0.1");
+        assertThat(publicOnly.reach(new MxHost("metadata.test", 25, false)).refused()).as("cloud metadata").isTrue();
+        // one non-public address refuses the host, as the peer client does
+        assertThat(publicOnly.reach(new MxHost("twice.test", 25, false)).refused()).isTrue();
+        // the smarthost is the operator's choice
+        assertThat(publicOnly.reach(new MxHost("127.0.0.1", POSTFIX.port(), false, true)).addresses())
+                .containsExactly(InetAddress.getLoopbackAddress());
+        // every address of a host is there to be tried (RFC 5321 5.1)
+        assertThat(routes.reach(new MxHost("twice.test", 25, false)).addresses()).extracting(InetAddress::getHostAddress)
+                .containsExactly("127.0.0.1", "10.1.2.3");
+    }
+
+    @Test
+    void anMtaStsPolicyServerAtANonPublicAddressIsNotAskedAndTlsStaysOpportunistic() {
+        String base = "https://127.0.0.1:" + policyServer.getAddress().getPort() + "/";
+        OutboundProperties publicOnly = settings(Map.of("legacy.test", URI.create(base + "legacy.test")), false);
+        MtaSts mtaSts = new MtaSts(dns, publicOnly.mtaSts(), verifying, false, Clock.systemUTC());
+        assertThat(mtaSts.policy("legacy.test")).as("no request to 127.0.0.1").isEmpty();
+        MtaSts allowed = new MtaSts(dns, publicOnly.mtaSts(), verifying, true, Clock.systemUTC());
+        assertThat(allowed.policy("legacy.test").orElseThrow().mode()).isEqualTo(MtaSts.Mode.ENFORCE);
+    }
+
+    @Test
+    void aPolicyServerThatTricklesItsBodyIsGivenUpAtTheFetchDeadline() throws Exception {
+        try (ServerSocket trickler = new ServerSocket(0, 5, InetAddress.getLoopbackAddress())) {
+            Thread server = new Thread(() -> {
+                try (Socket s = trickler.accept(); SSLSocket tls = (SSLSocket) serverTls(POSTFIX.certificate(),
+                        POSTFIX.certificate().resolveSibling("key.pem")).getSocketFactory()
+                        .createSocket(s, null, s.getPort(), true)) {
+                    tls.setUseClientMode(false);
+                    tls.getInputStream().read(new byte[4096]);
+                    OutputStream out = tls.getOutputStream();
+                    out.write(("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 60000\r\n\r\n"
+                            + "version: STSv1\n").getBytes(StandardCharsets.US_ASCII));
+                    out.flush();
+                    for (int i = 0; i < 100; i++) {
+                        Thread.sleep(300); // a byte now and then: each read is quick, the whole is not
+                        out.write(' ');
+                        out.flush();
+                    }
+                } catch (Exception e) {
+                    // the client gave up
+                }
+            });
+            server.setDaemon(true);
+            server.start();
+            OutboundProperties.MtaSts settings = new OutboundProperties.MtaSts(true,
+                    Map.of("legacy.test", URI.create("https://127.0.0.1:" + trickler.getLocalPort() + "/")),
+                    POSTFIX.certificate(), Duration.ofSeconds(1));
+            long started = System.nanoTime();
+            assertThat(new MtaSts(dns, settings, verifying, true, Clock.systemUTC()).policy("legacy.test")).isEmpty();
+            assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(4));
+        }
+    }
+
+    @Test
+    void anMxThatAcceptsAndNeverAnswersIsLeftAtTheAttemptsDeadline() throws Exception {
+        try (ServerSocket tarpit = new ServerSocket(0, 5, InetAddress.getLoopbackAddress())) {
+            long started = System.nanoTime();
+            assertThatThrownBy(() -> smtp.send(new MxHost("mx.legacy.test", tarpit.getLocalPort(), false),
+                    InetAddress.getLoopbackAddress(), "alice@alpha.test", List.of("carol@legacy.test"),
+                    SignedMail.spooled("carol@legacy.test", "Tarpit"), Deadline.in(Duration.ofMillis(1500))))
+                    .isInstanceOf(SmtpSender.Unreachable.class).hasMessageContaining("time was up");
+            // the reply timeout is 20 s here: only the deadline ends it this soon
+            assertThat(Duration.ofNanos(System.nanoTime() - started)).isBetween(Duration.ofMillis(1400),
+                    Duration.ofSeconds(4));
+        }
     }
 
     /** A server's TLS from PEM files (Postfix's own certificate and key: valid for 127.0.0.1). */

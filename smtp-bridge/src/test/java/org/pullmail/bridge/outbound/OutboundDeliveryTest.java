@@ -1,6 +1,7 @@
 package org.pullmail.bridge.outbound;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -25,6 +26,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.pullmail.protocol.Notification;
 import org.pullmail.protocol.http.ContentDigest;
 import org.pullmail.protocol.json.PmpJson;
+import org.pullmail.service.ApiProblem;
 import org.pullmail.testing.PostfixFixture;
 import org.pullmail.testing.ServiceDatabase;
 import org.pullmail.testing.TestDns;
@@ -32,6 +34,7 @@ import org.pullmail.testing.TestInternalSecret;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.http.HttpStatus;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -107,8 +110,11 @@ class OutboundDeliveryTest {
 
     /** {@code served}: whether the outbox still serves the message (false: recalled or expired, 410). */
     Sent handOver(boolean served, String subject, String... recipients) throws Exception {
+        return handOver(served, SignedMail.message(String.join(", ", recipients), subject), subject, recipients);
+    }
+
+    Sent handOver(boolean served, byte[] bytes, String subject, String... recipients) throws Exception {
         UUID messageId = UUID.randomUUID();
-        byte[] bytes = SignedMail.message(String.join(", ", recipients), subject);
         List<Notification.Recipient> tokens = new ArrayList<>();
         for (String r : recipients) {
             tokens.add(new Notification.Recipient(r, token()));
@@ -175,11 +181,23 @@ class OutboundDeliveryTest {
         assertThat(dkimResults).hasSize(1);
         assertThat(dkimResults.get(0).getHeaderTextWithReason()).startsWith("dkim=pass").contains("header.d=alpha.test");
         assertThat(SignedMail.verify(daves, DNS).get(0).getResultType()).isEqualTo(Result.Type.PASS);
+        // From is signed twice over: a second From added on the way breaks the signature (RFC 6376 5.4.2)
+        String forged = "From: Mallory <ceo@alpha.test>\n" + delivered;
+        Path tampered = Files.writeString(Files.createTempFile("forged", ".eml"), forged);
+        try {
+            assertThat(SignedMail.verify(tampered, DNS)).singleElement()
+                    .satisfies(r -> assertThat(r.getResultType()).isNotEqualTo(Result.Type.PASS));
+        } finally {
+            Files.delete(tampered);
+        }
 
         assertThat(awaitResults(sent.messageId(), "carol@legacy.test")).singleElement().asString()
                 .startsWith("stored 250 2.0.0 Ok");
         assertThat(awaitResults(sent.messageId(), "dave@legacy.test")).singleElement().asString().startsWith("stored");
-        assertThat(OUTBOX.fetches).filteredOn(f -> f.messageId().equals(sent.messageId())).hasSize(1);
+        // one fetch with both recipients' tokens: both deliveries count as fetched, none is left recallable
+        assertThat(OUTBOX.fetches).filteredOn(f -> f.messageId().equals(sent.messageId())).singleElement()
+                .satisfies(f -> assertThat(f.tokens()).containsExactlyInAnyOrderElementsOf(
+                        sent.notification().recipients().stream().map(Notification.Recipient::token).toList()));
         assertThat(jdbc.sql("SELECT count(*) FROM outbound_recipient r JOIN outbound_message m ON m.id = r.outbound_id"
                 + " WHERE m.message_id = ? AND r.token IS NOT NULL").param(sent.messageId()).query(Integer.class).single())
                 .as("tokens are dropped once a recipient's result is final").isZero();
@@ -189,6 +207,28 @@ class OutboundDeliveryTest {
         assertThat(again.statusCode()).isEqualTo(202);
         Awaitility.await().during(Duration.ofMillis(700)).atMost(Duration.ofSeconds(3))
                 .until(() -> POSTFIX.maildirFiles("carol").size() == carolHad + 1);
+    }
+
+    /** A large message streams through the bridge (spooled, hashed as it passes) and still verifies. */
+    @Test
+    void aLargeMessageIsDeliveredWholeAndItsSignatureVerifies() throws Exception {
+        publishDkimRecords();
+        String subject = "Eight megabytes";
+        StringBuilder text = new StringBuilder(new String(SignedMail.message("carol@legacy.test", subject),
+                StandardCharsets.UTF_8));
+        String line = "0123456789abcdefghijklmnopqrstuvwxyz0123456789abcdefghijklmnopqrstuvwxyz0123\r\n";
+        while (text.length() < 8 * 1024 * 1024) {
+            text.append(line);
+        }
+        byte[] bytes = text.toString().getBytes(StandardCharsets.UTF_8);
+        int had = POSTFIX.maildirFiles("carol").size();
+        Sent sent = handOver(true, bytes, subject, "carol@legacy.test");
+        assertThat(sent.response().statusCode()).isEqualTo(202);
+        Path delivered = POSTFIX.awaitMaildirFile("carol", had + 1, Duration.ofSeconds(30));
+        // Postfix stores LF line ends: 8 MiB less a byte per line; the body hash covers every byte of the rest
+        assertThat(Files.size(delivered)).isGreaterThan(8L * 1000 * 1000);
+        assertThat(SignedMail.verify(delivered, DNS).get(0).getHeaderTextWithReason()).startsWith("dkim=pass");
+        assertThat(awaitResults(sent.messageId(), "carol@legacy.test")).singleElement().asString().startsWith("stored");
     }
 
     @Test
@@ -304,8 +344,18 @@ class OutboundDeliveryTest {
         Path stillOld = POSTFIX.awaitMaildirFile("dave", beforeRotation + 1, Duration.ofSeconds(15));
         assertThat(SignedMail.verify(stillOld, DNS).get(0).getHeaderTextWithReason()).contains("header.s=" + before);
 
+        // not published yet: activating would fail DKIM for all the domain's mail, so it is refused with what DNS has
+        assertThatThrownBy(() -> dkim.activate(rotated.selector(), false)).isInstanceOfSatisfying(ApiProblem.class, e -> {
+            assertThat(e.status()).isEqualTo(HttpStatus.CONFLICT);
+            assertThat(e.type().toString()).endsWith("dkim-record-missing");
+            assertThat(e.getMessage()).contains(rotated.selector() + "._domainkey.alpha.test has no TXT record");
+        });
+        DNS.add(rotated.recordName() + ". 0 IN TXT \"v=DKIM1; k=rsa; p=MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAwrong\"");
+        assertThatThrownBy(() -> dkim.activate(rotated.selector(), false)).isInstanceOfSatisfying(ApiProblem.class,
+                e -> assertThat(e.getMessage()).contains("not this key").contains("wrong"));
+        assertThat(internal("/internal/v1/dkim").get("keys").get(0).get("selector").asString()).isEqualTo(before);
         publishDkimRecords();
-        dkim.activate(rotated.selector());
+        dkim.activate(rotated.selector(), false);
         keys = internal("/internal/v1/dkim").get("keys");
         assertThat(keys.get(0).get("selector").asString()).isEqualTo(rotated.selector());
         assertThat(keys.get(0).get("active").asBoolean()).isTrue();

@@ -37,6 +37,11 @@ final class SignedMail {
                 + ".a line that starts with a dot\r\n").getBytes(StandardCharsets.UTF_8);
     }
 
+    /** The same message spooled, as the bridge sends it (unsigned). */
+    static SpooledMessage spooled(String to, String subject) throws IOException {
+        return SpooledMessage.copy(new ByteArrayInputStream(message(to, subject)), Long.MAX_VALUE);
+    }
+
     /** The DKIM results of a delivered Maildir file (stored with LF line ends: CRLF restored first). */
     static List<Result> verify(Path delivered, TestDns dns) throws IOException {
         String text = Files.readString(delivered, StandardCharsets.UTF_8).replaceAll("\r?\n", "\r\n");

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -20,12 +21,13 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * This domain's outbox as the bridge sees it, on 127.0.0.1: it serves a message's bytes to a recipient's token on
- * {@code GET /internal/v1/messages/{id}/raw} (410 once the test says the message is gone) and records the SMTP
+ * {@code GET /internal/v1/messages/{id}/raw} (every token sent must be one of the message's) (410 once the test says the message is gone) and records the SMTP
  * results posted to {@code /internal/v1/deliveries/smtp}. Both refuse a call without the internal secret.
  */
 final class StandInOutbox implements AutoCloseable {
 
-    record Fetch(UUID messageId, String token) {
+    /** A fetch of a message, with every capability it sent. */
+    record Fetch(UUID messageId, List<String> tokens) {
     }
 
     private static final JsonMapper JSON = JsonMapper.builder().build();
@@ -77,10 +79,11 @@ final class StandInOutbox implements AutoCloseable {
             }
             if (path.startsWith("/internal/v1/messages/") && path.endsWith("/raw")) {
                 UUID id = UUID.fromString(path.split("/")[4]);
-                String token = exchange.getRequestHeaders().getFirst("Pullmail-Capability");
-                fetches.add(new Fetch(id, token));
+                List<String> sent = exchange.getRequestHeaders().getOrDefault("Pullmail-Capability", List.of()).stream()
+                        .flatMap(v -> Arrays.stream(v.split(","))).map(String::trim).toList();
+                fetches.add(new Fetch(id, sent));
                 byte[] bytes = messages.get(id);
-                if (bytes == null || !id.equals(tokens.get(token))) {
+                if (bytes == null || sent.isEmpty() || !sent.stream().allMatch(t -> id.equals(tokens.get(t)))) {
                     respond(exchange, bytes == null ? 410 : 404,
                             "{\"title\":\"gone\",\"detail\":\"this message expired before it was fetched\"}".getBytes());
                     return;
