@@ -209,12 +209,12 @@ class DashboardTest {
             int dkimKeys = dkim.locator("tr").count();
             page.click("#rotate-dkim");
             assertThat(dkim.locator("tr")).hasCount(dkimKeys + 1);
-            Locator waiting = dkim.locator("button.activate-dkim").first();
-            String selector = waiting.getAttribute("data-selector");
+            Locator activate = dkim.locator("button.activate-dkim").first();
+            String selector = activate.getAttribute("data-selector");
             // the bridge activates a key only once its record is found in DNS: the admin publishes the line shown
             String record = dkim.locator("tr[data-selector='" + selector + "'] code.dns-record").textContent();
             Domain.DNS.add(record.replaceFirst("\\. IN TXT ", ". 0 IN TXT "));
-            waiting.click();
+            activate.click();
             assertThat(dkim.locator("tr[data-selector='" + selector + "']")).containsText("signing");
             assertThat(dkim.locator("tr").first()).hasAttribute("data-selector", selector);
 

@@ -538,6 +538,9 @@ class InboundSmtpTest {
             // the inbox refuses the question for good: no such mailbox, not "try again" for ever
             assertThat(smtp.send("RCPT TO:<teapot@beta.test>")).startsWith("550 5.1.1");
             assertThat(smtp.send("RCPT TO:<busy@beta.test>")).startsWith("451 4.3.0");
+            // a bridge that cannot ask rightly (a wrong secret, a wrong inbox URL) delays mail, never bounces it
+            assertThat(smtp.send("RCPT TO:<misconfigured@beta.test>")).startsWith("451 4.3.0");
+            assertThat(smtp.send("RCPT TO:<elsewhere@beta.test>")).startsWith("451 4.3.0");
             assertThat(smtp.send("DATA")).startsWith("354");
             String message = new String(message("carol@legacy.test", "Bob@beta.test", subject, "Hi"),
                     StandardCharsets.UTF_8);

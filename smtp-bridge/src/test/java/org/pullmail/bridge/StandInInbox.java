@@ -91,18 +91,26 @@ final class StandInInbox implements AutoCloseable {
             respond(exchange, 200, PmpJson.writeString(document));
         } else if (path.startsWith("/internal/v1/mailboxes/")) {
             String address = URLDecoder.decode(path.substring("/internal/v1/mailboxes/".length()), StandardCharsets.UTF_8);
-            if (!TestInternalSecret.AUTHORIZATION.equals(exchange.getRequestHeaders().getFirst("Authorization"))) {
-                respond(exchange, 401, "{}");
+            if (!TestInternalSecret.AUTHORIZATION.equals(exchange.getRequestHeaders().getFirst("Authorization"))
+                    || address.startsWith("misconfigured@")) {
+                respond(exchange, 401, "{\"type\":\"https://pullmail.org/problems/internal-unauthenticated\"}");
+            } else if (address.startsWith("elsewhere@")) {
+                // a URL that is not the inbox's: some other service's 404
+                respond(exchange, 404, "{\"type\":\"https://pullmail.org/problems/not-found\","
+                        + "\"detail\":\"no handler for this path\"}");
             } else if (address.startsWith("broken@")) {
                 respond(exchange, 500, "{}");
             } else if (address.startsWith("busy@")) {
                 respond(exchange, 429, "{}");
             } else if (address.startsWith("teapot@")) {
-                respond(exchange, 400, "{}");
+                respond(exchange, 400, "{\"type\":\"https://pullmail.org/problems/invalid-request\","
+                        + "\"detail\":\"" + address + " is not an address of beta.test\"}");
             } else {
                 // as the real inbox: the local part regardless of case, answered as the inbox knows it
                 String known = mailboxes.stream().filter(m -> m.equalsIgnoreCase(address)).findFirst().orElse(null);
-                respond(exchange, known != null ? 200 : 404, known == null ? "{}"
+                respond(exchange, known != null ? 200 : 404, known == null
+                        ? "{\"type\":\"https://pullmail.org/problems/not-found\",\"detail\":\"mailbox for " + address
+                                + " does not exist\"}"
                         : "{\"address\":\"" + known + "\",\"mailbox\":\"" + known + "\"}");
             }
         } else if (path.equals(Pmp.NOTIFY_PATH)) {

@@ -22,6 +22,7 @@ import org.pullmail.protocol.Notification;
 import org.pullmail.protocol.NotificationReceipt;
 import org.pullmail.protocol.Pmp;
 import org.pullmail.protocol.ProtocolException;
+import org.pullmail.protocol.discovery.DiscoveryBusyException;
 import org.pullmail.protocol.discovery.DiscoveryClient;
 import org.pullmail.protocol.discovery.NoDiscoveryDocumentException;
 import org.pullmail.protocol.json.PmpJson;
@@ -72,7 +73,7 @@ class NotificationSender {
     private static final int MAX_RECEIPT_BYTES = 64 * 1024;
 
     record Claimed(UUID id, String messageId, String recipientDomain, String payload, int attempts,
-            Instant giveUpAt) {
+            Instant giveUpAt, Instant createdAt) {
     }
 
     /**
@@ -146,7 +147,7 @@ class NotificationSender {
         return tx.execute(status -> {
             // a queue claim with SKIP LOCKED, per recipient domain, on every poll: hence JdbcClient
             List<Claimed> candidates = jdbc.sql("""
-                    SELECT id, message_id, recipient_domain, payload, attempts, give_up_at FROM notification
+                    SELECT id, message_id, recipient_domain, payload, attempts, give_up_at, created_at FROM notification
                     WHERE id IN (
                         SELECT id FROM (
                             SELECT id, row_number() OVER (PARTITION BY recipient_domain ORDER BY next_attempt_at) AS nth
@@ -162,7 +163,8 @@ class NotificationSender {
                             Timestamp.from(now))
                     .query((rs, n) -> new Claimed(rs.getObject("id", UUID.class), rs.getString("message_id"),
                             rs.getString("recipient_domain"),
-                            rs.getString("payload"), rs.getInt("attempts"), rs.getTimestamp("give_up_at").toInstant()))
+                            rs.getString("payload"), rs.getInt("attempts"), rs.getTimestamp("give_up_at").toInstant(),
+                            rs.getTimestamp("created_at").toInstant()))
                     .list();
             List<Claimed> claimed = new ArrayList<>();
             Map<UUID, Instant> leases = new LinkedHashMap<>();
@@ -197,7 +199,7 @@ class NotificationSender {
             }
             return;
         } catch (ProtocolException e) {
-            if (unreachableLongEnough(n)) {
+            if (unreachableLongEnough(n, e)) {
                 // PROTOCOL.md 2.6: many domains that take mail serve no web site; one silent this long goes by SMTP
                 log.info("discovery of {} has failed for {} and more; handing notification {} to the SMTP bridge: {}",
                         n.recipientDomain(), notifier.smtpFallbackAfter(), n.id(), e.detail());
@@ -223,10 +225,14 @@ class NotificationSender {
         }
     }
 
-    /** A bridge runs, and the notification has waited {@code smtp-fallback-after} since it was queued. */
-    private boolean unreachableLongEnough(Claimed n) {
-        Instant queuedAt = n.giveUpAt().minus(notifier.lifetime());
-        return notifier.bridgeUrl() != null && !clock.instant().isBefore(queuedAt.plus(notifier.smtpFallbackAfter()));
+    /**
+     * A bridge runs, the domain was really asked and failed (not a discovery this notifier put off while busy), this
+     * notification failed before too (one failure after a backlog is not an hour of them), and it has waited
+     * {@code smtp-fallback-after} since it was queued.
+     */
+    private boolean unreachableLongEnough(Claimed n, ProtocolException failure) {
+        return notifier.bridgeUrl() != null && !(failure instanceof DiscoveryBusyException) && n.attempts() >= 1
+                && !clock.instant().isBefore(n.createdAt().plus(notifier.smtpFallbackAfter()));
     }
 
     /**

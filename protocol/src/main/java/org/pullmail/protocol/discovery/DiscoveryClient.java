@@ -196,7 +196,7 @@ public final class DiscoveryClient {
             running = mine;
             if (!discoveries.tryAcquire()) {
                 underWay.remove(domain, mine);
-                throw new ProtocolException(ProblemType.DISCOVERY_FAILED, "too many domains are being discovered at "
+                throw new DiscoveryBusyException("too many domains are being discovered at "
                         + "once; " + domain + " will be when you retry").retryAfter(RETRY_AFTER);
             }
             try {
@@ -229,7 +229,7 @@ public final class DiscoveryClient {
         try {
             return running.get(maxWait.toNanos(), TimeUnit.NANOSECONDS);
         } catch (TimeoutException e) {
-            throw new ProtocolException(ProblemType.DISCOVERY_FAILED, "the discovery of " + domain
+            throw new DiscoveryBusyException("the discovery of " + domain
                     + " is under way and slow; retry").retryAfter(RETRY_AFTER);
         } catch (ExecutionException e) {
             if (e.getCause() instanceof NoDiscoveryDocumentException failure) {

@@ -17,7 +17,7 @@ import org.springframework.stereotype.Component;
  * and the inbox's own per-address limit still bound).
  */
 @Component
-class ClientLimits {
+public class ClientLimits {
 
     private record Window(long minute, int count) {
     }
@@ -35,7 +35,7 @@ class ClientLimits {
      * Whom the per-client limits count: the IPv4 address, or for IPv6 the /64 it is in, since one host or customer
      * usually has a whole /64 and could otherwise take a fresh address for every connection.
      */
-    static String clientOf(String ip) {
+    public static String clientOf(String ip) {
         if (ip.indexOf(':') < 0) {
             return ip; // IPv4
         }

@@ -57,8 +57,9 @@ class MailboxLookup {
     }
 
     /**
-     * 200: a mailbox; 404 or another refusal of the address (4xx): none, for good ({@code 550 5.1.1}); 408, 429, 5xx
-     * or no answer: cannot tell now ({@code 451}, the client tries again).
+     * 200: a mailbox; the inbox's 404 for the mailbox, or its 400 for an address not of the domain: none, for good
+     * ({@code 550 5.1.1}); anything else (a wrong secret, a wrong URL, 408, 429, 5xx, no answer): cannot tell now
+     * ({@code 451}, the client tries again).
      */
     Answer lookup(String address) {
         String base = bridge.inboxUrl().toString().replaceAll("/+$", "");
@@ -70,14 +71,17 @@ class MailboxLookup {
             if (status == 200) {
                 return mailbox(address, response.body());
             }
-            if (status == 408 || status == 429 || status >= 500 || status < 400) {
-                log.warn("the inbox answered {} when asked for the mailbox of {}", status, address);
-                return new CannotTell();
+            // only the inbox's own answer that there is no such mailbox (404 not-found "mailbox for …"), or that the
+            // address is none of the domain's (400), refuses for good: a wrong secret (401) or a wrong inbox-url
+            // (another service's 404) must not bounce every message, only delay it while an operator looks
+            String body = new String(response.body(), StandardCharsets.UTF_8);
+            if ((status == 404 && body.contains("/problems/not-found") && body.contains("mailbox for"))
+                    || (status == 400 && body.contains("/problems/invalid-request"))) {
+                return new NoMailbox();
             }
-            if (status != 404) {
-                log.warn("the inbox refused to look up the mailbox of {} with {}", address, status);
-            }
-            return new NoMailbox();
+            log.error("the inbox answered {} when asked for the mailbox of {} (check pullmail.bridge.inbox-url and the"
+                    + " internal secret): {}", status, address, body.length() > 300 ? body.substring(0, 300) : body);
+            return new CannotTell();
         } catch (IOException e) {
             log.warn("cannot ask the inbox for the mailbox of {}: {}", address, e.toString());
             return new CannotTell();

@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import org.pullmail.bridge.inbound.ClientLimits;
 import org.pullmail.bridge.config.BridgeProperties;
 import org.pullmail.protocol.Notification;
 import org.pullmail.protocol.NotificationBatches;
@@ -118,7 +119,8 @@ public class InboxNotifications {
                 .timeout(bridge.notifyTimeout())
                 .header(HttpSignatures.SIGNATURE_INPUT, signature.signatureInput())
                 .header(HttpSignatures.SIGNATURE, signature.signature())
-                .header("X-Pullmail-Client", clientIp)
+                // the client as the bridge's own limits count it: an IPv6 client by its /64
+                .header("X-Pullmail-Client", ClientLimits.clientOf(clientIp))
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body));
         headers.forEach(request::header);
         HttpResponse<byte[]> response;

@@ -1,5 +1,6 @@
 package org.pullmail.bridge.outbound;
 
+import java.io.BufferedInputStream;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -25,6 +26,7 @@ import java.util.List;
 import org.apache.james.jdkim.DKIMSigner;
 import org.apache.james.jdkim.api.BodyHasher;
 import org.apache.james.jdkim.exceptions.FailException;
+import org.apache.james.mime4j.io.EOLConvertingInputStream;
 import org.pullmail.bridge.auth.HeaderSection;
 import org.pullmail.service.ApiProblem;
 import org.pullmail.service.PullmailProperties;
@@ -114,7 +116,9 @@ public class DkimKeys {
      * The {@code DKIM-Signature} field (folded, CRLF-ended) of the message read from {@code in}: its header section
      * is read, then its body streams once through the body hash, never held whole.
      */
-    private String field(InputStream in) throws IOException {
+    private String field(InputStream raw) throws IOException {
+        // the bytes as they go on the wire: SMTP sends every line end as CRLF, whatever the stored message has
+        InputStream in = new BufferedInputStream(new EOLConvertingInputStream(raw), 64 * 1024);
         ActiveKey key = current();
         String template = "v=1; a=rsa-sha256; c=relaxed/relaxed; d=" + pullmail.domain() + "; s=" + key.selector()
                 + "; h=" + SIGNED_FIELDS + "; bh=; b=;";

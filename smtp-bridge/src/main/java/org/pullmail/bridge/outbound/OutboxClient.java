@@ -8,6 +8,10 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 
 import org.pullmail.protocol.ProblemType;
 import org.pullmail.protocol.ProtocolException;
@@ -42,6 +46,12 @@ final class OutboxClient {
     private static final long MAX_MESSAGE_BYTES = 64L * 1024 * 1024;
 
     private static final Duration FETCH_TIMEOUT = Duration.ofMinutes(2);
+    /** Closes the stream of a fetch whose body is not in when its time is up. */
+    private static final ScheduledExecutorService DEADLINES = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread thread = new Thread(r, "outbox-fetch-deadlines");
+        thread.setDaemon(true);
+        return thread;
+    });
 
     private final HttpClient http;
     private final InternalApi internal;
@@ -67,7 +77,11 @@ final class OutboxClient {
                 throw DeliveryFailure.temporary("the attempt's time was up before the message was fetched");
             }
             response = http.send(request.timeout(timeout).GET().build(), HttpResponse.BodyHandlers.ofInputStream());
-            try (InputStream in = response.body()) {
+            InputStream in = response.body();
+            // the request's timeout ends with the headers: the body is read within the attempt's deadline too, or
+            // its stream is closed under the reader (a stalled outbox must not outlive the lease)
+            ScheduledFuture<?> cut = DEADLINES.schedule(() -> closeQuietly(in), timeout.toNanos(), TimeUnit.NANOSECONDS);
+            try (in) {
                 if (response.statusCode() == 200) {
                     // to a temporary file, never whole in the heap
                     SpooledMessage message = SpooledMessage.copy(in, MAX_MESSAGE_BYTES);
@@ -82,6 +96,8 @@ final class OutboxClient {
                     throw DeliveryFailure.permanent("the outbox no longer serves the message: " + problem(body));
                 }
                 throw DeliveryFailure.temporary("the outbox answered " + response.statusCode() + " to the fetch");
+            } finally {
+                cut.cancel(false);
             }
         } catch (IOException e) {
             throw DeliveryFailure.temporary("the outbox cannot be reached: " + e, e);
@@ -111,6 +127,14 @@ final class OutboxClient {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
+        }
+    }
+
+    private static void closeQuietly(InputStream in) {
+        try {
+            in.close();
+        } catch (IOException e) {
+            // closed to stop a stalled read: nothing more to do
         }
     }
 

@@ -95,7 +95,7 @@ final class Routes {
         List<MxHost> hosts = mxHosts(domain);
         Optional<MtaSts.Policy> policy = mtaSts.policy(domain);
         if (policy.isEmpty() || policy.get().mode() == MtaSts.Mode.NONE) {
-            return hosts;
+            return first(hosts);
         }
         List<MxHost> allowed = new ArrayList<>();
         for (MxHost host : hosts) {
@@ -108,14 +108,19 @@ final class Routes {
                 log.warn("MTA-STS (testing) of {}: MX hosts {} are not named by its policy {}; delivering anyway",
                         domain, hosts.stream().map(MxHost::host).toList(), policy.get().mx());
             }
-            return hosts;
+            return first(hosts);
         }
         if (allowed.isEmpty()) {
             throw DeliveryFailure.temporary("the MTA-STS policy of " + domain + " (enforce) names none of its MX hosts "
                     + hosts.stream().map(MxHost::host).toList() + " (it allows " + policy.get().mx()
                     + "): not delivered");
         }
-        return allowed;
+        return first(allowed);
+    }
+
+    /** At most {@link #MAX_MX_HOSTS}, in preference order: cut after the policy chose, not before. */
+    private static List<MxHost> first(List<MxHost> hosts) {
+        return hosts.size() <= MAX_MX_HOSTS ? hosts : List.copyOf(hosts.subList(0, MAX_MX_HOSTS));
     }
 
     private List<MxHost> mxHosts(String domain) throws DeliveryFailure {
@@ -148,7 +153,7 @@ final class Routes {
                 records.sort(Comparator.comparingInt(MXRecord::getPriority));
                 List<MxHost> hosts = new ArrayList<>();
                 for (MXRecord r : records) {
-                    if (!r.getTarget().equals(Name.root) && hosts.size() < MAX_MX_HOSTS) {
+                    if (!r.getTarget().equals(Name.root)) {
                         hosts.add(new MxHost(r.getTarget().toString(true), outbound.mxPort(), false));
                     }
                 }

@@ -71,8 +71,10 @@ class MxRoutingTest {
     static Map<String, SmtpSender.Reply> send(MxHost host, String to, String subject) throws Exception {
         Routes.Reach reach = routes.reach(host);
         assertThat(reach.addresses()).as(String.valueOf(reach.problem())).isNotEmpty();
-        return smtp.send(host, reach.addresses().get(0), "alice@alpha.test", List.of(to),
-                SignedMail.spooled(to, subject), Deadline.in(Duration.ofSeconds(20)));
+        try (SpooledMessage message = SignedMail.spooled(to, subject)) {
+            return smtp.send(host, reach.addresses().get(0), "alice@alpha.test", List.of(to), message,
+                    Deadline.in(Duration.ofSeconds(20)));
+        }
     }
 
     @BeforeAll

@@ -209,6 +209,20 @@ class OutboundDeliveryTest {
                 .until(() -> POSTFIX.maildirFiles("carol").size() == carolHad + 1);
     }
 
+    /** A message stored with bare LF line ends is signed as it goes on the wire, CRLF: it still verifies. */
+    @Test
+    void aMessageStoredWithBareLineFeedsIsSignedAsSentAndVerifies() throws Exception {
+        publishDkimRecords();
+        String subject = "Bare line feeds";
+        byte[] bytes = new String(SignedMail.message("carol@legacy.test", subject), StandardCharsets.UTF_8)
+                .replace("\r\n", "\n").getBytes(StandardCharsets.UTF_8);
+        int had = POSTFIX.maildirFiles("carol").size();
+        Sent sent = handOver(true, bytes, subject, "carol@legacy.test");
+        assertThat(sent.response().statusCode()).isEqualTo(202);
+        Path delivered = POSTFIX.awaitMaildirFile("carol", had + 1, Duration.ofSeconds(15));
+        assertThat(SignedMail.verify(delivered, DNS).get(0).getHeaderTextWithReason()).startsWith("dkim=pass");
+    }
+
     /** A large message streams through the bridge (spooled, hashed as it passes) and still verifies. */
     @Test
     void aLargeMessageIsDeliveredWholeAndItsSignatureVerifies() throws Exception {
