@@ -84,7 +84,7 @@ class CrashRecoveryTest {
                 "testing-" + System.getProperty("pullmail.version", "0.1.0-SNAPSHOT") + "-exec.jar");
         postgres = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx128m",
                 "-jar", jar.toString(), "--data", data.resolve("pgdata").toString(), "--port", Integer.toString(pgPort),
-                "--databases", "kappa_test_gateway,kappa_test_outbox,kappa_test_notifier,kappa_test_inbox")
+                "--databases", "kappa_test_gateway,kappa_test_outbox,kappa_test_notifier,kappa_test_inbox,kappa_test_bridge")
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(data.resolve("postgres.log").toFile()))
                 .start();

@@ -332,7 +332,7 @@ class JobWorker {
                                     content.size(), Timestamp.from(now))
                             .update();
                     bytes.keep(content);
-                    reputation.record(job.sender(), Reputation.Event.FETCHED);
+                    reputation.recordFor(job.notice(), job.sender(), Reputation.Event.FETCHED);
                     events.newMessage(job.recipient(), message);
                     jobs.enqueueStatus(job.notice(), "stored", now.plus(Duration.ofDays(2)));
                 }

@@ -72,7 +72,7 @@ class MessageActions {
         Instant now = clock.instant();
         notices.move(stored.notice(), NoticeState.SPAM, false, "reported as spam after delivery");
         jobs.enqueueComplaint(stored.notice(), now.plus(Duration.ofDays(2)));
-        reputation.record(stored.sender(), Reputation.Event.SPAM);
+        reputation.recordFor(stored.notice(), stored.sender(), Reputation.Event.SPAM);
         sentMail.spamReported(stored.notice());
         String blocked = block == null ? null : policy.block(mailbox, stored.sender(), block);
         return new SpamReport(id, stored.sender(), blocked);

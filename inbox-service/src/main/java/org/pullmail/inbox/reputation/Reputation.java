@@ -5,6 +5,7 @@ import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.Locale;
+import java.util.UUID;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -42,6 +43,19 @@ public class Reputation {
 
     /** Counts the event for the sender's address and for its domain; {@code sender} is an address. */
     // JdbcClient: counters, incremented in place by intake and by every decision, never read-modify-written
+    /**
+     * Counts the event against the sender of the notice's mail, unless that sender was never proven: SMTP mail whose
+     * DMARC did not pass (PROTOCOL.md 3.6) is no mark on the address it claims, nor on its domain.
+     */
+    public void recordFor(UUID notice, String sender, Event event) {
+        boolean proven = jdbc.sql("SELECT f.bridged IS NULL OR f.bridged ->> 'dmarc' = 'pass' FROM notice n"
+                        + " JOIN notification f ON f.id = n.notification WHERE n.id = ?")
+                .param(notice).query(Boolean.class).optional().orElse(true);
+        if (proven) {
+            record(sender, event);
+        }
+    }
+
     public void record(String sender, Event event) {
         String column = event.name().toLowerCase(Locale.ROOT);
         // both rows in one statement, in key order as intake's batches lock them (or the two could deadlock)

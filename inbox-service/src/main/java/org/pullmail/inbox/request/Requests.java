@@ -122,7 +122,7 @@ class Requests {
     /** The sender's domain is told, the sender's reputation here counts it, a reply hint it carried for spam is dead. */
     private void declined(UUID id, String from, NoticeState outcome) {
         jobs.enqueueStatus(id, outcome.wire(), clock.instant().plus(Duration.ofDays(2)));
-        reputation.record(from, outcome == NoticeState.SPAM ? Reputation.Event.SPAM : Reputation.Event.DECLINED);
+        reputation.recordFor(id, from, outcome == NoticeState.SPAM ? Reputation.Event.SPAM : Reputation.Event.DECLINED);
         if (outcome == NoticeState.SPAM) {
             sentMail.spamReported(id);
         }

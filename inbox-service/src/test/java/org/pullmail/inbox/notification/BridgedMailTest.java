@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.springframework.security.test.web.servlet.request.SecurityMockMvcRequestPostProcessors.jwt;
 import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.get;
+import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.post;
 import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.put;
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.jsonPath;
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.status;
@@ -36,6 +37,7 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.boot.webmvc.test.autoconfigure.AutoConfigureMockMvc;
+import org.springframework.http.MediaType;
 import org.springframework.jdbc.core.simple.JdbcClient;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
@@ -202,8 +204,12 @@ class BridgedMailTest {
         String fay = mailbox("fay");
         String forger = "ceo@forged" + UUID.randomUUID().toString().substring(0, 6) + ".test";
         for (int i = 0; i < 3; i++) {
-            assertThat(outcome(bridged("alpha.test", forger, fay, FORGED, "Invoice " + UUID.randomUUID())))
-                    .isEqualTo("accepted");
+            String subject = "Invoice " + UUID.randomUUID();
+            assertThat(outcome(bridged("alpha.test", forger, fay, FORGED, subject))).isEqualTo("accepted");
+            // the user calls it spam: no mark on the address it claims either
+            mvc.perform(post("/api/v1/inbox/requests/" + notice(fay, subject).orElseThrow().id() + "/decline")
+                            .with(as(fay)).contentType(MediaType.APPLICATION_JSON).content("{\"reason\":\"spam\"}"))
+                    .andExpect(status().isOk());
         }
         assertThat(jdbc.sql("SELECT count(*) FROM sender_reputation WHERE sender IN (?, ?)")
                 .params(forger, forger.substring(forger.indexOf('@') + 1)).query(Integer.class).single())

@@ -22,6 +22,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeSet;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 
@@ -85,6 +86,7 @@ class LegacyMailReceiver {
     private final String hostName;
     /** Turns at checking SPF, DKIM and DMARC: each check streams a whole message and waits on DNS. */
     private final Semaphore checking;
+    private final Map<String, Semaphore> checkingPerClient = new ConcurrentHashMap<>();
 
     LegacyMailReceiver(SenderAuthentication authentication, LegacyMessages messages, InboxNotifications notifications,
             BridgeProperties bridge, SmtpMetrics metrics, Clock clock, SmtpHostName hostName) {
@@ -157,19 +159,36 @@ class LegacyMailReceiver {
      */
     private SenderAuthentication.Results authenticate(Envelope envelope, String author, Path spool)
             throws IOException, RejectException {
+        // one check at a time per client (an IPv6 one by its /64): a client whose domains' name servers never answer
+        // holds one turn, never all of them
+        String client = ClientLimits.clientOf(envelope.clientIp());
+        Semaphore own = checkingPerClient.computeIfAbsent(client, c -> new Semaphore(1, true));
+        boolean ownTurn = false;
+        boolean turn = false;
         try {
-            if (!checking.tryAcquire(bridge.smtp().idleTimeout().toMillis(), TimeUnit.MILLISECONDS)) {
+            long wait = bridge.smtp().idleTimeout().toMillis();
+            ownTurn = own.tryAcquire(wait, TimeUnit.MILLISECONDS);
+            turn = ownTurn && checking.tryAcquire(wait, TimeUnit.MILLISECONDS);
+            if (!turn) {
                 throw refuse("busy", 451, "4.3.2 too many messages are being checked now, try again later");
+            }
+            try (InputStream in = Files.newInputStream(spool)) {
+                return authentication.check(hostName, envelope.clientIp(), envelope.helo(), envelope.mailFrom(), author,
+                        in);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw refuse("busy", 451, "4.3.2 shutting down, try again later");
-        }
-        try (InputStream in = Files.newInputStream(spool)) {
-            return authentication.check(hostName, envelope.clientIp(), envelope.helo(), envelope.mailFrom(), author,
-                    in);
         } finally {
-            checking.release();
+            if (turn) {
+                checking.release();
+            }
+            if (ownTurn) {
+                own.release();
+            }
+            if (!own.hasQueuedThreads() && own.availablePermits() == 1) {
+                checkingPerClient.remove(client, own);
+            }
         }
     }
 
