@@ -149,7 +149,7 @@ public final class Benchmark {
     void startupTimes() throws IOException {
         Pattern started = Pattern.compile("Started \\w+ in ([0-9.]+) seconds");
         Map<String, Double> times = new LinkedHashMap<>();
-        for (String service : List.of("gateway", "outbox-service", "notifier-service", "inbox-service")) {
+        for (String service : List.of("gateway", "outbox-service", "notifier-service", "inbox-service", "smtp-bridge")) {
             String log = Files.readString(state.resolve("domains/beta.test/" + service + ".log"));
             Matcher m = started.matcher(log);
             if (m.find()) {
@@ -560,7 +560,8 @@ public final class Benchmark {
         }
     }
 
-    static final List<String> PARTS = List.of("gateway", "outbox-service", "notifier-service", "inbox-service", "postgres");
+    static final List<String> PARTS = List.of("gateway", "outbox-service", "notifier-service", "inbox-service", "smtp-bridge",
+            "postgres");
 
     /** CPU seconds so far of every part of one domain. */
     Map<String, Double> cpuByPart(String domain) throws IOException {
