@@ -210,7 +210,7 @@ public final class Benchmark {
                 + results.get("unsolicited_recipient_cpu_s_per_1000") + " CPU s per 1000, "
                 + results.get("unsolicited_recipient_disk_bytes_per_msg") + " disk bytes per message");
         notes.add("(a) wire bytes are all TCP payload in both directions between the stranger domain and beta.test's "
-                + "gateway (requests and answers); CPU is every beta.test process (four services and its PostgreSQL) "
+                + "gateway (requests and answers); CPU is every beta.test process (five services and its PostgreSQL) "
                 + "from /proc; disk is WAL written plus growth of the databases, after a CHECKPOINT. The discovery "
                 + "document beta.test fetches from the stranger is cached for an hour and not counted.");
     }
@@ -383,7 +383,7 @@ public final class Benchmark {
                 + "her as a contact; a message counts when alpha.test's outbox records bob's domain's 'stored' status "
                 + "(notified, fetched, checked, stored and confirmed). Throughput is messages over the time from the first "
                 + "acceptance to the last 'stored', eight senders at once, after 2,400 messages of warm-up (the JIT "
-                + "compilers of eight JVMs on two cores are still busy after the first thousand); latencies are "
+                + "compilers of ten JVMs on two cores are still busy after the first thousand); latencies are "
                 + "stored_at - queued_at, sent at a steady half of that rate. Progress is read from alpha.test's "
                 + "outbox database, not its API, so that watching adds no load. CPU per message is every process "
                 + "of both domains over the three measured runs.");
