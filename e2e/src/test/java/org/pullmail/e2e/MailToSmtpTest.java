@@ -1,6 +1,7 @@
 package org.pullmail.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.io.ByteArrayInputStream;
 import java.net.InetAddress;
@@ -123,13 +124,10 @@ class MailToSmtpTest {
         assertThat(LegacyMailTest.swaks(POSTFIX.port(), "deals@spam.legacy.test", "vera@beta.test",
                 LegacyMailTest.message("deals@spam.legacy.test", "vera@beta.test", refused)))
                 .contains("250 2.0.0 Ok: queued");
-        long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-        while (POSTFIX.logLines().stream().noneMatch(l -> l.contains("<vera@beta.test>") && l.contains("status=bounced")
-                && l.contains("550 5.7.1")) && System.nanoTime() < deadline) {
-            Thread.sleep(200);
-        }
-        assertThat(POSTFIX.logLines()).as("Postfix bounces it with the bridge's refusal")
-                .anyMatch(l -> l.contains("<vera@beta.test>") && l.contains("status=bounced") && l.contains("550 5.7.1"));
+        // Postfix bounces it with the bridge's refusal
+        await("Postfix's bounce").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200))
+                .until(() -> POSTFIX.logLines().stream().anyMatch(l -> l.contains("<vera@beta.test>")
+                        && l.contains("status=bounced") && l.contains("550 5.7.1")));
         assertThat(LegacyMailTest.withSubject(vera.get("/api/v1/inbox/requests").json(), "requests", refused)).isNull();
     }
 

@@ -74,7 +74,7 @@ class JobWorker {
 
     private record Job(UUID id, String kind, String status, int attempts, Instant giveUpAt, UUID notice,
             String recipient, String tag, String token, String sender, String senderDomain, String subject, long size,
-            String digest, String fetchUrl, List<String> otherAddresses, boolean bridged) {
+            String digest, String fetchUrl, List<String> otherAddresses, boolean bridged, boolean senderProven) {
 
         /** The address the notification named, which the sender's status report must name: maybe a tag's. */
         String notifiedAddress() {
@@ -185,7 +185,7 @@ class JobWorker {
             List<Job> candidates = jdbc.sql("""
                     SELECT j.id, j.kind, j.status, j.attempts, j.give_up_at, n.id AS notice, n.recipient, n.tag, n.token,
                            f.sender, f.sender_domain, f.subject, f.size, f.digest, f.fetch_url, n.other_addresses,
-                           f.bridged IS NOT NULL AS bridged
+                           f.bridged IS NOT NULL AS bridged, f.bridged IS NULL OR f.bridged ->> 'dmarc' = 'pass' AS proven
                     FROM job j JOIN notice n ON n.id = j.notice JOIN notification f ON f.id = n.notification
                     WHERE j.id IN (
                         SELECT id FROM (
@@ -210,7 +210,7 @@ class JobWorker {
                             rs.getObject("notice", UUID.class), rs.getString("recipient"), rs.getString("tag"), rs.getString("token"),
                             rs.getString("sender"), rs.getString("sender_domain"), rs.getString("subject"),
                             rs.getLong("size"), rs.getString("digest"), rs.getString("fetch_url"),
-                            others(rs.getArray("other_addresses")), rs.getBoolean("bridged")))
+                            others(rs.getArray("other_addresses")), rs.getBoolean("bridged"), rs.getBoolean("proven")))
                     .list();
             List<Job> claimed = new ArrayList<>();
             Map<UUID, Instant> leases = new LinkedHashMap<>();
@@ -332,7 +332,10 @@ class JobWorker {
                                     content.size(), Timestamp.from(now))
                             .update();
                     bytes.keep(content);
-                    reputation.recordFor(job.notice(), job.sender(), Reputation.Event.FETCHED);
+                    if (job.senderProven()) {
+                        // SMTP mail whose DMARC did not pass is no mark on the sender it claims (PROTOCOL.md 3.6)
+                        reputation.record(job.sender(), Reputation.Event.FETCHED);
+                    }
                     events.newMessage(job.recipient(), message);
                     jobs.enqueueStatus(job.notice(), "stored", now.plus(Duration.ofDays(2)));
                 }
